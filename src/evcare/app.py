@@ -1,0 +1,83 @@
+"""Builds the one ASGI app: the three surfaces, health and metrics, and (later) OCPP and
+socket.io, behind the request log and the rate limiter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from evcare import __version__
+from evcare.core.config import Settings, get_settings
+from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
+from evcare.core.ratelimit import RateLimitMiddleware
+from evcare.core.runtime import Runtime
+from evcare.identity import audit
+from evcare.surfaces.cms.app import build_cms_app
+from evcare.surfaces.hub.app import build_hub_app
+from evcare.surfaces.revcare.app import build_revcare_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    runtime = Runtime.build(settings)
+    audit.register()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="EVCare",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        try:
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return JSONResponse(
+                {"status": "unavailable", "database": type(error).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/api-docs", include_in_schema=False)
+    async def api_docs() -> RedirectResponse:
+        return RedirectResponse("/api/v1/docs")
+
+    app.mount("/api/v1", build_cms_app(runtime))
+    app.mount("/v1", build_hub_app(runtime))
+    # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
+    app.mount("", build_revcare_app(runtime))
+
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=runtime.rate_limiter,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
+    app.add_middleware(RequestLogMiddleware)
+    return app

@@ -1,0 +1,177 @@
+"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evcare.core.config import Settings, get_settings
+from evcare.core.migrate import upgrade as upgrade_database
+from evcare.core.runtime import Runtime
+from evcare.demo import DEMO_LOGINS, load_demo
+
+app = typer.Typer(help="EVCare: charging network, service workshops and partner hub.")
+db_app = typer.Typer(help="Database schema.")
+app.add_typer(db_app, name="db")
+console = Console()
+
+PortOption = Annotated[int | None, typer.Option("--port", "-p", help="default 5000 (EVCARE_PORT)")]
+HostOption = Annotated[str | None, typer.Option("--host", help="default 127.0.0.1 (EVCARE_HOST)")]
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+async def _upgrade(settings: Settings) -> None:
+    await upgrade_database(settings.resolved_database_url)
+
+
+async def _demo(settings: Settings) -> list[str]:
+    runtime = Runtime.build(settings)
+    try:
+        async with runtime.sessionmaker() as session:
+            created = await load_demo(session, runtime.credentials)
+            await session.commit()
+            return created
+    finally:
+        await runtime.engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database."""
+    settings = _settings()
+    asyncio.run(_upgrade(settings))
+    console.print(f"[green]database is up to date[/] ({_safe_url(settings)})")
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data (idempotent)."""
+    settings = _settings()
+    _load_demo(settings)
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    first_name: Annotated[str, typer.Option(prompt=True)],
+    last_name: Annotated[str, typer.Option(prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an admin account from the command line."""
+    if len(password) < 8:
+        raise typer.BadParameter("password must be at least 8 characters")
+    settings = _settings()
+    asyncio.run(_upgrade(settings))
+    asyncio.run(_create_admin(settings, email, first_name, last_name, password))
+    console.print(f"[green]admin created:[/] {email}")
+
+
+async def _create_admin(
+    settings: Settings, email: str, first_name: str, last_name: str, password: str
+) -> None:
+    from evcare.core.errors import Conflict
+    from evcare.identity import repository
+    from evcare.identity.models import Role, User
+
+    runtime = Runtime.build(settings)
+    try:
+        async with runtime.sessionmaker() as session:
+            if await repository.email_taken(session, email):
+                raise Conflict("An account with this email already exists")
+            session.add(
+                User(
+                    email=email.strip().lower(),
+                    first_name=first_name,
+                    last_name=last_name,
+                    role=Role.ADMIN,
+                    password_hash=runtime.credentials.passwords.hash(password),
+                    is_email_verified=True,
+                )
+            )
+            await session.commit()
+    except Conflict as error:
+        console.print(f"[red]{error.detail}[/]")
+        raise typer.Exit(1) from error
+    finally:
+        await runtime.engine.dispose()
+
+
+@app.command()
+def serve(port: PortOption = None, host: HostOption = None) -> None:
+    """Serve EVCare (all surfaces, OCPP and socket.io on one port)."""
+
+    settings = _settings()
+    asyncio.run(_upgrade(settings))
+    _run(settings, host, port)
+
+
+@app.command()
+def up(port: PortOption = None, host: HostOption = None) -> None:
+    """Migrate, load demo data and serve: the one command for a first look."""
+    settings = _settings()
+    _load_demo(settings)
+    _run(settings, host, port)
+
+
+def _run(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(
+        f"[bold green]EVCare listening on http://{bind_host}:{bind_port}[/]\n"
+        f"  EV-CMS  http://{bind_host}:{bind_port}/api/v1/docs\n"
+        f"  RevCare http://{bind_host}:{bind_port}/docs\n"
+        f"  Hub     http://{bind_host}:{bind_port}/v1/docs\n"
+        f"  database {_safe_url(settings)}"
+    )
+    uvicorn.run(
+        "evcare.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=settings.trust_forwarded_for,
+    )
+
+
+def _load_demo(settings: Settings) -> None:
+    asyncio.run(_upgrade(settings))
+    created = asyncio.run(_demo(settings))
+    console.print(f"demo data: {len(created)} record(s) created" if created else "demo present")
+    _print_logins()
+
+
+def _print_logins() -> None:
+    table = Table(title="Demo logins (password for all: " + DEMO_LOGINS[0].password + ")")
+    table.add_column("role")
+    table.add_column("email")
+    table.add_column("phone (RevCare username)")
+    for login in DEMO_LOGINS:
+        table.add_row(login.role, login.email, login.phone)
+    console.print(table)
+
+
+def _safe_url(settings: Settings) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("EVCARE_ENVIRONMENT", "development")
+    app()

@@ -1,0 +1,73 @@
+"""Settings read from the environment (prefix ``EVCARE_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "evcare-development-secret-change-me"  # refused outside development
+
+
+class Settings(BaseSettings):
+    """Everything EVCare can be told from outside; defaults run it embedded on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="EVCARE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; defaults to a SQLite file in data_dir.",
+    )
+    redis_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=7, ge=1, le=90)
+    # Argon2id cost; tests lower it, production keeps the library's recommended values.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    rate_limit: str = Field(default="100/15minutes", description="`limits` notation, per IP")
+    rate_limit_enabled: bool = True
+    trust_forwarded_for: bool = False
+
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if (
+            self.environment == "production"
+            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+        ):
+            raise ValueError(
+                "EVCARE_SECRET_KEY must be set to a secret of your own outside development"
+            )
+        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("EVCARE_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'evcare.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

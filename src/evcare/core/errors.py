@@ -1,0 +1,98 @@
+"""Typed domain errors. Services raise these; each surface renders them in its own shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a service may raise on purpose."""
+
+    status_code: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad Request"
+    code: ClassVar[str] = "bad_request"
+    # When true the request's transaction is committed although the request fails:
+    # used for security state that must survive the error (a revoked token family).
+    keep_changes: ClassVar[bool] = False
+
+    def __init__(self, detail: str, *, fields: list[FieldError] | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields or []
+        self.extra = extra
+
+
+class BusinessRuleViolation(DomainError):
+    status_code = 400
+    title = "Bad Request"
+    code = "business_rule_violation"
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+    title = "Validation failed"
+    code = "validation_failed"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    title = "Unauthorized"
+    code = "unauthorized"
+
+
+class TokenReuseDetected(Unauthorized):
+    """A spent refresh token came back: its whole family is revoked and stays revoked."""
+
+    keep_changes = True
+    code = "refresh_token_reused"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = "Forbidden"
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Not Found"
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    title = "Conflict"
+    code = "conflict"
+
+
+class Unavailable(DomainError):
+    """A dependency we need (a charger, a provider) cannot be reached right now."""
+
+    status_code = 503
+    title = "Service Unavailable"
+    code = "unavailable"
+
+
+class UpstreamTimeout(DomainError):
+    status_code = 504
+    title = "Gateway Timeout"
+    code = "upstream_timeout"
+
+
+@dataclass
+class ErrorReport:
+    """What a surface needs to render any failure, domain or not."""
+
+    status_code: int
+    title: str
+    detail: str
+    code: str
+    fields: list[FieldError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)

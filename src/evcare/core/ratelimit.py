@@ -1,0 +1,117 @@
+"""Per-IP rate limiting on ``/api/`` with the ``limits`` library (memory or Redis)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from evcare.core.config import Settings
+
+
+@dataclass
+class RateLimiter:
+    item: RateLimitItem
+    storage: Storage
+    enabled: bool = True
+    prefix: str = "/api/"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        storage: Storage
+        if settings.redis_url:
+            storage = RedisStorage(_async_redis_uri(settings.redis_url))
+        else:
+            storage = MemoryStorage()
+        return cls(
+            item=parse(settings.rate_limit), storage=storage, enabled=settings.rate_limit_enabled
+        )
+
+    def __post_init__(self) -> None:
+        self._strategy = FixedWindowRateLimiter(self.storage)
+
+    async def hit(self, key: str) -> tuple[bool, int, int]:
+        """Count one request for ``key``: (allowed, remaining, reset epoch seconds)."""
+        allowed = await self._strategy.hit(self.item, key)
+        stats = await self._strategy.get_window_stats(self.item, key)
+        return allowed, max(stats.remaining, 0), math.ceil(stats.reset_time)
+
+    async def reset(self) -> None:
+        await self.storage.reset()
+
+    async def close(self) -> None:
+        if isinstance(self.storage, MemoryStorage):
+            await self.storage.reset()
+
+
+def _async_redis_uri(url: str) -> str:
+    return url if url.startswith("async+") else f"async+{url}"
+
+
+class RateLimitMiddleware:
+    """Adds ``X-RateLimit-*`` headers under the prefix and answers 429 past the limit."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, *, trust_forwarded_for: bool) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.trust_forwarded_for = trust_forwarded_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or not self.limiter.enabled
+            or not scope["path"].startswith(self.limiter.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        allowed, remaining, reset = await self.limiter.hit(self._client_ip(scope))
+        headers = [
+            (b"x-ratelimit-limit", str(self.limiter.item.amount).encode()),
+            (b"x-ratelimit-remaining", str(remaining).encode()),
+            (b"x-ratelimit-reset", str(reset).encode()),
+        ]
+        if not allowed:
+            retry_after = max(reset - int(time.time()), 1)
+            body = json.dumps(
+                {
+                    "success": False,
+                    "message": "Too many requests, please try again later",
+                    "statusCode": 429,
+                    "retryAfter": retry_after,
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        *headers,
+                        (b"retry-after", str(retry_after).encode()),
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _client_ip(self, scope: Scope) -> str:
+        if self.trust_forwarded_for:
+            for name, value in scope.get("headers", []):
+                if name == b"x-forwarded-for":
+                    return str(value.decode("latin-1").split(",")[0].strip())
+        client = scope.get("client")
+        return str(client[0]) if client else "unknown"

@@ -1,0 +1,122 @@
+"""Password hashing (Argon2id), signed access tokens (JWT) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from evcare.core.clock import utcnow
+from evcare.core.config import Settings
+from evcare.core.errors import Unauthorized
+
+
+class Passwords:
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: uuid.UUID
+    role: str
+    scopes: frozenset[str]
+    expires_at: datetime
+
+
+class AccessTokens:
+    def __init__(self, settings: Settings) -> None:
+        self._key = settings.secret_key.get_secret_value()
+        self._algorithm = settings.jwt_algorithm
+        self.lifetime = timedelta(minutes=settings.access_token_minutes)
+
+    def issue(
+        self, *, user_id: int, session_id: uuid.UUID, role: str, scopes: frozenset[str]
+    ) -> tuple[str, datetime]:
+        now = utcnow()
+        expires = now + self.lifetime
+        claims: dict[str, Any] = {
+            "sub": str(user_id),
+            "sid": str(session_id),
+            "role": role,
+            "scope": " ".join(sorted(scopes)),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+            "typ": "access",
+        }
+        return jwt.encode(claims, self._key, algorithm=self._algorithm), expires
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            # Expiry is checked against evcare's clock below so tests can move time.
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[self._algorithm],
+                options={"verify_exp": False, "require": ["sub", "sid", "exp"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthorized("Invalid or malformed token") from error
+        if claims.get("typ") != "access":
+            raise Unauthorized("Not an access token")
+        if int(claims["exp"]) <= int(utcnow().timestamp()):
+            raise Unauthorized("Token expired")
+        try:
+            return AccessClaims(
+                user_id=int(claims["sub"]),
+                session_id=uuid.UUID(claims["sid"]),
+                role=str(claims.get("role", "")),
+                scopes=frozenset(str(claims.get("scope", "")).split()),
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+            )
+        except (ValueError, TypeError) as error:
+            raise Unauthorized("Invalid token claims") from error
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Everything needed to sign people in, built once per process from settings."""
+
+    passwords: Passwords
+    access_tokens: AccessTokens
+    refresh_lifetime: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Credentials:
+        return cls(
+            passwords=Passwords(settings),
+            access_tokens=AccessTokens(settings),
+            refresh_lifetime=timedelta(days=settings.refresh_token_days),
+        )
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def hash_token(token: str) -> str:
+    """Refresh tokens and other bearer secrets are stored as SHA-256 only."""
+    return hashlib.sha256(token.encode()).hexdigest()

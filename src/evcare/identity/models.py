@@ -1,0 +1,92 @@
+"""Users, their sign-in sessions (refresh-token families) and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evcare.core.db import Base, Timestamped
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    BRAND = "brand"
+    FRANCHISE = "franchise"
+    MECHANIC = "mechanic"
+    FLEET_MANAGER = "fleet_manager"
+    USER = "user"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    SUSPENDED = "suspended"
+
+
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "notifications": True,
+    "language": "en",
+    "theme": "light",
+}
+
+
+class User(Timestamped, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True, default=None)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    role: Mapped[str] = mapped_column(String(20), index=True, default=Role.USER)
+    status: Mapped[str] = mapped_column(String(20), default=UserStatus.ACTIVE)
+    status_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    is_email_verified: Mapped[bool] = mapped_column(default=False)
+    profile_picture: Mapped[str | None] = mapped_column(String(500), default=None)
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=lambda: dict(DEFAULT_PREFERENCES)
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class AuthSession(Base):
+    """One sign-in: the family that all rotated refresh tokens of that sign-in belong to."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(50), default=None)
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("auth_session.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,23 @@
+"""Who is calling: the authenticated user (or partner client) a service acts for."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from evcare.identity.models import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    role: str
+    scopes: frozenset[str]
+    session_id: uuid.UUID
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,0 +1,101 @@
+"""Every identity query; soft-deleted users are invisible unless asked for."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.core.clock import utcnow
+from evcare.core.pagination import Page, PageParams
+from evcare.identity.models import AuthSession, RefreshToken, User
+
+
+def _live() -> ColumnElement[bool]:
+    return User.deleted_at.is_(None)
+
+
+async def get_user(
+    session: AsyncSession, user_id: int, *, include_deleted: bool = False
+) -> User | None:
+    query = select(User).where(User.id == user_id)
+    if not include_deleted:
+        query = query.where(_live())
+    return (await session.scalars(query)).one_or_none()
+
+
+async def get_user_by_login(session: AsyncSession, login: str) -> User | None:
+    """``login`` is an email address or a phone number."""
+    text = login.strip()
+    query = select(User).where(_live()).where(or_(User.email == text.lower(), User.phone == text))
+    return (await session.scalars(query)).first()
+
+
+async def email_taken(session: AsyncSession, email: str, *, except_user: int | None = None) -> bool:
+    query = select(User.id).where(User.email == email.lower())
+    if except_user is not None:
+        query = query.where(User.id != except_user)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def phone_taken(session: AsyncSession, phone: str, *, except_user: int | None = None) -> bool:
+    query = select(User.id).where(User.phone == phone)
+    if except_user is not None:
+        query = query.where(User.id != except_user)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def list_users(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    roles: Sequence[str] | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    user_id: int | None = None,
+) -> Page[User]:
+    query = select(User).where(_live())
+    if roles:
+        query = query.where(User.role.in_(roles))
+    if status:
+        query = query.where(User.status == status)
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern),
+                func.lower(User.first_name).like(pattern),
+                func.lower(User.last_name).like(pattern),
+                User.phone.like(pattern),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(User.id).offset(params.offset).limit(params.limit))
+    return Page(items=list(rows.all()), total=total, params=params)
+
+
+async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:
+    return await session.get(AuthSession, session_id)
+
+
+async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    return (await session.scalars(query.with_for_update())).one_or_none()
+
+
+async def revoke_sessions(
+    session: AsyncSession, user_id: int, *, reason: str, keep: uuid.UUID | None = None
+) -> None:
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id)
+        .where(AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    await session.execute(statement)

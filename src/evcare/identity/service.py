@@ -1,0 +1,452 @@
+"""Identity rules: registration, sign-in, token rotation, profiles and user administration."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.core.clock import utcnow
+from evcare.core.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    TokenReuseDetected,
+    Unauthorized,
+)
+from evcare.core.events import publish
+from evcare.core.pagination import Page, PageParams
+from evcare.core.security import Credentials, hash_token, new_refresh_token
+from evcare.identity import repository
+from evcare.identity.models import AuthSession, RefreshToken, Role, User, UserStatus
+from evcare.identity.principal import Principal
+from evcare.identity.scopes import scopes_for
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+def split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.strip().partition(" ")
+    return first, last.strip()
+
+
+# -- sign-up and sign-in -------------------------------------------------------------------
+
+
+async def register(
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    phone: str | None = None,
+    role: str | None = None,
+) -> tuple[User, TokenPair]:
+    """Create a ``user`` account and sign it in. Asking for any other role is refused."""
+    if role is not None and role != Role.USER:
+        raise Forbidden(
+            f"Self-registration can only create role 'user', not '{role}'",
+            fields=[FieldError("role", "only 'user' may be self-registered")],
+        )
+    first, last = split_name(name)
+    user = await _create_user(
+        session,
+        credentials,
+        email=email,
+        password=password,
+        first_name=first,
+        last_name=last,
+        phone=phone,
+        role=Role.USER,
+    )
+    tokens = await _start_session(session, credentials, user)
+    await publish(session, "identity.user_registered", {"userId": user.id, "role": user.role})
+    return user, tokens
+
+
+async def login(
+    session: AsyncSession, credentials: Credentials, *, login: str, password: str
+) -> tuple[User, TokenPair]:
+    """Sign in by email or phone. The same answer for an unknown login and a wrong password."""
+    user = await repository.get_user_by_login(session, login)
+    if (
+        user is None
+        or user.password_hash is None
+        or not credentials.passwords.verify(user.password_hash, password)
+    ):
+        raise Unauthorized("Invalid credentials")
+    _ensure_active(user)
+    if credentials.passwords.needs_rehash(user.password_hash):
+        user.password_hash = credentials.passwords.hash(password)
+    user.last_login_at = utcnow()
+    tokens = await _start_session(session, credentials, user)
+    await publish(session, "identity.user_logged_in", {"userId": user.id})
+    return user, tokens
+
+
+async def refresh(
+    session: AsyncSession, credentials: Credentials, *, refresh_token: str
+) -> tuple[User, TokenPair]:
+    """Rotate a refresh token. A spent token coming back revokes its whole family."""
+    stored = await repository.get_refresh_token(session, hash_token(refresh_token))
+    if stored is None:
+        raise Unauthorized("Invalid refresh token")
+    family = await repository.get_auth_session(session, stored.session_id)
+    if family is None or family.revoked_at is not None:
+        raise Unauthorized("Refresh token revoked")
+    now = utcnow()
+    if stored.used_at is not None:
+        family.revoked_at = now
+        family.revoked_reason = "refresh_token_reused"
+        await session.flush()
+        raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
+    if stored.expires_at <= now or family.expires_at <= now:
+        raise Unauthorized("Refresh token expired")
+    user = await repository.get_user(session, family.user_id)
+    if user is None:
+        raise Unauthorized("Account no longer exists")
+    _ensure_active(user)
+    stored.used_at = now
+    tokens = await _issue_tokens(session, credentials, user, family)
+    return user, tokens
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    """Revoke the caller's sign-in: its access and refresh tokens stop working at once."""
+    family = await repository.get_auth_session(session, principal.session_id)
+    if family is not None and family.revoked_at is None:
+        family.revoked_at = utcnow()
+        family.revoked_reason = "logout"
+    await publish(session, "identity.user_logged_out", {"userId": principal.user_id})
+
+
+async def authenticate(
+    session: AsyncSession, credentials: Credentials, *, access_token: str
+) -> Principal:
+    """Check an access token against the database: revoked or blocked means refused now."""
+    claims = credentials.access_tokens.verify(access_token)
+    family = await repository.get_auth_session(session, claims.session_id)
+    if family is None or family.revoked_at is not None or family.user_id != claims.user_id:
+        raise Unauthorized("Token revoked")
+    user = await repository.get_user(session, claims.user_id)
+    if user is None:
+        raise Unauthorized("Account no longer exists")
+    _ensure_active(user)
+    # Scopes follow the user's current role, narrowed by what the token was issued with.
+    scopes = frozenset(claims.scopes & scopes_for(user.role))
+    return Principal(user_id=user.id, role=user.role, scopes=scopes, session_id=family.id)
+
+
+async def change_password(
+    session: AsyncSession,
+    credentials: Credentials,
+    principal: Principal,
+    *,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Change one's password; every other sign-in of the account is revoked."""
+    user = await _get_live_user(session, principal.user_id)
+    if user.password_hash is None or not credentials.passwords.verify(
+        user.password_hash, current_password
+    ):
+        raise BusinessRuleViolation(
+            "Current password is incorrect",
+            fields=[FieldError("currentPassword", "does not match")],
+        )
+    if current_password == new_password:
+        raise BusinessRuleViolation(
+            "New password must differ from the current one",
+            fields=[FieldError("newPassword", "must differ from the current password")],
+        )
+    user.password_hash = credentials.passwords.hash(new_password)
+    await repository.revoke_sessions(
+        session, user.id, reason="password_changed", keep=principal.session_id
+    )
+    await publish(session, "identity.password_changed", {"userId": user.id})
+
+
+# -- profile -------------------------------------------------------------------------------
+
+
+async def get_me(session: AsyncSession, principal: Principal) -> User:
+    return await _get_live_user(session, principal.user_id)
+
+
+async def update_profile(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    profile_picture: str | None = None,
+) -> User:
+    user = await _get_live_user(session, principal.user_id)
+    return await _apply_changes(
+        session, user, name=name, phone=phone, profile_picture=profile_picture
+    )
+
+
+async def update_preferences(
+    session: AsyncSession, principal: Principal, changes: dict[str, Any]
+) -> dict[str, Any]:
+    user = await _get_live_user(session, principal.user_id)
+    user.preferences = {**(user.preferences or {}), **changes}
+    await session.flush()
+    return user.preferences
+
+
+# -- administration of people of one role (admins, customers; mechanics later) -------------
+
+
+async def create_user(
+    session: AsyncSession,
+    credentials: Credentials,
+    principal: Principal,
+    *,
+    role: Role,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str | None,
+    password: str | None,
+) -> User:
+    """An admin creates an account of ``role``. Without a password it cannot sign in yet."""
+    _require_admin(principal)
+    user = await _create_user(
+        session,
+        credentials,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        role=role,
+    )
+    await publish(session, "identity.user_created", {"userId": user.id, "role": user.role})
+    return user
+
+
+async def list_people(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    role: Role,
+    user_id: int | None = None,
+    search: str | None = None,
+) -> Page[User]:
+    _require_admin(principal)
+    return await repository.list_users(
+        session, params, roles=[role], user_id=user_id, search=search
+    )
+
+
+async def get_person(
+    session: AsyncSession, principal: Principal, *, role: Role, user_id: int
+) -> User:
+    """Admins read anyone of ``role``; others only themselves (else a 404, not a 403)."""
+    if not principal.is_admin and principal.user_id != user_id:
+        raise NotFound(f"{role.value.title()} not found")
+    user = await repository.get_user(session, user_id)
+    if user is None or user.role != role:
+        raise NotFound(f"{role.value.title()} not found")
+    return user
+
+
+async def update_person(
+    session: AsyncSession,
+    credentials: Credentials,
+    principal: Principal,
+    *,
+    role: Role,
+    user_id: int,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    password: str | None = None,
+) -> User:
+    user = await get_person(session, principal, role=role, user_id=user_id)
+    if password is not None:
+        if not principal.is_admin:
+            raise Forbidden("Use change-password to change your own password")
+        user.password_hash = credentials.passwords.hash(password)
+        await repository.revoke_sessions(session, user.id, reason="password_reset")
+    return await _apply_changes(
+        session, user, first_name=first_name, last_name=last_name, email=email, phone=phone
+    )
+
+
+async def delete_person(
+    session: AsyncSession, principal: Principal, *, role: Role, user_id: int
+) -> None:
+    """Soft delete (restorable); the account's sign-ins end at once."""
+    user = await get_person(session, principal, role=role, user_id=user_id)
+    if principal.is_admin and user.id == principal.user_id:
+        raise Conflict("You cannot delete your own admin account")
+    user.deleted_at = utcnow()
+    await repository.revoke_sessions(session, user.id, reason="account_deleted")
+    await publish(session, "identity.user_deleted", {"userId": user.id})
+
+
+async def restore_user(session: AsyncSession, principal: Principal, *, user_id: int) -> User:
+    _require_admin(principal)
+    user = await repository.get_user(session, user_id, include_deleted=True)
+    if user is None:
+        raise NotFound("User not found")
+    if user.deleted_at is None:
+        raise Conflict("User is not deleted")
+    if await repository.email_taken(session, user.email, except_user=user.id):
+        raise Conflict("Another account now uses this email")
+    user.deleted_at = None
+    await session.flush()
+    return user
+
+
+async def set_status(
+    session: AsyncSession, principal: Principal, *, user_id: int, status: str, reason: str | None
+) -> User:
+    """Blocking or suspending ends the user's sign-ins immediately."""
+    _require_admin(principal)
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    if user.id == principal.user_id and status != UserStatus.ACTIVE:
+        raise Conflict("You cannot block or suspend yourself")
+    user.status = UserStatus(status)
+    user.status_reason = reason
+    if user.status != UserStatus.ACTIVE:
+        await repository.revoke_sessions(session, user.id, reason=f"user_{status}")
+    await session.flush()
+    return user
+
+
+# -- internals -----------------------------------------------------------------------------
+
+
+async def _create_user(
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    email: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    phone: str | None,
+    role: Role,
+) -> User:
+    email = email.strip().lower()
+    if await repository.email_taken(session, email):
+        raise Conflict("An account with this email already exists")
+    if phone and await repository.phone_taken(session, phone):
+        raise Conflict("An account with this phone number already exists")
+    user = User(
+        email=email,
+        phone=phone or None,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        password_hash=credentials.passwords.hash(password) if password else None,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _apply_changes(
+    session: AsyncSession,
+    user: User,
+    *,
+    name: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    profile_picture: str | None = None,
+) -> User:
+    if name is not None:
+        first_name, last_name = split_name(name)
+    if email is not None and email.lower() != user.email:
+        if await repository.email_taken(session, email, except_user=user.id):
+            raise Conflict("An account with this email already exists")
+        user.email = email.lower()
+        user.is_email_verified = False
+    if phone is not None and phone != user.phone:
+        if await repository.phone_taken(session, phone, except_user=user.id):
+            raise Conflict("An account with this phone number already exists")
+        user.phone = phone
+    if first_name is not None:
+        user.first_name = first_name
+    if last_name is not None:
+        user.last_name = last_name
+    if profile_picture is not None:
+        user.profile_picture = profile_picture
+    user.updated_at = utcnow()
+    await session.flush()
+    return user
+
+
+async def _get_live_user(session: AsyncSession, user_id: int) -> User:
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+def _ensure_active(user: User) -> None:
+    if user.status != UserStatus.ACTIVE:
+        raise Unauthorized(f"Account is {user.status}")
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("Admin role required")
+
+
+async def _start_session(session: AsyncSession, credentials: Credentials, user: User) -> TokenPair:
+    now = utcnow()
+    family = AuthSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + credentials.refresh_lifetime,
+    )
+    session.add(family)
+    await session.flush()
+    return await _issue_tokens(session, credentials, user, family)
+
+
+async def _issue_tokens(
+    session: AsyncSession, credentials: Credentials, user: User, family: AuthSession
+) -> TokenPair:
+    now = utcnow()
+    raw = new_refresh_token()
+    expires = min(now + credentials.refresh_lifetime, family.expires_at)
+    session.add(
+        RefreshToken(
+            session_id=family.id, token_hash=hash_token(raw), created_at=now, expires_at=expires
+        )
+    )
+    access, access_expires = credentials.access_tokens.issue(
+        user_id=user.id, session_id=family.id, role=user.role, scopes=scopes_for(user.role)
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=access,
+        access_expires_at=access_expires,
+        refresh_token=raw,
+        refresh_expires_at=expires,
+    )

@@ -1,0 +1,29 @@
+"""The EV-CMS surface, mounted at ``/api/v1`` with its own OpenAPI docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from evcare.core.runtime import Runtime
+from evcare.surfaces.cms import auth, profile
+from evcare.surfaces.cms.errors import render_cms_error
+from evcare.surfaces.errors import install_error_handlers
+
+SECTIONS = (auth, profile)
+
+
+def build_cms_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="EVCare EV-CMS API",
+        version="2.1.0",
+        description="Charging network API (drivers, stations, chargers, sessions, wallet).",
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+        redirect_slashes=False,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app, render_cms_error)
+    for section in SECTIONS:
+        app.include_router(section.router)
+    return app

@@ -1,0 +1,25 @@
+"""EV-CMS error body: ``{success: false, message, error, statusCode}`` (+ ``errors[]``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from evcare.core.errors import ErrorReport
+from evcare.core.observability import request_id_of
+
+
+def render_cms_error(request: Request, report: ErrorReport) -> JSONResponse:
+    body: dict[str, Any] = {
+        "success": False,
+        "message": "Validation failed" if report.status_code == 422 else report.detail,
+        "error": report.detail if report.status_code == 422 else report.title,
+        "statusCode": report.status_code,
+    }
+    if report.fields:
+        body["errors"] = [{"field": f.field, "message": f.message} for f in report.fields]
+    if report.status_code >= 500:
+        body["requestId"] = request_id_of(request.scope)
+    return JSONResponse(body, status_code=report.status_code)

@@ -1,0 +1,64 @@
+"""What every surface's routes depend on: the session, the caller, the runtime.
+
+Routes declare the scopes they need through typed aliases built from
+:class:`Authenticator`, e.g. ``AdminsWrite = Annotated[Principal, Depends(Authenticator(
+Scope.WRITE_ADMINS))]``. A missing or bad token is a 401; a missing scope a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from evcare.core.db import SessionDep
+from evcare.core.errors import Forbidden, Unauthorized
+from evcare.core.runtime import Runtime
+from evcare.core.security import Credentials
+from evcare.identity import service as identity
+from evcare.identity.principal import Principal
+from evcare.identity.scopes import Scope
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_credentials(runtime: RuntimeDep) -> Credentials:
+    return runtime.credentials
+
+
+CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
+
+
+class Authenticator:
+    """Dependency: the authenticated principal, holding every scope in ``scopes``."""
+
+    def __init__(self, *scopes: Scope) -> None:
+        self.scopes = scopes
+
+    async def __call__(
+        self,
+        session: SessionDep,
+        credentials: CredentialsDep,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if bearer is None or bearer.scheme.lower() != "bearer" or not bearer.credentials:
+            raise Unauthorized("Not authenticated: send Authorization: Bearer <access_token>")
+        principal = await identity.authenticate(
+            session, credentials, access_token=bearer.credentials
+        )
+        for scope in self.scopes:
+            if not principal.has(scope):
+                raise Forbidden(f"{scope} scope required")
+        return principal
+
+
+Authenticated = Annotated[Principal, Depends(Authenticator())]

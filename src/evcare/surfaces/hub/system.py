@@ -1,0 +1,42 @@
+"""Hub basics: health and "who am I" for a partner's token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from evcare import __version__
+from evcare.core.db import TransactionalRoute
+from evcare.surfaces.deps import Authenticated
+
+router = APIRouter(tags=["system"], route_class=TransactionalRoute)
+
+
+class HubModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+    )
+
+
+class HealthOut(HubModel):
+    status: str
+    version: str
+
+
+class IdentityOut(HubModel):
+    user_id: str
+    role: str
+    scopes: list[str]
+
+
+@router.get("/health", operation_id="hub_health")
+async def health() -> HealthOut:
+    return HealthOut(status="ok", version=__version__)
+
+
+@router.get("/me", operation_id="hub_identity")
+async def identity(principal: Authenticated) -> IdentityOut:
+    return IdentityOut(
+        user_id=str(principal.user_id), role=principal.role, scopes=sorted(principal.scopes)
+    )

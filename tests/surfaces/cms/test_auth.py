@@ -1,0 +1,257 @@
+"""EV-CMS /api/v1/auth: documented shapes, token rotation and revocation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import func, select
+
+from evcare.core.clock import clock
+from evcare.core.runtime import Runtime
+from evcare.identity.models import Role, User, UserStatus
+from tests.factories.identity import PASSWORD, bearer, login, login_pair, make_user
+
+USER_FIELDS = {
+    "id",
+    "email",
+    "name",
+    "phone",
+    "role",
+    "profilePicture",
+    "isEmailVerified",
+    "status",
+    "vehicles",
+    "wallet",
+    "preferences",
+    "createdAt",
+    "updatedAt",
+}
+
+
+def assert_cms_error(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    body: dict[str, object] = response.json()
+    assert body["success"] is False
+    assert body["statusCode"] == status
+    assert isinstance(body["message"], str) and body["message"]
+    assert "error" in body
+    return body
+
+
+async def test_register_returns_the_user_and_tokens_in_the_documented_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "Asha@Example.com", "password": "secret12", "name": "Asha Menon"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["success"] is True
+    user = body["data"]["user"]
+    assert set(user) == USER_FIELDS
+    assert user["email"] == "asha@example.com"
+    assert user["name"] == "Asha Menon"
+    assert user["role"] == "user"
+    assert user["status"] == "active"
+    assert user["wallet"] == {"balance": 0, "currency": "INR"}
+    assert "passwordHash" not in response.text and "secret12" not in response.text
+    tokens = body["data"]["tokens"]
+    assert tokens["accessToken"] and tokens["refreshToken"]
+    me = await client.get("/api/v1/auth/me", headers=bearer(tokens["accessToken"]))
+    assert me.json()["data"]["user"]["id"] == user["id"]
+
+
+async def test_register_asking_for_a_privileged_role_is_refused_not_downgraded(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "x@example.com", "password": "secret12", "name": "X", "role": "admin"},
+    )
+    body = assert_cms_error(response, 403)
+    assert "role" in str(body["message"])
+    async with runtime.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_register_with_bad_input_names_each_field(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": "not-an-email", "password": "123", "name": ""}
+    )
+    body = assert_cms_error(response, 422)
+    assert body["message"] == "Validation failed"
+    fields = {error["field"] for error in body["errors"]}  # type: ignore[attr-defined]
+    assert fields == {"email", "password", "name"}
+
+
+async def test_register_with_a_taken_email_conflicts(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await make_user(runtime, email="taken@example.com")
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "TAKEN@example.com", "password": "secret12", "name": "T"},
+    )
+    assert_cms_error(response, 409)
+
+
+async def test_login_returns_user_access_and_refresh_tokens(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    response = await client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert set(data) >= {"user", "accessToken", "refreshToken"}
+    assert set(data["user"]) == USER_FIELDS
+
+
+async def test_login_with_a_wrong_password_or_unknown_email_is_the_same_401(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    wrong = await client.post("/api/v1/auth/login", json={"email": user.email, "password": "x"})
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "x"}
+    )
+    assert assert_cms_error(wrong, 401)["message"] == assert_cms_error(unknown, 401)["message"]
+
+
+async def test_login_body_missing_fields_is_422(client: httpx.AsyncClient) -> None:
+    body = assert_cms_error(await client.post("/api/v1/auth/login", json={}), 422)
+    assert {e["field"] for e in body["errors"]} == {"email", "password"}  # type: ignore[attr-defined]
+
+
+async def test_me_without_a_token_is_401(client: httpx.AsyncClient) -> None:
+    assert_cms_error(await client.get("/api/v1/auth/me"), 401)
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer("garbage")), 401)
+
+
+async def test_refresh_rotates_and_reusing_a_spent_token_revokes_the_family(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    access, first_refresh = await login_pair(client, user)
+    rotated = await client.post(
+        "/api/v1/auth/refresh-token", json={"refreshToken": first_refresh}
+    )
+    assert rotated.status_code == 200
+    second = rotated.json()["data"]
+    assert second["refreshToken"] != first_refresh
+
+    reused = await client.post("/api/v1/auth/refresh-token", json={"refreshToken": first_refresh})
+    assert_cms_error(reused, 401)
+    # The whole family is gone: the rotated refresh token and every access token of it.
+    later = await client.post(
+        "/api/v1/auth/refresh-token", json={"refreshToken": second["refreshToken"]}
+    )
+    assert_cms_error(later, 401)
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(access)), 401)
+    assert_cms_error(
+        await client.get("/api/v1/auth/me", headers=bearer(second["accessToken"])), 401
+    )
+
+
+async def test_refresh_with_an_unknown_token_is_401_and_bad_body_422(
+    client: httpx.AsyncClient,
+) -> None:
+    assert_cms_error(
+        await client.post("/api/v1/auth/refresh-token", json={"refreshToken": "x" * 40}), 401
+    )
+    assert_cms_error(await client.post("/api/v1/auth/refresh-token", json={}), 422)
+
+
+async def test_logout_revokes_access_and_refresh_tokens(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    access, refresh = await login_pair(client, user)
+    response = await client.post("/api/v1/auth/logout", headers=bearer(access))
+    assert response.status_code == 200
+    assert response.json()["success"] is True
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(access)), 401)
+    assert_cms_error(
+        await client.post("/api/v1/auth/refresh-token", json={"refreshToken": refresh}), 401
+    )
+
+
+async def test_logout_without_a_token_is_401(client: httpx.AsyncClient) -> None:
+    assert_cms_error(await client.post("/api/v1/auth/logout"), 401)
+
+
+async def test_change_password_checks_the_current_one_and_ends_other_sign_ins(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    token = await login(client, user)
+    other_device = await login(client, user)
+    wrong = await client.put(
+        "/api/v1/auth/change-password",
+        json={"currentPassword": "nope", "newPassword": "brand-new-1"},
+        headers=bearer(token),
+    )
+    assert_cms_error(wrong, 400)
+    ok = await client.put(
+        "/api/v1/auth/change-password",
+        json={"currentPassword": PASSWORD, "newPassword": "brand-new-1"},
+        headers=bearer(token),
+    )
+    assert ok.status_code == 200 and ok.json()["success"] is True
+    assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 200
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(other_device)), 401)
+    await login(client, user, "brand-new-1")
+
+
+async def test_change_password_validates_and_requires_auth(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    token = await login(client, user)
+    assert_cms_error(
+        await client.put(
+            "/api/v1/auth/change-password",
+            json={"currentPassword": PASSWORD, "newPassword": "123"},
+            headers=bearer(token),
+        ),
+        422,
+    )
+    assert_cms_error(await client.put("/api/v1/auth/change-password", json={}), 401)
+
+
+async def test_a_blocked_users_tokens_stop_working_at_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    token = await login(client, user)
+    async with runtime.sessionmaker() as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.status = UserStatus.BLOCKED
+        await session.commit()
+    body = assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
+    assert "blocked" in str(body["message"])
+
+
+async def test_an_access_token_expires_after_its_lifetime(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    user = await make_user(runtime)
+    token = await login(client, user)
+    clock.advance(runtime.credentials.access_tokens.lifetime + timedelta(seconds=1))
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
+
+
+async def test_a_token_signed_with_another_key_is_refused(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    import jwt
+
+    user = await make_user(runtime, role=Role.ADMIN)
+    token = await login(client, user)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = jwt.encode(claims, "another-key-another-key-another-key", algorithm="HS256")
+    assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(forged)), 401)
