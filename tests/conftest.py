@@ -129,15 +129,16 @@ async def empty_tables(url: str) -> None:
     from evcare.core.db import create_engine
 
     engine = create_engine(url)
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    tables = list(reversed(metadata.sorted_tables))
     try:
         async with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                joined = ", ".join(f'"{name}"' for name in tables)
+                # Table names come from our own metadata, never from input.
+                joined = ", ".join(f'"{table.name}"' for table in tables)
                 await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
             else:
-                for name in tables:
-                    await connection.execute(text(f'DELETE FROM "{name}"'))
+                for table in tables:
+                    await connection.execute(table.delete())
     finally:
         await engine.dispose()
 

@@ -36,11 +36,11 @@ class RateLimiter:
     def __post_init__(self) -> None:
         self._strategy = FixedWindowRateLimiter(self.storage)
 
-    async def hit(self, key: str) -> tuple[bool, int, int]:
-        """Count one request for ``key``: (allowed, remaining, reset epoch seconds)."""
+    async def hit(self, key: str) -> tuple[bool, int, float]:
+        """Count one request for ``key``: (allowed, remaining, reset time as epoch seconds)."""
         allowed = await self._strategy.hit(self.item, key)
         stats = await self._strategy.get_window_stats(self.item, key)
-        return allowed, max(stats.remaining, 0), math.ceil(stats.reset_time)
+        return allowed, max(stats.remaining, 0), float(stats.reset_time)
 
     async def reset(self) -> None:
         await self.storage.reset()
@@ -74,10 +74,10 @@ class RateLimitMiddleware:
         headers = [
             (b"x-ratelimit-limit", str(self.limiter.item.amount).encode()),
             (b"x-ratelimit-remaining", str(remaining).encode()),
-            (b"x-ratelimit-reset", str(reset).encode()),
+            (b"x-ratelimit-reset", str(math.ceil(reset)).encode()),
         ]
         if not allowed:
-            retry_after = max(reset - int(time.time()), 1)
+            retry_after = max(math.ceil(reset - time.time()), 1)
             body = json.dumps(
                 {
                     "success": False,

@@ -136,9 +136,7 @@ async def test_refresh_rotates_and_reusing_a_spent_token_revokes_the_family(
 ) -> None:
     user = await make_user(runtime)
     access, first_refresh = await login_pair(client, user)
-    rotated = await client.post(
-        "/api/v1/auth/refresh-token", json={"refreshToken": first_refresh}
-    )
+    rotated = await client.post("/api/v1/auth/refresh-token", json={"refreshToken": first_refresh})
     assert rotated.status_code == 200
     second = rotated.json()["data"]
     assert second["refreshToken"] != first_refresh

@@ -74,9 +74,7 @@ async def test_preferences_are_merged_and_returned(
     assert response.status_code == 200
     preferences = response.json()["data"]["preferences"]
     assert preferences == {"notifications": True, "language": "en", "theme": "dark"}
-    bad = await client.put(
-        "/api/v1/profile/preferences", json={"theme": "neon"}, headers=headers
-    )
+    bad = await client.put("/api/v1/profile/preferences", json={"theme": "neon"}, headers=headers)
     assert_cms_error(bad, 422)
 
 

@@ -1,0 +1,80 @@
+"""The outbox: events exist exactly when their change committed, and are dispatched after."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.core.events import OutboxEvent, subscribe
+from evcare.core.runtime import Runtime
+from tests.factories.identity import make_user
+
+
+async def _events(runtime: Runtime, topic: str) -> list[OutboxEvent]:
+    async with runtime.sessionmaker() as session:
+        rows = await session.scalars(select(OutboxEvent).where(OutboxEvent.topic == topic))
+        return list(rows.all())
+
+
+async def _wait_dispatched(runtime: Runtime, topic: str) -> list[OutboxEvent]:
+    for _ in range(100):
+        events = await _events(runtime, topic)
+        if events and all(event.dispatched_at for event in events):
+            return events
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{topic} not dispatched: {await _events(runtime, topic)}")
+
+
+async def test_registration_publishes_an_event_that_is_dispatched_after_commit(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    seen: list[dict[str, object]] = []
+
+    async def remember(_: AsyncSession, event: OutboxEvent) -> None:
+        seen.append(event.payload)
+
+    subscribe("identity.user_registered", remember)
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "new@example.com", "password": "secret12", "name": "New"},
+    )
+    assert response.status_code == 201
+    events = await _wait_dispatched(runtime, "identity.user_registered")
+    user_id = int(response.json()["data"]["user"]["id"])
+    assert [event.payload["userId"] for event in events] == [user_id]
+    assert {"userId": user_id, "role": "user"} in seen
+
+
+async def test_a_failed_request_announces_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await make_user(runtime, email="taken@example.com")
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "taken@example.com", "password": "secret12", "name": "Dup"},
+    )
+    assert response.status_code == 409
+    assert await _events(runtime, "identity.user_registered") == []
+
+
+async def test_a_failing_subscriber_leaves_the_event_pending_with_a_back_off(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async def explode(_: AsyncSession, event: OutboxEvent) -> None:
+        raise RuntimeError("subscriber is down")
+
+    subscribe("test.fragile", explode)
+    async with runtime.sessionmaker() as session:
+        from evcare.core.events import publish
+
+        await publish(session, "test.fragile", {"n": 1})
+        await session.commit()
+    await runtime.outbox.drain()
+    [event] = await _events(runtime, "test.fragile")
+    assert event.dispatched_at is None
+    assert event.attempts == 1
+    assert event.last_error == "RuntimeError: subscriber is down"
+    assert event.available_at > event.created_at

@@ -1,0 +1,109 @@
+"""RevCare /auth: password form, HttpOnly refresh cookie, logout, cross-surface tokens."""
+
+from __future__ import annotations
+
+import httpx
+
+from evcare.core.runtime import Runtime
+from evcare.identity.models import Role
+from tests.factories.identity import PASSWORD, bearer, login, make_user
+from tests.surfaces.revcare.helpers import assert_revcare_error
+
+
+async def test_login_with_phone_returns_a_bearer_token_and_sets_an_httponly_cookie(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime, phone="9841385379")
+    response = await client.post(
+        "/auth/login", data={"username": "9841385379", "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "bearer"
+    assert set(response.json()) == {"access_token", "token_type"}
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("refresh_token=")
+    assert "HttpOnly" in cookie and "Path=/auth" in cookie
+    me = await client.get("/customers/", headers=bearer(response.json()["access_token"]))
+    assert me.json()["id"] == f"CST{user.id:06d}"
+
+
+async def test_login_with_email_works_too(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    user = await make_user(runtime)
+    response = await client.post("/auth/login", data={"username": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+
+
+async def test_login_with_a_wrong_password_is_401_in_revcare_shape(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    response = await client.post("/auth/login", data={"username": user.email, "password": "bad"})
+    body = assert_revcare_error(response, 401)
+    assert body["message"] == "Unauthorized"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_login_without_form_fields_is_422_with_pydantic_detail(
+    client: httpx.AsyncClient,
+) -> None:
+    body = assert_revcare_error(await client.post("/auth/login", data={}), 422)
+    locations = {tuple(item["loc"]) for item in body["detail"]}
+    assert locations == {("body", "username"), ("body", "password")}
+
+
+async def test_refresh_reads_the_cookie_and_rotates_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    await client.post("/auth/login", data={"username": user.email, "password": PASSWORD})
+    first_cookie = client.cookies.get("refresh_token", path="/auth")
+    response = await client.post("/auth/refresh")
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"access_token", "token_type"}
+    assert client.cookies.get("refresh_token", path="/auth") != first_cookie
+
+    # Presenting the spent cookie again revokes the family, the new cookie included.
+    client.cookies.clear()
+    reused = await client.post("/auth/refresh", headers={"Cookie": f"refresh_token={first_cookie}"})
+    assert "already used" in assert_revcare_error(reused, 401)["detail"]
+    current = response.json()["access_token"]
+    assert_revcare_error(await client.get("/customers/", headers=bearer(current)), 401)
+
+
+async def test_refresh_without_a_cookie_is_401(client: httpx.AsyncClient) -> None:
+    assert_revcare_error(await client.post("/auth/refresh"), 401)
+
+
+async def test_logout_revokes_tokens_and_clears_the_cookie(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    login_response = await client.post(
+        "/auth/login", data={"username": user.email, "password": PASSWORD}
+    )
+    token = login_response.json()["access_token"]
+    response = await client.post("/auth/logout", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {"message": "Successfully logged out"}
+    assert 'refresh_token=""' in response.headers["set-cookie"]
+    assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)
+    assert_revcare_error(await client.post("/auth/refresh"), 401)
+
+
+async def test_logout_without_a_token_is_401(client: httpx.AsyncClient) -> None:
+    assert_revcare_error(await client.post("/auth/logout"), 401)
+
+
+async def test_a_token_from_ev_cms_works_on_revcare_and_the_reverse(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    cms_token = await login(client, user)
+    assert (await client.get("/customers/", headers=bearer(cms_token))).status_code == 200
+    revcare = await client.post("/auth/login", data={"username": user.email, "password": PASSWORD})
+    revcare_token = revcare.json()["access_token"]
+    me = await client.get("/api/v1/auth/me", headers=bearer(revcare_token))
+    assert me.status_code == 200
+    assert me.json()["data"]["user"]["id"] == str(user.id)
+    hub = await client.get("/v1/me", headers=bearer(revcare_token))
+    assert hub.json()["role"] == Role.USER

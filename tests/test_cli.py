@@ -1,0 +1,76 @@
+"""The `evcare` command: demo data loads idempotently, create-admin makes a usable admin."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from evcare.cli import app
+from evcare.core.config import get_settings
+from evcare.core.db import create_engine
+from evcare.demo import DEMO_LOGINS
+from evcare.identity.models import User
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[None]:
+    monkeypatch.setenv("EVCARE_DATABASE_URL", database_url)
+    monkeypatch.setenv("EVCARE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EVCARE_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("EVCARE_ARGON2_MEMORY_KIB", "64")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _users(database_url: str) -> list[tuple[str, str]]:
+    async def fetch() -> list[tuple[str, str]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(select(User.email, User.role).order_by(User.id))
+                return [(email, role) for email, role in rows.all()]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(fetch())
+
+
+def test_demo_loads_once_and_a_second_run_creates_nothing(cli_env: None, database_url: str) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@evcare.dev" in first.output
+    users = _users(database_url)
+    assert {email for email, _ in users} >= {login.email for login in DEMO_LOGINS}
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert "demo present" in second.output
+    assert len(_users(database_url)) == len(users)
+
+
+def test_create_admin_makes_an_admin_and_refuses_a_taken_email(
+    cli_env: None, database_url: str
+) -> None:
+    args = [
+        "create-admin",
+        "--email",
+        "ops@evcare.dev",
+        "--first-name",
+        "Ops",
+        "--last-name",
+        "Team",
+    ]
+    result = runner.invoke(app, [*args, "--password", "Sup3r-secret"])
+    assert result.exit_code == 0, result.output
+    assert ("ops@evcare.dev", "admin") in _users(database_url)
+    again = runner.invoke(app, [*args, "--password", "Sup3r-secret"])
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    short = runner.invoke(app, [*args, "--password", "short"])
+    assert short.exit_code != 0
