@@ -18,6 +18,13 @@ from evcare.service.models import (
     Timeslot,
     WorkStatus,
 )
+from evcare.vehicles.models import (
+    FuelType,
+    Vehicle,
+    VehicleClass,
+    VehicleManufacturer,
+    VehicleModel,
+)
 
 metadata = Base.metadata
 
@@ -27,6 +34,7 @@ __all__ = [
     "CartItem",
     "ContentEntry",
     "FavouriteService",
+    "FuelType",
     "GstRate",
     "MechanicAssignmentType",
     "MechanicProfile",
@@ -38,6 +46,10 @@ __all__ = [
     "ServiceReview",
     "Timeslot",
     "User",
+    "Vehicle",
+    "VehicleClass",
+    "VehicleManufacturer",
+    "VehicleModel",
     "WorkStatus",
     "metadata",
 ]
