@@ -1,6 +1,7 @@
 """Every context's tables on one metadata: what Alembic and the schema check compare."""
 
 from evcare.billing.models import GstRate
+from evcare.charging.models import Charger, Connector, Station
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
@@ -32,6 +33,8 @@ __all__ = [
     "Address",
     "AuthSession",
     "CartItem",
+    "Charger",
+    "Connector",
     "ContentEntry",
     "FavouriteService",
     "FuelType",
@@ -44,6 +47,7 @@ __all__ = [
     "ServiceArea",
     "ServiceCategory",
     "ServiceReview",
+    "Station",
     "Timeslot",
     "User",
     "Vehicle",

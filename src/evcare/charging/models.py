@@ -1,0 +1,155 @@
+"""Stations, their chargers (OCPP charge points) and connectors.
+
+A station belongs to an owner (a brand, franchise or admin user). A charger is one OCPP
+charge point at a station, identified on the wire by ``charge_point_id``. A connector
+belongs to a station and, when it is a charge point's outlet, to that charger too (OCPP
+connector number ``1..N`` per charger). Prices are integer minor units plus a currency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evcare.core.db import Base, Timestamped
+
+
+class StationStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    MAINTENANCE = "maintenance"
+
+
+class ChargerStatus(StrEnum):
+    ONLINE = "Online"
+    OFFLINE = "Offline"
+    FAULTED = "Faulted"
+    MAINTENANCE = "Maintenance"
+
+
+class ConnectorType(StrEnum):
+    TYPE2 = "Type2"
+    CCS = "CCS"
+    CHADEMO = "CHAdeMO"
+    GBT = "GB-T"
+    TYPE1 = "Type1"
+
+
+class ConnectorStatus(StrEnum):
+    """What the charger last reported (OCPP 1.6 ChargePointStatus, 2.0.1 ``Occupied``)."""
+
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    FINISHING = "Finishing"
+    RESERVED = "Reserved"
+    OCCUPIED = "Occupied"
+    UNAVAILABLE = "Unavailable"
+    FAULTED = "Faulted"
+
+
+class Station(Timestamped, Base):
+    __tablename__ = "station"
+    # The nearby search scans this index with a latitude range and filters longitude
+    # inside it (a bounding-box prefilter) before any row is read.
+    __table_args__ = (Index("ix_station_geo", "latitude", "longitude"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    owner_type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(100), default="")
+    pincode: Mapped[str] = mapped_column(String(12), default="")
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    status: Mapped[str] = mapped_column(String(20), default=StationStatus.ACTIVE, index=True)
+    is_verified: Mapped[bool] = mapped_column(default=False)
+    verification_notes: Mapped[str | None] = mapped_column(Text, default=None)
+    rating: Mapped[float] = mapped_column(default=0.0)
+    total_reviews: Mapped[int] = mapped_column(default=0)
+    amenities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    opening_time: Mapped[str] = mapped_column(String(5), default="00:00")
+    closing_time: Mapped[str] = mapped_column(String(5), default="23:59")
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+
+    connectors: Mapped[list[Connector]] = relationship(
+        back_populates="station",
+        lazy="raise",
+        order_by="Connector.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Charger(Timestamped, Base):
+    __tablename__ = "charger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charge_point_id: Mapped[str] = mapped_column(String(48), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    station_id: Mapped[int] = mapped_column(
+        ForeignKey("station.id", ondelete="RESTRICT"), index=True
+    )
+    manufacturer: Mapped[str] = mapped_column(String(100), index=True)
+    model: Mapped[str] = mapped_column(String(100))
+    serial_number: Mapped[str | None] = mapped_column(String(100), default=None)
+    firmware_version: Mapped[str | None] = mapped_column(String(100), default=None)
+    status: Mapped[str] = mapped_column(String(20), default=ChargerStatus.OFFLINE, index=True)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    ocpp_protocol: Mapped[str | None] = mapped_column(String(20), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    current_power_w: Mapped[int] = mapped_column(default=0)
+    temperature_c: Mapped[float | None] = mapped_column(default=None)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+
+    station: Mapped[Station] = relationship(lazy="raise")
+    connectors: Mapped[list[Connector]] = relationship(
+        back_populates="charger", lazy="raise", order_by="Connector.connector_number"
+    )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Connector(Timestamped, Base):
+    __tablename__ = "connector"
+    __table_args__ = (
+        UniqueConstraint("station_id", "connector_id"),
+        UniqueConstraint("charger_id", "connector_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(
+        ForeignKey("station.id", ondelete="CASCADE"), index=True
+    )
+    charger_id: Mapped[int | None] = mapped_column(
+        ForeignKey("charger.id", ondelete="CASCADE"), default=None
+    )
+    connector_id: Mapped[str] = mapped_column(String(20))
+    connector_number: Mapped[int | None] = mapped_column(default=None)
+    type: Mapped[str] = mapped_column(String(20))
+    power_kw: Mapped[float]
+    status: Mapped[str] = mapped_column(String(20), default=ConnectorStatus.AVAILABLE)
+    error_code: Mapped[str | None] = mapped_column(String(50), default=None)
+    status_at: Mapped[datetime | None] = mapped_column(default=None)
+    base_price_minor: Mapped[int] = mapped_column(default=0)
+    parking_fee_minor: Mapped[int] = mapped_column(default=0)
+    reservation_fee_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="INR")
+
+    station: Mapped[Station] = relationship(back_populates="connectors", lazy="raise")
+    charger: Mapped[Charger | None] = relationship(back_populates="connectors", lazy="raise")
