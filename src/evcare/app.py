@@ -17,6 +17,7 @@ from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.identity import audit
+from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.hub.app import build_hub_app
 from evcare.surfaces.revcare.app import build_revcare_app
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def api_docs() -> RedirectResponse:
         return RedirectResponse("/api/v1/docs")
 
+    # Chargers connect at /ocpp/<chargePointId> (OCPP-J 1.6 / 2.0.1) on the same port.
+    ocpp_endpoint.install(app, runtime)
     app.mount("/api/v1", build_cms_app(runtime))
     app.mount("/v1", build_hub_app(runtime))
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.

@@ -2,6 +2,7 @@
 
 from evcare.billing.models import GstRate
 from evcare.charging.models import Charger, Connector, Station
+from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
@@ -34,13 +35,16 @@ __all__ = [
     "AuthSession",
     "CartItem",
     "Charger",
+    "ChargingSession",
     "Connector",
     "ContentEntry",
     "FavouriteService",
     "FuelType",
     "GstRate",
+    "IdTag",
     "MechanicAssignmentType",
     "MechanicProfile",
+    "MeterValue",
     "OutboxEvent",
     "RefreshToken",
     "Service",

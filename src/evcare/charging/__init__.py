@@ -1,0 +1,1 @@
+"""Charging: stations, chargers, connectors, sessions, meter values, CDRs."""

@@ -1,0 +1,244 @@
+"""Every query on charging sessions, id tags and meter values; who-sees-what in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.charging.models import Charger, Station
+from evcare.charging.session_records import SessionView
+from evcare.charging.sessions_models import ChargingSession, IdTag, SessionStatus
+from evcare.core.pagination import Page, PageParams
+from evcare.identity.models import Role, User
+from evcare.identity.principal import Principal
+from evcare.vehicles.models import Vehicle
+
+_OPERATORS = {Role.BRAND, Role.FRANCHISE}
+
+
+def _viewable(principal: Principal) -> ColumnElement[bool] | None:
+    """Admins see all sessions, operators those on their stations, drivers their own."""
+    if principal.is_admin:
+        return None
+    if principal.role in _OPERATORS:
+        return Station.owner_id == principal.user_id
+    return ChargingSession.user_id == principal.user_id
+
+
+def _views() -> Any:
+    return (
+        select(
+            ChargingSession,
+            Charger.charge_point_id,
+            Station.owner_id,
+            User.first_name,
+            User.last_name,
+            Vehicle.make,
+            Vehicle.model,
+            Vehicle.registration_number,
+        )
+        .join(Charger, Charger.id == ChargingSession.charger_id)
+        .join(Station, Station.id == Charger.station_id)
+        .outerjoin(User, User.id == ChargingSession.user_id)
+        .outerjoin(Vehicle, Vehicle.id == ChargingSession.vehicle_id)
+    )
+
+
+def _view(row: Any) -> SessionView:
+    session, charge_point_id, owner_id, first, last, make, model, registration = row
+    user_name = f"{first} {last}".strip() if first is not None else None
+    vehicle_info = None
+    if make is not None:
+        vehicle_info = f"{make} {model}" + (f" ({registration})" if registration else "")
+    return SessionView(session, charge_point_id, owner_id, user_name, vehicle_info)
+
+
+def _scoped(query: Any, principal: Principal) -> Any:
+    condition = _viewable(principal)
+    return query if condition is None else query.where(condition)
+
+
+async def get_view(session: AsyncSession, session_id: int, *, fresh: bool = False) -> SessionView:
+    query = _views().where(ChargingSession.id == session_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return _view((await session.execute(query)).one())
+
+
+async def find_view(
+    session: AsyncSession, principal: Principal, session_id: int, *, fresh: bool = False
+) -> SessionView | None:
+    query = _scoped(_views().where(ChargingSession.id == session_id), principal)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else _view(row)
+
+
+async def list_views(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    started_from: datetime | None = None,
+    started_until: datetime | None = None,
+    vehicle_id: int | None = None,
+    user_id: int | None = None,
+) -> Page[SessionView]:
+    query = _scoped(_views(), principal)
+    if status:
+        query = query.where(ChargingSession.status == status)
+    if started_from is not None:
+        query = query.where(ChargingSession.started_at >= started_from)
+    if started_until is not None:
+        query = query.where(ChargingSession.started_at <= started_until)
+    if vehicle_id is not None:
+        query = query.where(ChargingSession.vehicle_id == vehicle_id)
+    if user_id is not None:
+        query = query.where(ChargingSession.user_id == user_id)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.execute(
+        query.order_by(ChargingSession.started_at.desc(), ChargingSession.id.desc())
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page([_view(row) for row in rows], total or 0, params)
+
+
+async def totals(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    started_from: datetime | None = None,
+    started_until: datetime | None = None,
+    vehicle_id: int | None = None,
+    user_id: int | None = None,
+) -> tuple[int, int, int, float]:
+    """(sessions, energy Wh, cost minor, total seconds) over closed sessions in the filter."""
+    query: Any = (
+        select(
+            func.count(ChargingSession.id),
+            func.coalesce(func.sum(ChargingSession.energy_wh), 0),
+            func.coalesce(func.sum(ChargingSession.cost_minor), 0),
+        )
+        .select_from(ChargingSession)
+        .join(Charger, Charger.id == ChargingSession.charger_id)
+        .join(Station, Station.id == Charger.station_id)
+        .where(ChargingSession.status != SessionStatus.ACTIVE)
+    )
+    query = _scoped(query, principal)
+    if started_from is not None:
+        query = query.where(ChargingSession.started_at >= started_from)
+    if started_until is not None:
+        query = query.where(ChargingSession.started_at <= started_until)
+    if vehicle_id is not None:
+        query = query.where(ChargingSession.vehicle_id == vehicle_id)
+    if user_id is not None:
+        query = query.where(ChargingSession.user_id == user_id)
+    count, energy, cost = (await session.execute(query)).one()
+    # Durations are summed in Python over two columns: portable across both databases.
+    spans = await session.execute(
+        query.with_only_columns(ChargingSession.started_at, ChargingSession.ended_at)
+    )
+    seconds = sum(
+        (end - start).total_seconds() for start, end in spans if end is not None and end > start
+    )
+    return int(count), int(energy), int(cost), seconds
+
+
+async def find_by_transaction(
+    session: AsyncSession, *, charger_id: int, transaction_id: str
+) -> ChargingSession | None:
+    return await session.scalar(
+        select(ChargingSession)
+        .where(ChargingSession.charger_id == charger_id)
+        .where(ChargingSession.transaction_id == transaction_id)
+        .with_for_update()
+    )
+
+
+async def find_replayed_start(
+    session: AsyncSession,
+    *,
+    charger_id: int,
+    connector_id: int,
+    id_tag: str,
+    started_at: datetime,
+    meter_start_wh: int,
+) -> ChargingSession | None:
+    """A 1.6 StartTransaction we already recorded (the charger resent it after a drop)."""
+    return await session.scalar(
+        select(ChargingSession)
+        .where(ChargingSession.charger_id == charger_id)
+        .where(ChargingSession.connector_id == connector_id)
+        .where(ChargingSession.id_tag == id_tag)
+        .where(ChargingSession.started_at == started_at)
+        .where(ChargingSession.meter_start_wh == meter_start_wh)
+    )
+
+
+async def find_active_on_connector(
+    session: AsyncSession, *, charger_id: int, connector_id: int
+) -> ChargingSession | None:
+    return await session.scalar(
+        select(ChargingSession)
+        .where(ChargingSession.charger_id == charger_id)
+        .where(ChargingSession.connector_id == connector_id)
+        .where(ChargingSession.status == SessionStatus.ACTIVE)
+        .order_by(ChargingSession.started_at.desc())
+        .limit(1)
+    )
+
+
+async def find_started_since(
+    session: AsyncSession,
+    *,
+    charger_id: int,
+    connector_id: int | None,
+    id_tag: str,
+    since: datetime,
+    remote_start_id: int | None,
+) -> ChargingSession | None:
+    """The session a remote start produced (matched by remoteStartId or tag + connector)."""
+    query = (
+        select(ChargingSession)
+        .where(ChargingSession.charger_id == charger_id)
+        .where(ChargingSession.created_at >= since)
+        .execution_options(populate_existing=True)
+    )
+    if remote_start_id is not None:
+        query = query.where(ChargingSession.remote_start_id == remote_start_id)
+    else:
+        query = query.where(ChargingSession.id_tag == id_tag)
+        if connector_id is not None:
+            query = query.where(ChargingSession.connector_id == connector_id)
+    return await session.scalar(query.order_by(ChargingSession.id.desc()).limit(1))
+
+
+async def get_id_tag(session: AsyncSession, token: str) -> tuple[IdTag, User] | None:
+    row = (
+        await session.execute(
+            select(IdTag, User).join(User, User.id == IdTag.user_id).where(IdTag.token == token)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def app_token_of(session: AsyncSession, user_id: int) -> IdTag | None:
+    return await session.scalar(
+        select(IdTag).where(IdTag.user_id == user_id).where(IdTag.kind == "app").limit(1)
+    )
+
+
+async def get_vehicle(session: AsyncSession, vehicle_id: int) -> Vehicle | None:
+    return await session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id))
+
+
+async def get_default_vehicle(session: AsyncSession, user_id: int) -> Vehicle | None:
+    return await session.scalar(
+        select(Vehicle).where(Vehicle.owner_id == user_id).where(Vehicle.is_default.is_(True))
+    )

@@ -1,0 +1,263 @@
+"""Charging sessions: made and closed by the charger's messages, read and steered over REST.
+
+Charger-facing functions (``authorize_id_tag``, ``start_transaction``,
+``record_meter_values``, ``stop_transaction``) run in the OCPP handler's own short
+transaction. They are idempotent: a replayed Start finds its session again, a repeated
+Stop changes nothing and bills once. A transaction the charger reports late (it was
+offline) is recorded with the charger's own timestamps.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.charging import events
+from evcare.charging import ocpp_state as chargers
+from evcare.charging import sessions_repository as repository
+from evcare.charging.ocpp_state import ChargerRef
+from evcare.charging.session_records import (
+    SessionView,
+    as_json,
+    cdr_document,
+    energy_cost_minor,
+    session_document,
+)
+from evcare.charging.sessions_models import (
+    ChargingSession,
+    IdTag,
+    IdTagStatus,
+    MeterValue,
+    SessionStatus,
+)
+from evcare.core.events import publish
+from evcare.identity.models import UserStatus
+from evcare.ocpp.meter import MeterSample
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What to tell the charger about an id tag (OCPP ``Accepted``/``Invalid``/``Blocked``)."""
+
+    status: str
+    user_id: int | None
+
+
+async def authorize_id_tag(session: AsyncSession, *, token: str | None) -> Authorization:
+    """Accepted for an active tag of an active user; Blocked if either is blocked."""
+    if not token:
+        return Authorization("Invalid", None)
+    found = await repository.get_id_tag(session, token)
+    if found is None:
+        return Authorization("Invalid", None)
+    tag, user = found
+    if user.deleted_at is not None:
+        return Authorization("Invalid", None)
+    if tag.status != IdTagStatus.ACTIVE or user.status != UserStatus.ACTIVE:
+        return Authorization("Blocked", user.id)
+    return Authorization("Accepted", user.id)
+
+
+async def app_token(session: AsyncSession, *, user_id: int) -> str:
+    """The user's app id tag (what remote starts send as idTag), created on first use."""
+    tag = await repository.app_token_of(session, user_id)
+    if tag is None:
+        # 20 characters: the longest idTag OCPP 1.6 allows.
+        tag = IdTag(token=secrets.token_hex(10).upper(), user_id=user_id, kind="app")
+        session.add(tag)
+        await session.flush()
+    return tag.token
+
+
+async def start_transaction(
+    session: AsyncSession,
+    charger: ChargerRef,
+    *,
+    connector_id: int,
+    id_tag: str | None,
+    meter_start_wh: int,
+    started_at: datetime,
+    ocpp_version: str,
+    transaction_id: str | None = None,
+    remote_start_id: int | None = None,
+) -> tuple[ChargingSession, Authorization]:
+    """Record a charger's transaction start (once, however often it is reported)."""
+    authorization = await authorize_id_tag(session, token=id_tag)
+    existing: ChargingSession | None
+    if transaction_id is not None:
+        existing = await repository.find_by_transaction(
+            session, charger_id=charger.id, transaction_id=transaction_id
+        )
+    else:
+        existing = await repository.find_replayed_start(
+            session,
+            charger_id=charger.id,
+            connector_id=connector_id,
+            id_tag=id_tag or "",
+            started_at=started_at,
+            meter_start_wh=meter_start_wh,
+        )
+    if existing is not None:
+        return existing, authorization
+    rate, _parking, currency = await chargers.connector_price(
+        session, charger, connector_number=connector_id
+    )
+    vehicle = None
+    if authorization.user_id is not None:
+        vehicle = await repository.get_default_vehicle(session, authorization.user_id)
+    row = ChargingSession(
+        charger_id=charger.id,
+        connector_id=connector_id,
+        user_id=authorization.user_id,
+        vehicle_id=vehicle.id if vehicle else None,
+        ocpp_version=ocpp_version,
+        transaction_id=transaction_id,
+        remote_start_id=remote_start_id,
+        id_tag=id_tag or None,
+        status=SessionStatus.ACTIVE,
+        started_at=started_at,
+        meter_start_wh=meter_start_wh,
+        last_meter_wh=meter_start_wh,
+        energy_rate_minor=rate,
+        parking_fee_minor=0,
+        currency=currency,
+    )
+    session.add(row)
+    await session.flush()
+    if row.transaction_id is None:
+        # OCPP 1.6: we hand out the transaction id; the session's key is unique and an int.
+        row.transaction_id = str(row.id)
+        await session.flush()
+    view = await repository.get_view(session, row.id)
+    await publish(
+        session,
+        events.SESSION_STARTED,
+        events.session_started(
+            session=as_json(session_document(view)), owner_id=str(charger.owner_id)
+        ),
+    )
+    return row, authorization
+
+
+async def find_transaction(
+    session: AsyncSession, charger: ChargerRef, *, transaction_id: str
+) -> ChargingSession | None:
+    return await repository.find_by_transaction(
+        session, charger_id=charger.id, transaction_id=transaction_id
+    )
+
+
+async def record_meter_values(
+    session: AsyncSession,
+    charger: ChargerRef,
+    *,
+    connector_id: int,
+    transaction_id: str | None,
+    samples: list[MeterSample],
+) -> ChargingSession | None:
+    """Store a session's readings and announce the latest; readings of no session are dropped."""
+    row: ChargingSession | None = None
+    if transaction_id is not None:
+        row = await repository.find_by_transaction(
+            session, charger_id=charger.id, transaction_id=transaction_id
+        )
+    if row is None and connector_id > 0:
+        row = await repository.find_active_on_connector(
+            session, charger_id=charger.id, connector_id=connector_id
+        )
+    if row is None or not samples:
+        return row
+    for sample in samples:
+        session.add(
+            MeterValue(
+                session_id=row.id,
+                measured_at=sample.measured_at,
+                context=sample.context,
+                energy_wh=sample.energy_wh,
+                power_w=sample.power_w,
+                current_a=sample.current_a,
+                voltage_v=sample.voltage_v,
+                soc=sample.soc,
+            )
+        )
+    if row.status != SessionStatus.ACTIVE:
+        await session.flush()
+        return row
+    latest = samples[-1]
+    energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
+    power = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
+    soc = next((s.soc for s in reversed(samples) if s.soc is not None), None)
+    if energy is not None and energy >= row.meter_start_wh:
+        row.last_meter_wh = energy
+    if power is not None:
+        row.last_power_w = power
+        await chargers.record_power(session, charger, power_w=power)
+    if soc is not None:
+        row.last_soc = soc
+    await session.flush()
+    view = await repository.get_view(session, row.id)
+    document = session_document(view)
+    await publish(
+        session,
+        events.SESSION_UPDATED,
+        events.session_updated(
+            session=as_json(document),
+            owner_id=str(charger.owner_id),
+            meter_value_wh=row.last_meter_wh,
+            power_kw=None if row.last_power_w is None else round(row.last_power_w / 1000, 3),
+            estimated_cost=document["cost"],
+        ),
+    )
+    del latest
+    return row
+
+
+async def stop_transaction(
+    session: AsyncSession,
+    charger: ChargerRef,
+    *,
+    transaction_id: str,
+    meter_stop_wh: int | None,
+    stopped_at: datetime,
+    reason: str | None,
+    failed: bool = False,
+) -> ChargingSession | None:
+    """Close a session from the charger's Stop; a second Stop of the same one changes nothing."""
+    row = await repository.find_by_transaction(
+        session, charger_id=charger.id, transaction_id=transaction_id
+    )
+    if row is None or row.status != SessionStatus.ACTIVE:
+        return row
+    meter_stop = meter_stop_wh if meter_stop_wh is not None else row.last_meter_wh
+    meter_stop = max(
+        meter_stop if meter_stop is not None else row.meter_start_wh, row.meter_start_wh
+    )
+    row.meter_stop_wh = meter_stop
+    row.last_meter_wh = meter_stop
+    row.energy_wh = meter_stop - row.meter_start_wh
+    row.ended_at = max(stopped_at, row.started_at)
+    row.stop_reason = (reason or "Local")[:100]
+    row.status = SessionStatus.FAILED if failed else SessionStatus.COMPLETED
+    row.energy_cost_minor = energy_cost_minor(row.energy_wh, row.energy_rate_minor)
+    row.gst_minor = 0
+    row.cost_minor = row.energy_cost_minor + row.parking_fee_minor + row.gst_minor
+    await session.flush()
+    await chargers.record_power(session, charger, power_w=0)
+    view = await repository.get_view(session, row.id)
+    await publish(
+        session,
+        events.SESSION_STOPPED,
+        events.session_stopped(
+            session=as_json(session_document(view)),
+            cdr=as_json(cdr_document(view)),
+            owner_id=str(charger.owner_id),
+        ),
+    )
+    return row
+
+
+def documents(view: SessionView) -> tuple[dict[str, object], dict[str, object] | None]:
+    return session_document(view), cdr_document(view)

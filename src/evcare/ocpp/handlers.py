@@ -1,0 +1,395 @@
+"""The CSMS side of OCPP 1.6J and 2.0.1: the ``ocpp`` library's ChargePoint with our handlers.
+
+Each handler turns the charger's payload into plain values and does its database work
+in its own short transaction (:meth:`Csms.transact`): committed per message, with the
+events it publishes in that same transaction, then the outbox is woken. This is the
+one place outside ``TransactionalRoute`` that commits, because a charger's connection
+is not an HTTP request. A database slower than ``DB_TIMEOUT`` yields an OCPP
+``InternalError`` for that message; the connection stays up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ocpp.exceptions import FormatViolationError, InternalError
+from ocpp.routing import on as _on
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call_result as result16
+from ocpp.v16.enums import Action as Action16
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call_result as result201
+from ocpp.v201.enums import Action as Action201
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.charging import ocpp_state as chargers
+from evcare.charging import sessions_service as sessions
+from evcare.charging.ocpp_state import ChargerRef
+from evcare.core.clock import utcnow
+from evcare.core.runtime import Runtime
+from evcare.ocpp.meter import MeterSample, parse_meter_values, parse_timestamp
+
+log = logging.getLogger("evcare.ocpp")
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+HEARTBEAT_INTERVAL = 300
+DB_TIMEOUT = 10.0
+
+
+def on(action: str) -> Callable[[F], F]:
+    """The library's ``@on`` routing decorator, typed."""
+    decorator: Callable[[F], F] = _on(action)
+    return decorator
+
+
+class Csms:
+    """What handlers of one connection share: the runtime and the authenticated charger."""
+
+    def __init__(self, runtime: Runtime, charger: ChargerRef) -> None:
+        self.runtime = runtime
+        self.charger = charger
+
+    async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in its own committed transaction, bounded by ``DB_TIMEOUT``."""
+
+        async def run() -> T:
+            async with self.runtime.sessionmaker() as session:
+                value = await work(session)
+                await session.commit()
+            self.runtime.outbox.wake()
+            return value
+
+        try:
+            return await asyncio.wait_for(run(), timeout=DB_TIMEOUT)
+        except TimeoutError as error:
+            raise InternalError(description="Database busy; please retry") from error
+
+
+def _now() -> str:
+    return utcnow().isoformat().replace("+00:00", "Z")
+
+
+def _when(value: Any) -> Any:
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise FormatViolationError(description=f"Bad timestamp: {error}") from error
+
+
+def _last_energy(samples: list[MeterSample]) -> int | None:
+    return next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
+
+
+def _first_energy(samples: list[MeterSample]) -> int | None:
+    return next((s.energy_wh for s in samples if s.energy_wh is not None), None)
+
+
+class ChargePointV16(ChargePoint16):  # type: ignore[misc]
+    """OCPP 1.6J: Start/StopTransaction make and close sessions."""
+
+    def __init__(self, charge_point_id: str, connection: Any, csms: Csms) -> None:
+        super().__init__(charge_point_id, connection, response_timeout=3600)
+        self.csms = csms
+
+    @on(Action16.boot_notification)
+    async def on_boot_notification(
+        self, charge_point_vendor: str, charge_point_model: str, **extra: Any
+    ) -> result16.BootNotification:
+        await self.csms.transact(
+            lambda s: chargers.record_boot(
+                s,
+                self.csms.charger,
+                vendor=charge_point_vendor,
+                model=charge_point_model,
+                serial_number=extra.get("charge_point_serial_number"),
+                firmware_version=extra.get("firmware_version"),
+            )
+        )
+        return result16.BootNotification(
+            current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
+        )
+
+    @on(Action16.heartbeat)
+    async def on_heartbeat(self, **_: Any) -> result16.Heartbeat:
+        await self.csms.transact(lambda s: chargers.record_heartbeat(s, self.csms.charger))
+        return result16.Heartbeat(current_time=_now())
+
+    @on(Action16.status_notification)
+    async def on_status_notification(
+        self, connector_id: int, error_code: str, status: str, **extra: Any
+    ) -> result16.StatusNotification:
+        reported = _when(extra["timestamp"]) if extra.get("timestamp") else None
+        await self.csms.transact(
+            lambda s: chargers.record_status(
+                s,
+                self.csms.charger,
+                connector_number=connector_id,
+                status=status,
+                error_code=error_code,
+                reported_at=reported,
+            )
+        )
+        return result16.StatusNotification()
+
+    @on(Action16.authorize)
+    async def on_authorize(self, id_tag: str, **_: Any) -> result16.Authorize:
+        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=id_tag))
+        return result16.Authorize(id_tag_info={"status": decision.status})
+
+    @on(Action16.start_transaction)
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> result16.StartTransaction:
+        started_at = _when(timestamp)
+        row, decision = await self.csms.transact(
+            lambda s: sessions.start_transaction(
+                s,
+                self.csms.charger,
+                connector_id=connector_id,
+                id_tag=id_tag,
+                meter_start_wh=meter_start,
+                started_at=started_at,
+                ocpp_version="1.6",
+            )
+        )
+        return result16.StartTransaction(
+            transaction_id=int(row.transaction_id or row.id),
+            id_tag_info={"status": decision.status},
+        )
+
+    @on(Action16.stop_transaction)
+    async def on_stop_transaction(
+        self, meter_stop: int, timestamp: str, transaction_id: int, **extra: Any
+    ) -> result16.StopTransaction:
+        stopped_at = _when(timestamp)
+        samples = parse_meter_values(extra.get("transaction_data"))
+
+        async def work(s: AsyncSession) -> None:
+            row = await sessions.find_transaction(
+                s, self.csms.charger, transaction_id=str(transaction_id)
+            )
+            if row is not None and samples:
+                await sessions.record_meter_values(
+                    s,
+                    self.csms.charger,
+                    connector_id=row.connector_id,
+                    transaction_id=str(transaction_id),
+                    samples=samples,
+                )
+            await sessions.stop_transaction(
+                s,
+                self.csms.charger,
+                transaction_id=str(transaction_id),
+                meter_stop_wh=meter_stop,
+                stopped_at=stopped_at,
+                reason=extra.get("reason"),
+            )
+
+        await self.csms.transact(work)
+        id_tag = extra.get("id_tag")
+        if not id_tag:
+            return result16.StopTransaction()
+        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=id_tag))
+        return result16.StopTransaction(id_tag_info={"status": decision.status})
+
+    @on(Action16.meter_values)
+    async def on_meter_values(
+        self, connector_id: int, meter_value: list[dict[str, Any]], **extra: Any
+    ) -> result16.MeterValues:
+        samples = parse_meter_values(meter_value)
+        transaction = extra.get("transaction_id")
+        await self.csms.transact(
+            lambda s: sessions.record_meter_values(
+                s,
+                self.csms.charger,
+                connector_id=connector_id,
+                transaction_id=None if transaction is None else str(transaction),
+                samples=samples,
+            )
+        )
+        return result16.MeterValues()
+
+    @on(Action16.data_transfer)
+    async def on_data_transfer(self, vendor_id: str, **_: Any) -> result16.DataTransfer:
+        log.info("charger %s: DataTransfer from vendor %s", self.id, vendor_id[:255])
+        return result16.DataTransfer(status="UnknownVendorId")
+
+    @on(Action16.firmware_status_notification)
+    async def on_firmware_status_notification(
+        self, status: str, **_: Any
+    ) -> result16.FirmwareStatusNotification:
+        log.info("charger %s: firmware %s", self.id, status)
+        return result16.FirmwareStatusNotification()
+
+    @on(Action16.diagnostics_status_notification)
+    async def on_diagnostics_status_notification(
+        self, status: str, **_: Any
+    ) -> result16.DiagnosticsStatusNotification:
+        log.info("charger %s: diagnostics %s", self.id, status)
+        return result16.DiagnosticsStatusNotification()
+
+
+class ChargePointV201(ChargePoint201):  # type: ignore[misc]
+    """OCPP 2.0.1: TransactionEvent Started/Updated/Ended makes and closes sessions."""
+
+    def __init__(self, charge_point_id: str, connection: Any, csms: Csms) -> None:
+        super().__init__(charge_point_id, connection, response_timeout=3600)
+        self.csms = csms
+
+    @on(Action201.boot_notification)
+    async def on_boot_notification(
+        self, charging_station: dict[str, Any], reason: str, **_: Any
+    ) -> result201.BootNotification:
+        await self.csms.transact(
+            lambda s: chargers.record_boot(
+                s,
+                self.csms.charger,
+                vendor=charging_station.get("vendor_name"),
+                model=charging_station.get("model"),
+                serial_number=charging_station.get("serial_number"),
+                firmware_version=charging_station.get("firmware_version"),
+            )
+        )
+        return result201.BootNotification(
+            current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
+        )
+
+    @on(Action201.heartbeat)
+    async def on_heartbeat(self, **_: Any) -> result201.Heartbeat:
+        await self.csms.transact(lambda s: chargers.record_heartbeat(s, self.csms.charger))
+        return result201.Heartbeat(current_time=_now())
+
+    @on(Action201.status_notification)
+    async def on_status_notification(
+        self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **_: Any
+    ) -> result201.StatusNotification:
+        reported = _when(timestamp)
+        await self.csms.transact(
+            lambda s: chargers.record_status(
+                s,
+                self.csms.charger,
+                connector_number=evse_id,
+                status=connector_status,
+                error_code=None,
+                reported_at=reported,
+            )
+        )
+        return result201.StatusNotification()
+
+    @on(Action201.authorize)
+    async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> result201.Authorize:
+        token = id_token.get("id_token")
+        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=token))
+        return result201.Authorize(id_token_info={"status": decision.status})
+
+    @on(Action201.transaction_event)
+    async def on_transaction_event(
+        self,
+        event_type: str,
+        timestamp: str,
+        trigger_reason: str,
+        seq_no: int,
+        transaction_info: dict[str, Any],
+        **extra: Any,
+    ) -> result201.TransactionEvent:
+        at = _when(timestamp)
+        samples = parse_meter_values(extra.get("meter_value"))
+        transaction_id = str(transaction_info["transaction_id"])
+        evse = extra.get("evse") or {}
+        token = (extra.get("id_token") or {}).get("id_token")
+        charger = self.csms.charger
+
+        async def work(s: AsyncSession) -> sessions.Authorization | None:
+            row = await sessions.find_transaction(s, charger, transaction_id=transaction_id)
+            decision: sessions.Authorization | None = None
+            if row is None:
+                # Started, or the first event we hear of a transaction begun offline.
+                row, decision = await sessions.start_transaction(
+                    s,
+                    charger,
+                    connector_id=int(evse.get("id") or 1),
+                    id_tag=token,
+                    meter_start_wh=_first_energy(samples) or 0,
+                    started_at=at,
+                    ocpp_version="2.0.1",
+                    transaction_id=transaction_id,
+                    remote_start_id=transaction_info.get("remote_start_id"),
+                )
+            elif token:
+                decision = await sessions.authorize_id_tag(s, token=token)
+            if samples:
+                await sessions.record_meter_values(
+                    s,
+                    charger,
+                    connector_id=row.connector_id,
+                    transaction_id=transaction_id,
+                    samples=samples,
+                )
+            if event_type == "Ended":
+                await sessions.stop_transaction(
+                    s,
+                    charger,
+                    transaction_id=transaction_id,
+                    meter_stop_wh=_last_energy(samples),
+                    stopped_at=at,
+                    reason=transaction_info.get("stopped_reason") or trigger_reason,
+                )
+            return decision if token else None
+
+        decision = await self.csms.transact(work)
+        if decision is None:
+            return result201.TransactionEvent()
+        return result201.TransactionEvent(id_token_info={"status": decision.status})
+
+    @on(Action201.meter_values)
+    async def on_meter_values(
+        self, evse_id: int, meter_value: list[dict[str, Any]], **_: Any
+    ) -> result201.MeterValues:
+        samples = parse_meter_values(meter_value)
+        await self.csms.transact(
+            lambda s: sessions.record_meter_values(
+                s, self.csms.charger, connector_id=evse_id, transaction_id=None, samples=samples
+            )
+        )
+        return result201.MeterValues()
+
+    @on(Action201.data_transfer)
+    async def on_data_transfer(self, vendor_id: str, **_: Any) -> result201.DataTransfer:
+        log.info("charger %s: DataTransfer from vendor %s", self.id, vendor_id[:255])
+        return result201.DataTransfer(status="UnknownVendorId")
+
+    @on(Action201.firmware_status_notification)
+    async def on_firmware_status_notification(
+        self, status: str, **_: Any
+    ) -> result201.FirmwareStatusNotification:
+        log.info("charger %s: firmware %s", self.id, status)
+        return result201.FirmwareStatusNotification()
+
+    @on(Action201.log_status_notification)
+    async def on_log_status_notification(
+        self, status: str, **_: Any
+    ) -> result201.LogStatusNotification:
+        log.info("charger %s: log upload %s", self.id, status)
+        return result201.LogStatusNotification()
+
+    @on(Action201.security_event_notification)
+    async def on_security_event_notification(
+        self, type: str, **_: Any
+    ) -> result201.SecurityEventNotification:
+        log.warning("charger %s: security event %s", self.id, type[:50])
+        return result201.SecurityEventNotification()
+
+    @on(Action201.notify_event)
+    async def on_notify_event(self, **_: Any) -> result201.NotifyEvent:
+        return result201.NotifyEvent()
+
+
+HANDLERS: dict[str, type[ChargePointV16] | type[ChargePointV201]] = {
+    "1.6": ChargePointV16,
+    "2.0.1": ChargePointV201,
+}
