@@ -1,8 +1,9 @@
-"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin."""
+"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin, simulate."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from evcare.core.config import Settings, get_settings
 from evcare.core.migrate import upgrade as upgrade_database
 from evcare.core.runtime import Runtime
 from evcare.demo import DEMO_LOGINS, load_demo
+from evcare.simulator.defaults import DEMO_CHARGER_PASSWORD, DEMO_CHARGER_PREFIX, DEMO_ID_TAG
 
 app = typer.Typer(help="EVCare: charging network, service workshops and partner hub.")
 db_app = typer.Typer(help="Database schema.")
@@ -123,6 +125,63 @@ def up(port: PortOption = None, host: HostOption = None) -> None:
     settings = _settings()
     _load_demo(settings)
     _run(settings, host, port)
+
+
+@app.command()
+def simulate(
+    chargers: Annotated[
+        int, typer.Option("--chargers", "-n", min=1, max=10_000, help="how many charge points")
+    ] = 4,
+    url: Annotated[str, typer.Option(help="EVCare base URL")] = "http://127.0.0.1:5000",
+    protocol: Annotated[
+        str, typer.Option(help="OCPP version: 1.6, 2.0.1 or mixed (alternating)")
+    ] = "mixed",
+    prefix: Annotated[str, typer.Option(help="charge point ids are <prefix>001, ...")] = (
+        DEMO_CHARGER_PREFIX
+    ),
+    password: Annotated[
+        str, typer.Option(help="HTTP Basic password of every charger (security profile 1)")
+    ] = DEMO_CHARGER_PASSWORD,
+    id_tag: Annotated[str, typer.Option(help="RFID token the simulated drivers present")] = (
+        DEMO_ID_TAG
+    ),
+    meter_interval: Annotated[float, typer.Option(min=0.05, help="seconds between samples")] = 5.0,
+    heartbeat_interval: Annotated[float, typer.Option(min=0.5)] = 60.0,
+    session_seconds: Annotated[float, typer.Option(min=0.1, help="how long a car charges")] = 90.0,
+    idle_seconds: Annotated[float, typer.Option(min=0.0, help="pause between visits")] = 10.0,
+    sessions: Annotated[
+        int | None, typer.Option(min=1, help="stop after this many sessions per charger")
+    ] = None,
+    duration: Annotated[float | None, typer.Option(min=1, help="stop after N seconds")] = None,
+    quiet: Annotated[bool, typer.Option(help="no live table")] = False,
+) -> None:
+    """Run simulated charge points against an EVCare server (demo chargers by default)."""
+    from evcare.simulator.charger import PROTOCOLS, Timing
+    from evcare.simulator.fleet import FleetPlan, build_fleet, run_fleet
+
+    if protocol not in (*PROTOCOLS, "mixed"):
+        raise typer.BadParameter("--protocol must be 1.6, 2.0.1 or mixed")
+    timing = Timing(
+        heartbeat=heartbeat_interval,
+        meter=meter_interval,
+        session=(session_seconds * 0.8, session_seconds * 1.2),
+        idle=(idle_seconds * 0.5, idle_seconds * 1.5),
+    )
+    plan = FleetPlan(
+        url=url,
+        count=chargers,
+        prefix=prefix,
+        password=password or None,
+        protocol=protocol,
+        id_tag=id_tag,
+        timing=timing,
+        sessions=sessions,
+    )
+    fleet = build_fleet(plan)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_fleet(fleet, console=None if quiet else console, duration=duration))
+    done = sum(charger.state.sessions_done for charger in fleet)
+    console.print(f"simulator stopped: {done} session(s) completed")
 
 
 def _run(settings: Settings, host: str | None, port: int | None) -> None:

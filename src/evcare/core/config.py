@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; defaults to a SQLite file in data_dir.",
     )
     redis_url: str | None = None
+    redis_namespace: str = Field(
+        default="evcare",
+        max_length=64,
+        description="Prefix of Redis keys and channels, so deployments can share a server.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 5000
@@ -39,6 +44,14 @@ class Settings(BaseSettings):
     rate_limit: str = Field(default="100/15minutes", description="`limits` notation, per IP")
     rate_limit_enabled: bool = True
     trust_forwarded_for: bool = False
+
+    # Razorpay (RevCare online payments). Without keys a local sandbox provider answers.
+    razorpay_key_id: str | None = Field(default=None, max_length=100)
+    razorpay_key_secret: SecretStr | None = None
+    razorpay_webhook_secret: SecretStr | None = None
+    razorpay_base_url: str = "https://api.razorpay.com"
+    # RevCare cancellation fee once a mechanic is assigned, percent of the booking total.
+    booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     cors_origins: list[str] = Field(default_factory=list)

@@ -1,0 +1,90 @@
+"""Committed charging events -> socket.io rooms.
+
+Subscribed once per process to the outbox topics of :mod:`evcare.charging.events`; each
+event is emitted by the process that dispatches it, to every live :class:`Realtime` of
+this process, and (with Redis) from there to every node. A driver hears only their own
+sessions; an operator only its own chargers; admins everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.charging import events as charging
+from evcare.core.events import OutboxEvent, subscribe
+from evcare.realtime import rooms
+
+Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
+
+_emitters: list[Emit] = []
+
+
+def attach(emit: Emit) -> None:
+    """Start delivering charging events through ``emit`` (one per live socket.io server)."""
+    if emit not in _emitters:
+        _emitters.append(emit)
+    register()
+
+
+def detach(emit: Emit) -> None:
+    if emit in _emitters:
+        _emitters.remove(emit)
+
+
+def register() -> None:
+    subscribe(charging.SESSION_STARTED, _session_started)
+    subscribe(charging.SESSION_UPDATED, _session_updated)
+    subscribe(charging.SESSION_STOPPED, _session_stopped)
+    subscribe(charging.CHARGER_STATUS, _charger_status)
+
+
+async def _broadcast(event: str, data: dict[str, Any], to: list[str]) -> None:
+    for emit in list(_emitters):
+        await emit(event, data, to)
+
+
+def _session_rooms(payload: dict[str, Any]) -> list[str]:
+    return rooms.for_session(
+        user_id=payload.get("userId"),
+        owner_id=payload.get("ownerId"),
+        session_key=charging.session_key(payload["sessionId"]),
+    )
+
+
+async def _session_started(_: AsyncSession, event: OutboxEvent) -> None:
+    payload = event.payload
+    await _broadcast("session-started", {"session": payload["session"]}, _session_rooms(payload))
+
+
+async def _session_updated(_: AsyncSession, event: OutboxEvent) -> None:
+    payload = event.payload
+    update = {
+        "sessionId": payload["sessionId"],
+        "status": payload["status"],
+        "meterValue": payload.get("meterValue"),
+        "power": payload.get("power"),
+        # Beyond the seed's four fields: what a live session screen shows anyway.
+        "energyConsumed": payload.get("energyConsumed"),
+        "duration": payload.get("duration"),
+        "estimatedCost": payload.get("estimatedCost"),
+    }
+    await _broadcast("session-update", update, _session_rooms(payload))
+
+
+async def _session_stopped(_: AsyncSession, event: OutboxEvent) -> None:
+    payload = event.payload
+    body = {"session": payload["session"], "cdr": payload.get("cdr")}
+    await _broadcast("session-stopped", body, _session_rooms(payload))
+
+
+async def _charger_status(_: AsyncSession, event: OutboxEvent) -> None:
+    payload = event.payload
+    body = {
+        "chargerId": payload["chargerId"],
+        "status": payload["status"],
+        "connectors": payload.get("connectors", []),
+    }
+    await _broadcast("charger-status", body, rooms.for_charger(payload.get("ownerId")))

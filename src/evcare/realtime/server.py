@@ -1,0 +1,200 @@
+"""The socket.io server (seed 002 "WebSocket Events") on the app's own port.
+
+Client -> server: ``authenticate {token}``, ``join-session {sessionId}``,
+``leave-session {sessionId}``. Server -> client: ``authenticated {userId}``, the
+session and charger events fanned out by :mod:`evcare.realtime.fanout`, and
+``unauthorized {message}`` / ``join-session-failed {sessionId, message}`` when a request
+is refused. Every handler also answers the client's acknowledgement callback, if any,
+with ``{success, ...}``.
+
+Tokens are checked exactly as HTTP checks them (:func:`identity.service.authenticate`):
+a revoked sign-in or a blocked account is refused, and a session room is re-checked on
+every join. With ``EVCARE_REDIS_URL`` set the server uses socket.io's Redis manager, so
+an event emitted by one process reaches clients connected to any other, and the
+:class:`~evcare.realtime.routing.CommandRouter` sends OCPP commands to whichever process
+holds the charger's connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import socketio
+
+from evcare.core.errors import DomainError
+from evcare.core.runtime import Runtime
+from evcare.identity import service as identity
+from evcare.identity.principal import Principal
+from evcare.ocpp.registry import registry_of
+from evcare.realtime import access, fanout, rooms
+from evcare.realtime.routing import CommandRouter
+
+log = logging.getLogger("evcare.realtime")
+
+MAX_TOKEN_LENGTH = 4096
+MAX_SESSION_ID_LENGTH = 32
+
+UNAUTHORIZED = "unauthorized"
+JOIN_FAILED = "join-session-failed"
+
+Ack = dict[str, Any]
+
+
+def redis_channel(namespace: str) -> str:
+    return f"{namespace}:socketio"
+
+
+class Realtime:
+    """One process's socket.io server, bound to the runtime it authenticates against."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        manager = None
+        if settings.redis_url:
+            manager = socketio.AsyncRedisManager(
+                settings.redis_url, channel=redis_channel(settings.redis_namespace)
+            )
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            client_manager=manager,
+            cors_allowed_origins=_cors_origins(runtime),
+            logger=False,
+            engineio_logger=False,
+        )
+        # Mounted under /socket.io by the app, so the mount already did the routing.
+        self.asgi = socketio.ASGIApp(self.sio, socketio_path=None)
+        self.router: CommandRouter | None = None
+        if settings.redis_url:
+            self.router = CommandRouter(
+                registry_of(runtime), settings.redis_url, namespace=settings.redis_namespace
+            )
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("authenticate", self._on_authenticate)
+        self.sio.on("join-session", self._on_join_session)
+        self.sio.on("leave-session", self._on_leave_session)
+
+    async def start(self) -> None:
+        fanout.attach(self.emit)
+        if self.router is not None:
+            await self.router.start()
+
+    async def stop(self) -> None:
+        fanout.detach(self.emit)
+        if self.router is not None:
+            await self.router.stop()
+        await self.sio.shutdown()
+        manager = self.sio.manager
+        listener = getattr(manager, "thread", None)
+        if isinstance(listener, asyncio.Task):
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+        connection = getattr(manager, "redis", None)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.aclose()
+
+    async def emit(self, event: str, data: dict[str, Any], to: list[str]) -> None:
+        """Send ``event`` once to every socket in any of ``to`` (on every node)."""
+        await self.sio.emit(event, data, to=to)
+
+    # -- client -> server ---------------------------------------------------------------
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        # socket.io v4 clients may pass the token in the handshake; the seed's
+        # clients send ``authenticate`` after connecting. Both are honoured.
+        if isinstance(auth, dict) and auth.get("token"):
+            await self._on_authenticate(sid, auth)
+
+    async def _on_authenticate(self, sid: str, data: Any = None) -> Ack:
+        token = data.get("token") if isinstance(data, dict) else None
+        # A socket speaks for one account at a time: whatever it was before is dropped.
+        await self._forget(sid)
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            return await self._refuse(sid, "token is required")
+        try:
+            principal = await self._principal(token)
+        except DomainError as error:
+            return await self._refuse(sid, error.detail)
+        joined = rooms.for_principal(principal)
+        for room in joined:
+            await self.sio.enter_room(sid, room)
+        await self.sio.save_session(sid, {"token": token, "rooms": joined})
+        data_out = {"userId": str(principal.user_id)}
+        await self.sio.emit("authenticated", data_out, to=sid)
+        return {"success": True, **data_out}
+
+    async def _on_join_session(self, sid: str, data: Any = None) -> Ack:
+        raw = data.get("sessionId") if isinstance(data, dict) else None
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            return await self._join_failed(sid, raw, "sessionId is required")
+        if len(str(raw)) > MAX_SESSION_ID_LENGTH:
+            return await self._join_failed(sid, raw, "sessionId is too long")
+        token = (await self.sio.get_session(sid)).get("token")
+        if token is None:
+            return await self._refuse(sid, "Authenticate first")
+        try:
+            principal = await self._principal(token)
+        except DomainError as error:
+            await self._forget(sid)
+            return await self._refuse(sid, error.detail)
+        try:
+            key = await self._watchable_session(principal, raw)
+        except DomainError as error:
+            return await self._join_failed(sid, raw, error.detail)
+        await self.sio.enter_room(sid, rooms.session(key))
+        return {"success": True, "sessionId": raw}
+
+    async def _on_leave_session(self, sid: str, data: Any = None) -> Ack:
+        raw = data.get("sessionId") if isinstance(data, dict) else None
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            return {"success": False, "message": "sessionId is required"}
+        try:
+            key = access.session_key(raw)
+        except DomainError:
+            return {"success": True, "sessionId": raw}
+        await self.sio.leave_room(sid, rooms.session(key))
+        return {"success": True, "sessionId": raw}
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _principal(self, token: str) -> Principal:
+        async with self.runtime.sessionmaker() as session:
+            return await identity.authenticate(
+                session, self.runtime.credentials, access_token=token
+            )
+
+    async def _watchable_session(self, principal: Principal, raw: str | int) -> int:
+        async with self.runtime.sessionmaker() as session:
+            return await access.watchable_session(session, principal, session_id=raw)
+
+    async def _forget(self, sid: str) -> None:
+        for room in (await self.sio.get_session(sid)).get("rooms", []):
+            await self.sio.leave_room(sid, room)
+        for room in list(self.sio.rooms(sid)):
+            if room.startswith("session:"):
+                await self.sio.leave_room(sid, room)
+        await self.sio.save_session(sid, {})
+
+    async def _refuse(self, sid: str, message: str) -> Ack:
+        await self.sio.emit(UNAUTHORIZED, {"message": message}, to=sid)
+        return {"success": False, "message": message}
+
+    async def _join_failed(self, sid: str, session_id: object, message: str) -> Ack:
+        body = {"sessionId": session_id, "message": message}
+        await self.sio.emit(JOIN_FAILED, body, to=sid)
+        return {"success": False, **body}
+
+
+def _cors_origins(runtime: Runtime) -> list[str] | str | None:
+    """Configured origins; any origin in development (a local front end); else same-origin."""
+    settings = runtime.settings
+    if settings.cors_origins:
+        return list(settings.cors_origins)
+    if settings.environment == "development":
+        return "*"
+    return None

@@ -1,0 +1,1 @@
+"""Simulated charge points for demos, tests and load: ``evcare simulate``."""
