@@ -18,6 +18,7 @@ from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
+from evcare.realtime.server import Realtime
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.hub.app import build_hub_app
 from evcare.surfaces.revcare.app import build_revcare_app
@@ -28,13 +29,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
     audit.register()
+    realtime = Realtime(runtime)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        await realtime.start()
         try:
             yield
         finally:
+            await realtime.stop()
             await runtime.stop()
 
     app = FastAPI(
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def api_docs() -> RedirectResponse:
         return RedirectResponse("/api/v1/docs")
 
+    # socket.io (seed 002 "WebSocket Events") on the same port, before RevCare's catch-all.
+    app.mount("/socket.io", realtime.asgi)
     # Chargers connect at /ocpp/<chargePointId> (OCPP-J 1.6 / 2.0.1) on the same port.
     ocpp_endpoint.install(app, runtime)
     app.mount("/api/v1", build_cms_app(runtime))
