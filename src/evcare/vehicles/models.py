@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evcare.core.db import Base, Timestamped
 
@@ -56,6 +56,10 @@ class VehicleModel(Base):
     )
     battery_capacity_kwh: Mapped[Decimal | None] = mapped_column(BATTERY_KWH, default=None)
 
+    manufacturer: Mapped[VehicleManufacturer] = relationship(lazy="raise")
+    vehicle_class: Mapped[VehicleClass | None] = relationship(lazy="raise")
+    fuel_type: Mapped[FuelType] = relationship(lazy="raise")
+
 
 class Vehicle(Timestamped, Base):
     __tablename__ = "vehicle"
@@ -92,3 +96,6 @@ class Vehicle(Timestamped, Base):
     )
     vin: Mapped[str | None] = mapped_column(String(17), default=None)
     color: Mapped[str | None] = mapped_column(String(30), default=None)
+
+    vehicle_class: Mapped[VehicleClass | None] = relationship(lazy="raise")
+    fuel_type: Mapped[FuelType | None] = relationship(lazy="raise")

@@ -14,6 +14,7 @@ from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Done, Envelope, StrictCamelModel
 from evcare.surfaces.cms.users import UserBody, UserOut
 from evcare.surfaces.deps import Authenticated, Authenticator, CredentialsDep
+from evcare.vehicles import service as vehicles
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
 
@@ -100,10 +101,11 @@ async def login(
     user, pair = await identity.login(
         session, credentials, login=body.email, password=body.password
     )
+    owned = await vehicles.list_user_vehicles(session, user_id=user.id)
     return Envelope(
         message="Login successful",
         data=LoginOut(
-            user=UserOut.of(user),
+            user=UserOut.of(user, vehicles=owned),
             access_token=pair.access_token,
             refresh_token=pair.refresh_token,
             expires_in=int(credentials.access_tokens.lifetime.total_seconds()),
@@ -122,7 +124,8 @@ async def refresh_token(
 @router.get("/me", operation_id="cms_me")
 async def me(principal: ProfileRead, session: SessionDep) -> Envelope[UserBody]:
     user = await identity.get_me(session, principal)
-    return Envelope(data=UserBody(user=UserOut.of(user)))
+    owned = await vehicles.list_vehicles(session, principal)
+    return Envelope(data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 
 @router.put("/change-password", operation_id="cms_change_password")

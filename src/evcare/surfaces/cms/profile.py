@@ -15,6 +15,7 @@ from evcare.surfaces.cms.auth import Phone
 from evcare.surfaces.cms.schemas import CamelModel, Envelope, StrictCamelModel
 from evcare.surfaces.cms.users import UserBody, UserOut
 from evcare.surfaces.deps import Authenticator
+from evcare.vehicles import service as vehicles
 
 router = APIRouter(prefix="/profile", tags=["profile"], route_class=TransactionalRoute)
 
@@ -42,7 +43,8 @@ class PreferencesBody(CamelModel):
 @router.get("/", include_in_schema=False)
 async def get_profile(principal: ProfileRead, session: SessionDep) -> Envelope[UserBody]:
     user = await identity.get_me(session, principal)
-    return Envelope(data=UserBody(user=UserOut.of(user)))
+    owned = await vehicles.list_vehicles(session, principal)
+    return Envelope(data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 
 @router.put("", operation_id="cms_update_profile")
@@ -57,7 +59,8 @@ async def update_profile(
         phone=body.phone,
         profile_picture=str(body.profile_picture) if body.profile_picture else None,
     )
-    return Envelope(message="Profile updated", data=UserBody(user=UserOut.of(user)))
+    owned = await vehicles.list_vehicles(session, principal)
+    return Envelope(message="Profile updated", data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 
 @router.put("/preferences", operation_id="cms_update_preferences")

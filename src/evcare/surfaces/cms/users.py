@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from evcare.identity.models import User
 from evcare.surfaces.cms.schemas import CamelModel
+from evcare.surfaces.cms.vehicles import VehicleOut
+from evcare.vehicles.models import Vehicle
 
 
 class WalletSummary(CamelModel):
@@ -23,14 +26,14 @@ class UserOut(CamelModel):
     profile_picture: str | None
     is_email_verified: bool
     status: str
-    vehicles: list[Any]
+    vehicles: list[VehicleOut]
     wallet: WalletSummary
     preferences: dict[str, Any]
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, user: User, *, vehicles: list[Any] | None = None) -> UserOut:
+    def of(cls, user: User, *, vehicles: Sequence[Vehicle] = ()) -> UserOut:
         return cls(
             id=str(user.id),
             email=user.email,
@@ -40,7 +43,7 @@ class UserOut(CamelModel):
             profile_picture=user.profile_picture,
             is_email_verified=user.is_email_verified,
             status=user.status,
-            vehicles=vehicles or [],
+            vehicles=[VehicleOut.of(vehicle) for vehicle in vehicles],
             wallet=WalletSummary(),
             preferences=user.preferences or {},
             created_at=user.created_at,

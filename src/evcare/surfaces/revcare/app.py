@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.errors import install_error_handlers
-from evcare.surfaces.revcare import admins, auth, customers
+from evcare.surfaces.revcare import admins, auth, cars, customers
 from evcare.surfaces.revcare.errors import render_revcare_error
 
-SECTIONS = (auth, admins, customers)
+SECTIONS = (auth, admins, customers, cars)
 
 
 def build_revcare_app(runtime: Runtime) -> FastAPI:

@@ -1,0 +1,168 @@
+"""Every vehicle query: ownership scoping (``owned_by``) and eager loading live here."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+
+from evcare.vehicles.models import (
+    FuelType,
+    Vehicle,
+    VehicleClass,
+    VehicleManufacturer,
+    VehicleModel,
+)
+
+Reference = VehicleManufacturer | VehicleModel | VehicleClass | FuelType
+R = TypeVar("R", VehicleManufacturer, VehicleModel, VehicleClass, FuelType)
+
+# Which columns point at a reference row: a row some other row points at is "in use".
+_REFERENCED_BY: dict[type[Any], tuple[InstrumentedAttribute[Any], ...]] = {
+    VehicleManufacturer: (VehicleModel.manufacturer_id,),
+    VehicleModel: (Vehicle.vehicle_model_id,),
+    VehicleClass: (VehicleModel.vehicle_class_id, Vehicle.vehicle_class_id),
+    FuelType: (VehicleModel.fuel_type_id, Vehicle.fuel_type_id),
+}
+
+
+def _vehicles() -> Select[Vehicle]:
+    return select(Vehicle).options(
+        selectinload(Vehicle.fuel_type), selectinload(Vehicle.vehicle_class)
+    )
+
+
+def owned_by(owner_id: int) -> ColumnElement[bool]:
+    return Vehicle.owner_id == owner_id
+
+
+async def get_vehicle(
+    session: AsyncSession, vehicle_id: int, *, owner_id: int | None = None
+) -> Vehicle | None:
+    """The vehicle with its class and fuel loaded; ``owner_id`` scopes to one owner."""
+    query = _vehicles().where(Vehicle.id == vehicle_id)
+    if owner_id is not None:
+        query = query.where(owned_by(owner_id))
+    query = query.execution_options(populate_existing=True)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def list_vehicles(session: AsyncSession, *, owner_id: int) -> list[Vehicle]:
+    """The owner's vehicles, the default first, then newest first."""
+    query = _vehicles().where(owned_by(owner_id))
+    query = query.order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
+    return list((await session.scalars(query)).all())
+
+
+async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:
+    query = select(func.count()).select_from(Vehicle).where(owned_by(owner_id))
+    return await session.scalar(query) or 0
+
+
+async def registration_taken(
+    session: AsyncSession, registration_number: str, *, except_vehicle: int | None = None
+) -> bool:
+    query = select(Vehicle.id).where(Vehicle.registration_number == registration_number)
+    if except_vehicle is not None:
+        query = query.where(Vehicle.id != except_vehicle)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def make_default(session: AsyncSession, vehicle: Vehicle) -> None:
+    """Clear the owner's current default, then set this one: two statements, one transaction.
+
+    Two statements because PostgreSQL checks the one-default-per-owner index row by
+    row: setting the new default before clearing the old one would trip it.
+    """
+    await session.execute(
+        update(Vehicle)
+        .where(owned_by(vehicle.owner_id), Vehicle.is_default.is_(True), Vehicle.id != vehicle.id)
+        .values(is_default=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    await session.execute(
+        update(Vehicle)
+        .where(Vehicle.id == vehicle.id)
+        .values(is_default=True)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def most_recent_vehicle(session: AsyncSession, *, owner_id: int) -> Vehicle | None:
+    query = (
+        select(Vehicle)
+        .where(owned_by(owner_id))
+        .order_by(Vehicle.created_at.desc(), Vehicle.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+# Reference data
+
+
+def _references(kind: type[R]) -> Select[R]:
+    query = select(kind)
+    if kind is VehicleModel:
+        query = query.options(
+            selectinload(VehicleModel.manufacturer),
+            selectinload(VehicleModel.vehicle_class),
+            selectinload(VehicleModel.fuel_type),
+        )
+    return query
+
+
+async def list_references(
+    session: AsyncSession,
+    kind: type[R],
+    *,
+    manufacturer_id: int | None = None,
+    fuel_type_id: int | None = None,
+) -> list[R]:
+    query = _references(kind)
+    if manufacturer_id is not None:
+        query = query.where(VehicleModel.manufacturer_id == manufacturer_id)
+    if fuel_type_id is not None:
+        query = query.where(VehicleModel.fuel_type_id == fuel_type_id)
+    if kind is VehicleModel:
+        query = query.order_by(VehicleModel.manufacturer_id, VehicleModel.name)
+    else:
+        query = query.order_by(kind.name)
+    return list((await session.scalars(query)).all())
+
+
+async def get_reference(session: AsyncSession, kind: type[R], reference_id: int) -> R | None:
+    query = _references(kind).where(kind.id == reference_id)
+    query = query.execution_options(populate_existing=True)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def reference_exists(session: AsyncSession, kind: type[Reference], reference_id: int) -> bool:
+    query = select(kind.id).where(kind.id == reference_id)
+    return (await session.scalar(query)) is not None
+
+
+async def reference_name_taken(
+    session: AsyncSession,
+    kind: type[Reference],
+    name: str,
+    *,
+    manufacturer_id: int | None = None,
+    except_id: int | None = None,
+) -> bool:
+    """Names are unique per kind (model names: per manufacturer), compared case-insensitively."""
+    query = select(kind.id).where(func.lower(kind.name) == name.lower())
+    if kind is VehicleModel:
+        query = query.where(VehicleModel.manufacturer_id == manufacturer_id)
+    if except_id is not None:
+        query = query.where(kind.id != except_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def reference_in_use(session: AsyncSession, kind: type[Reference], reference_id: int) -> bool:
+    for column in _REFERENCED_BY[kind]:
+        if await session.scalar(select(exists().where(column == reference_id))):
+            return True
+    return False
