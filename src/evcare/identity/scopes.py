@@ -38,6 +38,8 @@ class Scope(StrEnum):
     WORK_BOOKINGS = "WORK:BOOKINGS"
     READ_SERVICES = "READ:SERVICES"
     WRITE_SERVICES = "WRITE:SERVICES"
+    SHOP_SERVICES = "SHOP:SERVICES"
+    MANAGE_ADDRESSES = "MANAGE:ADDRESSES"
     READ_PAYMENTS = "READ:PAYMENTS"
     WRITE_PAYMENTS = "WRITE:PAYMENTS"
     MANAGE_PAYMENTS = "MANAGE:PAYMENTS"
@@ -93,7 +95,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {*_SELF_SERVICE, Scope.WORK_BOOKINGS, Scope.READ_MECHANICS, Scope.MANAGE_PAYMENTS}
     ),
     Role.FLEET_MANAGER: frozenset({*_SELF_SERVICE, Scope.READ_FLEET, Scope.WRITE_FLEET}),
-    Role.USER: frozenset(_SELF_SERVICE),
+    # Workshop customers: cart, favourites, reviews and their own addresses.
+    Role.USER: frozenset({*_SELF_SERVICE, Scope.SHOP_SERVICES, Scope.MANAGE_ADDRESSES}),
 }
 
 

@@ -6,10 +6,34 @@ from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.errors import install_error_handlers
-from evcare.surfaces.revcare import admins, auth, cars, customers
+from evcare.surfaces.revcare import (
+    addresses,
+    admins,
+    auth,
+    cars,
+    cart,
+    content,
+    customers,
+    gst,
+    mechanics,
+    schedule,
+    services,
+)
 from evcare.surfaces.revcare.errors import render_revcare_error
 
-SECTIONS = (auth, admins, customers, cars)
+SECTIONS = (
+    auth,
+    admins,
+    customers,
+    cars,
+    mechanics,
+    services,
+    cart,
+    addresses,
+    schedule,
+    content,
+    gst,
+)
 
 
 def build_revcare_app(runtime: Runtime) -> FastAPI:

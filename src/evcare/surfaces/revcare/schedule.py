@@ -1,0 +1,153 @@
+"""RevCare utility endpoints: ``/utils/status`` (work-status master) and
+``/utils/timeslot`` (slots with capacity; ``GET`` gives availability for a date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from evcare.core.clock import utcnow
+from evcare.core.db import SessionDep, TransactionalRoute
+from evcare.identity.principal import Principal
+from evcare.identity.scopes import Scope
+from evcare.service import scheduling
+from evcare.service.models import Timeslot, WorkStatus
+from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
+from evcare.surfaces.revcare.visitor import Visitor
+
+router = APIRouter(prefix="/utils", tags=["utils"], route_class=TransactionalRoute)
+
+SettingsAdmin = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_SETTINGS))]
+Capacity = Annotated[int, Field(ge=0, le=1000)]
+
+
+class StatusIn(RevIn):
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="slug, e.g. in-progress")
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+    sort_order: int = Field(default=0, ge=0, le=1000)
+    is_final: bool = False
+
+
+class StatusOut(RevModel):
+    id: int
+    code: str
+    name: str
+    description: str
+    sort_order: int
+    is_final: bool
+
+    @classmethod
+    def of(cls, status: WorkStatus) -> StatusOut:
+        return cls.model_validate(status)
+
+
+class TimeslotIn(RevIn):
+    start_time: time = Field(description="HH:MM, UTC")
+    end_time: time = Field(description="HH:MM, UTC")
+    capacity: Capacity
+    is_active: bool = True
+
+
+class TimeslotUpdate(RevIn):
+    start_time: time | None = None
+    end_time: time | None = None
+    capacity: Capacity | None = None
+    is_active: bool | None = None
+
+
+class TimeslotOut(RevModel):
+    id: int
+    start_time: str
+    end_time: str
+    capacity: int
+    is_active: bool
+
+    @classmethod
+    def of(cls, slot: Timeslot) -> TimeslotOut:
+        return cls(
+            id=slot.id,
+            start_time=f"{slot.start_time:%H:%M}",
+            end_time=f"{slot.end_time:%H:%M}",
+            capacity=slot.capacity,
+            is_active=slot.is_active,
+        )
+
+
+class SlotAvailabilityOut(TimeslotOut):
+    date: dt.date
+    booked: int
+    available: int
+
+    @classmethod
+    def of_availability(cls, item: scheduling.SlotAvailability, on: dt.date) -> SlotAvailabilityOut:
+        return cls(
+            **TimeslotOut.of(item.timeslot).model_dump(),
+            date=on,
+            booked=item.booked,
+            available=item.available,
+        )
+
+
+# -- statuses ------------------------------------------------------------------------------
+
+
+@router.get("/status", operation_id="revcare_list_statuses")
+async def list_statuses(session: SessionDep) -> list[StatusOut]:
+    return [StatusOut.of(status) for status in await scheduling.list_statuses(session)]
+
+
+@router.post("/status", status_code=201, operation_id="revcare_create_status")
+async def create_status(body: StatusIn, principal: SettingsAdmin, session: SessionDep) -> StatusOut:
+    return StatusOut.of(await scheduling.create_status(session, principal, **body.model_dump()))
+
+
+# -- timeslots -----------------------------------------------------------------------------
+
+
+@router.get("/timeslot", operation_id="revcare_timeslot_availability")
+async def timeslot_availability(
+    session: SessionDep,
+    visitor: Visitor,
+    on: Annotated[
+        date | None, Query(alias="date", description="YYYY-MM-DD; today if absent")
+    ] = None,
+    include_inactive: Annotated[bool, Query(description="admins only")] = False,
+) -> list[SlotAvailabilityOut]:
+    service_date = on or utcnow().date()
+    slots = await scheduling.availability(
+        session,
+        service_date=service_date,
+        include_inactive=include_inactive and visitor is not None and visitor.is_admin,
+    )
+    return [SlotAvailabilityOut.of_availability(item, service_date) for item in slots]
+
+
+@router.post("/timeslot", status_code=201, operation_id="revcare_create_timeslot")
+async def create_timeslot(
+    body: TimeslotIn, principal: SettingsAdmin, session: SessionDep
+) -> TimeslotOut:
+    return TimeslotOut.of(await scheduling.create_timeslot(session, principal, **body.model_dump()))
+
+
+@router.put("/timeslot/{timeslot_id}", operation_id="revcare_update_timeslot")
+async def update_timeslot(
+    timeslot_id: int, body: TimeslotUpdate, principal: SettingsAdmin, session: SessionDep
+) -> TimeslotOut:
+    slot = await scheduling.update_timeslot(
+        session, principal, timeslot_id=timeslot_id, **body.model_dump(exclude_none=True)
+    )
+    return TimeslotOut.of(slot)
+
+
+@router.delete("/timeslot/{timeslot_id}", operation_id="revcare_delete_timeslot")
+async def delete_timeslot(
+    timeslot_id: int, principal: SettingsAdmin, session: SessionDep
+) -> Message:
+    await scheduling.delete_timeslot(session, principal, timeslot_id=timeslot_id)
+    return Message(message="Timeslot deleted")
