@@ -56,7 +56,9 @@ class ConnectorStatus(StrEnum):
 class Station(Timestamped, Base):
     __tablename__ = "station"
     # The nearby search scans this index with a latitude range and filters longitude
-    # inside it (a bounding-box prefilter) before any row is read.
+    # inside it (a bounding-box prefilter) before any row is read. Status and deleted_at
+    # are deliberately not indexed: nearly every row is active and live, and an index on
+    # them would tempt SQLite's planner away from the geo index.
     __table_args__ = (Index("ix_station_geo", "latitude", "longitude"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +73,7 @@ class Station(Timestamped, Base):
     pincode: Mapped[str] = mapped_column(String(12), default="")
     latitude: Mapped[float]
     longitude: Mapped[float]
-    status: Mapped[str] = mapped_column(String(20), default=StationStatus.ACTIVE, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=StationStatus.ACTIVE)
     is_verified: Mapped[bool] = mapped_column(default=False)
     verification_notes: Mapped[str | None] = mapped_column(Text, default=None)
     rating: Mapped[float] = mapped_column(default=0.0)
@@ -80,7 +82,7 @@ class Station(Timestamped, Base):
     opening_time: Mapped[str] = mapped_column(String(5), default="00:00")
     closing_time: Mapped[str] = mapped_column(String(5), default="23:59")
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
-    deleted_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     connectors: Mapped[list[Connector]] = relationship(
         back_populates="station",

@@ -53,10 +53,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_station")),
     )
     with op.batch_alter_table("station", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_station_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index("ix_station_geo", ["latitude", "longitude"], unique=False)
         batch_op.create_index(batch_op.f("ix_station_owner_id"), ["owner_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_station_status"), ["status"], unique=False)
 
     op.create_table(
         "charger",
@@ -150,10 +148,8 @@ def downgrade() -> None:
 
     op.drop_table("charger")
     with op.batch_alter_table("station", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_station_status"))
         batch_op.drop_index(batch_op.f("ix_station_owner_id"))
         batch_op.drop_index("ix_station_geo")
-        batch_op.drop_index(batch_op.f("ix_station_deleted_at"))
 
     op.drop_table("station")
     # ### end Alembic commands ###

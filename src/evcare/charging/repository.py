@@ -1,0 +1,384 @@
+"""Every query on stations, chargers and connectors, with who-may-see-what in one place.
+
+Visibility (``readable``): admins see every live station; brands and franchises only the
+stations they own (any status); everyone else (drivers) only active stations. Soft-deleted
+stations are invisible unless asked for, and so are the chargers on them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from evcare.charging.models import (
+    Charger,
+    ChargerStatus,
+    Connector,
+    ConnectorStatus,
+    Station,
+    StationStatus,
+)
+from evcare.core.pagination import Page, PageParams
+from evcare.identity.models import Role
+from evcare.identity.principal import Principal
+
+EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
+
+OPERATOR_ROLES = frozenset({Role.BRAND, Role.FRANCHISE})
+
+# Connector statuses that mean a vehicle is plugged in or the outlet is spoken for.
+IN_USE_STATUSES = (
+    ConnectorStatus.PREPARING,
+    ConnectorStatus.CHARGING,
+    ConnectorStatus.SUSPENDED_EV,
+    ConnectorStatus.SUSPENDED_EVSE,
+    ConnectorStatus.FINISHING,
+    ConnectorStatus.OCCUPIED,
+)
+
+
+# -- visibility ----------------------------------------------------------------------------
+
+
+def is_operator(principal: Principal) -> bool:
+    return principal.role in OPERATOR_ROLES
+
+
+def readable_stations(principal: Principal) -> ColumnElement[bool]:
+    """Which live stations ``principal`` may see."""
+    live = Station.deleted_at.is_(None)
+    if principal.is_admin:
+        return live
+    if is_operator(principal):
+        return and_(live, Station.owner_id == principal.user_id)
+    return and_(live, Station.status == StationStatus.ACTIVE)
+
+
+def readable_chargers(principal: Principal, *, include_archived: bool) -> ColumnElement[bool]:
+    """Which chargers ``principal`` may see: those on readable stations; drivers never
+    see archived ones."""
+    clauses = [readable_stations(principal)]
+    if not include_archived or not (principal.is_admin or is_operator(principal)):
+        clauses.append(Charger.archived_at.is_(None))
+    return and_(*clauses)
+
+
+def _station_with_connectors() -> Select[Station]:
+    # populate_existing: a station changed earlier in this unit of work is re-read whole.
+    return (
+        select(Station)
+        .options(selectinload(Station.connectors).selectinload(Connector.charger))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _charger_with_connectors() -> Select[Charger]:
+    return (
+        select(Charger)
+        .join(Station, Station.id == Charger.station_id)
+        .options(selectinload(Charger.connectors), selectinload(Charger.station))
+        .execution_options(populate_existing=True)
+    )
+
+
+# -- stations ------------------------------------------------------------------------------
+
+
+async def get_station(
+    session: AsyncSession, station_id: int, *, visible_to: Principal
+) -> Station | None:
+    query = (
+        _station_with_connectors()
+        .where(Station.id == station_id)
+        .where(readable_stations(visible_to))
+    )
+    return (await session.scalars(query)).one_or_none()
+
+
+async def get_station_any_state(session: AsyncSession, station_id: int) -> Station | None:
+    """A station whatever its state, deleted included (for restore)."""
+    query = _station_with_connectors().where(Station.id == station_id)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def list_stations(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    visible_to: Principal,
+    search: str | None = None,
+    status: str | None = None,
+    connector_type: str | None = None,
+) -> Page[Station]:
+    condition = readable_stations(visible_to)
+    if status:
+        condition = and_(condition, Station.status == status)
+    if search:
+        pattern = f"%{search.lower()}%"
+        condition = and_(
+            condition,
+            or_(
+                func.lower(Station.name).like(pattern),
+                func.lower(Station.address).like(pattern),
+                func.lower(Station.city).like(pattern),
+                Station.pincode.like(pattern),
+            ),
+        )
+    if connector_type:
+        condition = and_(
+            condition,
+            exists().where(Connector.station_id == Station.id, Connector.type == connector_type),
+        )
+    total = await session.scalar(select(func.count(Station.id)).where(condition)) or 0
+    rows = await session.scalars(
+        _station_with_connectors()
+        .where(condition)
+        .order_by(Station.id)
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(items=list(rows.all()), total=total, params=params)
+
+
+async def stations_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Station]:
+    if not ids:
+        return {}
+    rows = await session.scalars(_station_with_connectors().where(Station.id.in_(ids)))
+    return {station.id: station for station in rows}
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    min_lat: float
+    max_lat: float
+    min_lng: float
+    max_lng: float
+
+    @classmethod
+    def around(cls, latitude: float, longitude: float, radius_m: float) -> BoundingBox:
+        """The smallest lat/lng box that holds every point within ``radius_m``."""
+        dlat = radius_m / METRES_PER_DEGREE
+        cos_lat = math.cos(math.radians(latitude))
+        # Near a pole every longitude is close: take the whole circle.
+        dlng = 180.0 if cos_lat < 1e-6 else min(180.0, dlat / cos_lat)
+        return cls(
+            min_lat=max(-90.0, latitude - dlat),
+            max_lat=min(90.0, latitude + dlat),
+            min_lng=longitude - dlng,
+            max_lng=longitude + dlng,
+        )
+
+    def contains(self) -> ColumnElement[bool]:
+        """Portable index-friendly filter: a latitude range (the index's leading column)
+        and a longitude range (checked inside the index); wraps across ±180°."""
+        lat = Station.latitude.between(self.min_lat, self.max_lat)
+        if self.min_lng < -180.0:
+            lng: ColumnElement[bool] = or_(
+                Station.longitude >= self.min_lng + 360.0, Station.longitude <= self.max_lng
+            )
+        elif self.max_lng > 180.0:
+            lng = or_(Station.longitude >= self.min_lng, Station.longitude <= self.max_lng - 360.0)
+        else:
+            lng = Station.longitude.between(self.min_lng, self.max_lng)
+        return and_(lat, lng)
+
+    def unwrapped_longitude(self, longitude: float) -> ColumnElement[float]:
+        """Station longitude shifted by 360° where the box crosses ±180°, so that the
+        difference to ``longitude`` is the short way round."""
+        if self.min_lng >= -180.0 and self.max_lng <= 180.0:
+            return Station.longitude
+        return case(
+            (Station.longitude < longitude - 180.0, Station.longitude + 360.0),
+            (Station.longitude > longitude + 180.0, Station.longitude - 360.0),
+            else_=Station.longitude,
+        )
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+# The SQL ranks candidates by a flat-earth (equirectangular) distance, which needs only
+# arithmetic and so runs the same on SQLite and PostgreSQL; within 50 km it differs from
+# the great-circle distance by well under 1 %. We fetch a few more than asked and rank
+# the survivors by the exact haversine distance, so the answer is exact.
+_RANK_SLACK = 1.01
+_EXTRA_CANDIDATES = 16
+
+
+async def nearby_station_ids(
+    session: AsyncSession,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_m: float,
+    limit: int,
+    visible_to: Principal,
+) -> list[tuple[int, float]]:
+    """(station id, metres) of the nearest readable stations within ``radius_m``,
+    nearest first."""
+    box = BoundingBox.around(latitude, longitude, radius_m)
+    kx = METRES_PER_DEGREE
+    ky = METRES_PER_DEGREE * math.cos(math.radians(latitude))
+    dy = (Station.latitude - latitude) * kx
+    dx = (box.unwrapped_longitude(longitude) - longitude) * ky
+    flat_sq = dx * dx + dy * dy
+    query = (
+        select(Station.id, Station.latitude, Station.longitude)
+        .where(box.contains())
+        .where(readable_stations(visible_to))
+        .where(flat_sq <= (radius_m * _RANK_SLACK) ** 2)
+        .order_by(flat_sq)
+        .limit(limit + _EXTRA_CANDIDATES)
+    )
+    rows = (await session.execute(query)).all()
+    ranked = sorted(
+        ((station_id, haversine_m(latitude, longitude, lat, lng)) for station_id, lat, lng in rows),
+        key=lambda item: (item[1], item[0]),
+    )
+    return [(station_id, metres) for station_id, metres in ranked if metres <= radius_m][:limit]
+
+
+async def next_station_connector_ids(
+    session: AsyncSession, station_id: int, count: int
+) -> list[str]:
+    """``count`` unused station connector ids ("3", "4", ...) after the highest numeric one."""
+    existing = await session.scalars(
+        select(Connector.connector_id).where(Connector.station_id == station_id)
+    )
+    numbers = [int(value) for value in existing if value.isdigit()]
+    start = max(numbers, default=0) + 1
+    return [str(start + i) for i in range(count)]
+
+
+# -- chargers ------------------------------------------------------------------------------
+
+
+async def get_charger(
+    session: AsyncSession,
+    charger_id: int | None = None,
+    *,
+    charge_point_id: str | None = None,
+    visible_to: Principal,
+    include_archived: bool = True,
+) -> Charger | None:
+    query = _charger_with_connectors().where(
+        readable_chargers(visible_to, include_archived=include_archived)
+    )
+    if charger_id is not None:
+        query = query.where(Charger.id == charger_id)
+    if charge_point_id is not None:
+        query = query.where(Charger.charge_point_id == charge_point_id)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def charge_point_id_taken(session: AsyncSession, charge_point_id: str) -> bool:
+    query = select(Charger.id).where(func.lower(Charger.charge_point_id) == charge_point_id.lower())
+    return (await session.scalar(query.limit(1))) is not None
+
+
+def _charger_filters(
+    visible_to: Principal,
+    *,
+    station_id: int | None,
+    status: str | None = None,
+    manufacturer: str | None = None,
+) -> ColumnElement[bool]:
+    condition = readable_chargers(visible_to, include_archived=False)
+    if station_id is not None:
+        condition = and_(condition, Charger.station_id == station_id)
+    if status:
+        condition = and_(condition, Charger.status == status)
+    if manufacturer:
+        condition = and_(condition, func.lower(Charger.manufacturer) == manufacturer.lower())
+    return condition
+
+
+async def list_chargers(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    visible_to: Principal,
+    station_id: int | None = None,
+    status: str | None = None,
+    manufacturer: str | None = None,
+) -> Page[Charger]:
+    condition = _charger_filters(
+        visible_to, station_id=station_id, status=status, manufacturer=manufacturer
+    )
+    total = (
+        await session.scalar(
+            select(func.count(Charger.id))
+            .join(Station, Station.id == Charger.station_id)
+            .where(condition)
+        )
+        or 0
+    )
+    rows = await session.scalars(
+        _charger_with_connectors()
+        .where(condition)
+        .order_by(Charger.id)
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(items=list(rows.all()), total=total, params=params)
+
+
+@dataclass(frozen=True)
+class ChargerCounts:
+    total: int
+    online: int
+    offline: int
+    faulted: int
+    connectors: int
+    connectors_in_use: int
+
+
+async def charger_counts(
+    session: AsyncSession, *, visible_to: Principal, station_id: int | None = None
+) -> ChargerCounts:
+    condition = _charger_filters(visible_to, station_id=station_id)
+
+    def count_status(status: str) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((Charger.status == status, 1), else_=0)), 0)
+
+    totals = (
+        await session.execute(
+            select(
+                func.count(Charger.id),
+                count_status(ChargerStatus.ONLINE),
+                count_status(ChargerStatus.OFFLINE),
+                count_status(ChargerStatus.FAULTED),
+            )
+            .join(Station, Station.id == Charger.station_id)
+            .where(condition)
+        )
+    ).one()
+    in_use = func.coalesce(func.sum(case((Connector.status.in_(IN_USE_STATUSES), 1), else_=0)), 0)
+    connectors = (
+        await session.execute(
+            select(func.count(Connector.id), in_use)
+            .join(Charger, Charger.id == Connector.charger_id)
+            .join(Station, Station.id == Charger.station_id)
+            .where(condition)
+        )
+    ).one()
+    return ChargerCounts(
+        total=int(totals[0]),
+        online=int(totals[1]),
+        offline=int(totals[2]),
+        faulted=int(totals[3]),
+        connectors=int(connectors[0]),
+        connectors_in_use=int(connectors[1]),
+    )
