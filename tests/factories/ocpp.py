@@ -25,7 +25,7 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
 from evcare.charging.models import Charger, Connector, Station
-from evcare.charging.sessions_models import IdTag
+from evcare.charging.sessions_models import ChargingSession, IdTag
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories.identity import make_user
@@ -304,3 +304,52 @@ async def connect(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+async def make_session(
+    runtime: Runtime,
+    charger: Charger,
+    *,
+    user: User | None,
+    started_at: datetime,
+    minutes: int | None = 30,
+    energy_wh: int = 10_000,
+    rate_minor: int = 2000,
+    connector_id: int = 1,
+    vehicle_id: int | None = None,
+) -> ChargingSession:
+    """A session row as the OCPP handlers leave it (closed when ``minutes`` is given)."""
+    from datetime import timedelta
+
+    from evcare.charging.session_records import energy_cost_minor
+
+    async with runtime.sessionmaker() as session:
+        row = ChargingSession(
+            charger_id=charger.id,
+            connector_id=connector_id,
+            user_id=user.id if user else None,
+            vehicle_id=vehicle_id,
+            ocpp_version="1.6",
+            id_tag="TAG",
+            status="active",
+            started_at=started_at,
+            meter_start_wh=1000,
+            last_meter_wh=1000,
+            energy_rate_minor=rate_minor,
+            currency="INR",
+        )
+        session.add(row)
+        await session.flush()
+        row.transaction_id = str(row.id)
+        if minutes is not None:
+            row.status = "completed"
+            row.ended_at = started_at + timedelta(minutes=minutes)
+            row.meter_stop_wh = 1000 + energy_wh
+            row.last_meter_wh = row.meter_stop_wh
+            row.energy_wh = energy_wh
+            row.energy_cost_minor = energy_cost_minor(energy_wh, rate_minor)
+            row.gst_minor = 0
+            row.cost_minor = row.energy_cost_minor
+            row.stop_reason = "Local"
+        await session.commit()
+        return row

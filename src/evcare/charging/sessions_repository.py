@@ -19,9 +19,10 @@ from evcare.vehicles.models import Vehicle
 _OPERATORS = {Role.BRAND, Role.FRANCHISE}
 
 
-def _viewable(principal: Principal) -> ColumnElement[bool] | None:
-    """Admins see all sessions, operators those on their stations, drivers their own."""
-    if principal.is_admin:
+def _viewable(principal: Principal | None) -> ColumnElement[bool] | None:
+    """Admins see all sessions, operators those on their stations, drivers their own
+    (``None``: the caller checked access itself, e.g. to a vehicle it owns)."""
+    if principal is None or principal.is_admin:
         return None
     if principal.role in _OPERATORS:
         return Station.owner_id == principal.user_id
@@ -56,7 +57,7 @@ def _view(row: Any) -> SessionView:
     return SessionView(session, charge_point_id, owner_id, user_name, vehicle_info)
 
 
-def _scoped(query: Any, principal: Principal) -> Any:
+def _scoped(query: Any, principal: Principal | None) -> Any:
     condition = _viewable(principal)
     return query if condition is None else query.where(condition)
 
@@ -80,7 +81,7 @@ async def find_view(
 
 async def list_views(
     session: AsyncSession,
-    principal: Principal,
+    principal: Principal | None,
     params: PageParams,
     *,
     status: str | None = None,
@@ -111,7 +112,7 @@ async def list_views(
 
 async def totals(
     session: AsyncSession,
-    principal: Principal,
+    principal: Principal | None,
     *,
     started_from: datetime | None = None,
     started_until: datetime | None = None,
@@ -228,10 +229,8 @@ async def get_id_tag(session: AsyncSession, token: str) -> tuple[IdTag, User] | 
     return None if row is None else (row[0], row[1])
 
 
-async def app_token_of(session: AsyncSession, user_id: int) -> IdTag | None:
-    return await session.scalar(
-        select(IdTag).where(IdTag.user_id == user_id).where(IdTag.kind == "app").limit(1)
-    )
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.id == user_id))
 
 
 async def get_vehicle(session: AsyncSession, vehicle_id: int) -> Vehicle | None:

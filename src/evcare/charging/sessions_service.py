@@ -9,7 +9,9 @@ offline) is recorded with the charger's own timestamps.
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +22,6 @@ from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_repository as repository
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import (
-    SessionView,
     as_json,
     cdr_document,
     energy_cost_minor,
@@ -28,7 +29,6 @@ from evcare.charging.session_records import (
 )
 from evcare.charging.sessions_models import (
     ChargingSession,
-    IdTag,
     IdTagStatus,
     MeterValue,
     SessionStatus,
@@ -36,6 +36,8 @@ from evcare.charging.sessions_models import (
 from evcare.core.events import publish
 from evcare.identity.models import UserStatus
 from evcare.ocpp.meter import MeterSample
+
+_APP_TOKEN = re.compile(r"^A(\d{1,8})X([0-9A-F]{10})$")
 
 
 @dataclass(frozen=True)
@@ -46,30 +48,52 @@ class Authorization:
     user_id: int | None
 
 
-async def authorize_id_tag(session: AsyncSession, *, token: str | None) -> Authorization:
-    """Accepted for an active tag of an active user; Blocked if either is blocked."""
+async def authorize_id_tag(
+    session: AsyncSession, *, token: str | None, secret: str | None
+) -> Authorization:
+    """Accepted for an active RFID tag or a valid app token of an active user; Blocked
+    if the tag or the user is blocked; Invalid otherwise."""
     if not token:
         return Authorization("Invalid", None)
-    found = await repository.get_id_tag(session, token)
-    if found is None:
+    tag_active = True
+    user = None
+    app_user = _app_token_user(secret, token)
+    if app_user is not None:
+        user = await repository.get_user(session, app_user)
+    else:
+        found = await repository.get_id_tag(session, token)
+        if found is not None:
+            tag, user = found
+            tag_active = tag.status == IdTagStatus.ACTIVE
+    if user is None or user.deleted_at is not None:
         return Authorization("Invalid", None)
-    tag, user = found
-    if user.deleted_at is not None:
-        return Authorization("Invalid", None)
-    if tag.status != IdTagStatus.ACTIVE or user.status != UserStatus.ACTIVE:
+    if not tag_active or user.status != UserStatus.ACTIVE:
         return Authorization("Blocked", user.id)
     return Authorization("Accepted", user.id)
 
 
-async def app_token(session: AsyncSession, *, user_id: int) -> str:
-    """The user's app id tag (what remote starts send as idTag), created on first use."""
-    tag = await repository.app_token_of(session, user_id)
-    if tag is None:
-        # 20 characters: the longest idTag OCPP 1.6 allows.
-        tag = IdTag(token=secrets.token_hex(10).upper(), user_id=user_id, kind="app")
-        session.add(tag)
-        await session.flush()
-    return tag.token
+def app_token(secret: str, *, user_id: int) -> str:
+    """The user's app id tag for remote starts: derived (keyed hash), never stored.
+
+    Derived rather than stored so a remote start writes nothing before the charger's own
+    transaction (on another connection) needs to read it. 20 characters at most (the
+    longest idTag OCPP 1.6 allows): ``A<user id>X<10 hex of a keyed BLAKE2b>``.
+    """
+    return f"A{user_id}X{_app_token_mac(secret, user_id)}"
+
+
+def _app_token_mac(secret: str, user_id: int) -> str:
+    digest = hashlib.blake2b(f"id-tag:{user_id}".encode(), key=secret.encode()[:64], digest_size=5)
+    return digest.hexdigest().upper()
+
+
+def _app_token_user(secret: str | None, token: str) -> int | None:
+    match = _APP_TOKEN.match(token)
+    if secret is None or match is None:
+        return None
+    user_id = int(match.group(1))
+    expected = _app_token_mac(secret, user_id)
+    return user_id if hmac.compare_digest(expected, match.group(2)) else None
 
 
 async def start_transaction(
@@ -81,11 +105,12 @@ async def start_transaction(
     meter_start_wh: int,
     started_at: datetime,
     ocpp_version: str,
+    secret: str | None,
     transaction_id: str | None = None,
     remote_start_id: int | None = None,
 ) -> tuple[ChargingSession, Authorization]:
     """Record a charger's transaction start (once, however often it is reported)."""
-    authorization = await authorize_id_tag(session, token=id_tag)
+    authorization = await authorize_id_tag(session, token=id_tag, secret=secret)
     existing: ChargingSession | None
     if transaction_id is not None:
         existing = await repository.find_by_transaction(
@@ -186,7 +211,6 @@ async def record_meter_values(
     if row.status != SessionStatus.ACTIVE:
         await session.flush()
         return row
-    latest = samples[-1]
     energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
     power = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
     soc = next((s.soc for s in reversed(samples) if s.soc is not None), None)
@@ -211,7 +235,6 @@ async def record_meter_values(
             estimated_cost=document["cost"],
         ),
     )
-    del latest
     return row
 
 
@@ -257,7 +280,3 @@ async def stop_transaction(
         ),
     )
     return row
-
-
-def documents(view: SessionView) -> tuple[dict[str, object], dict[str, object] | None]:
-    return session_document(view), cdr_document(view)

@@ -53,6 +53,7 @@ class Csms:
     def __init__(self, runtime: Runtime, charger: ChargerRef) -> None:
         self.runtime = runtime
         self.charger = charger
+        self.secret = runtime.settings.secret_key.get_secret_value()
 
     async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in its own committed transaction, bounded by ``DB_TIMEOUT``."""
@@ -138,7 +139,9 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
 
     @on(Action16.authorize)
     async def on_authorize(self, id_tag: str, **_: Any) -> result16.Authorize:
-        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=id_tag))
+        decision = await self.csms.transact(
+            lambda s: sessions.authorize_id_tag(s, token=id_tag, secret=self.csms.secret)
+        )
         return result16.Authorize(id_tag_info={"status": decision.status})
 
     @on(Action16.start_transaction)
@@ -155,6 +158,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
                 meter_start_wh=meter_start,
                 started_at=started_at,
                 ocpp_version="1.6",
+                secret=self.csms.secret,
             )
         )
         return result16.StartTransaction(
@@ -194,7 +198,9 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
         id_tag = extra.get("id_tag")
         if not id_tag:
             return result16.StopTransaction()
-        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=id_tag))
+        decision = await self.csms.transact(
+            lambda s: sessions.authorize_id_tag(s, token=id_tag, secret=self.csms.secret)
+        )
         return result16.StopTransaction(id_tag_info={"status": decision.status})
 
     @on(Action16.meter_values)
@@ -284,7 +290,9 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
     @on(Action201.authorize)
     async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> result201.Authorize:
         token = id_token.get("id_token")
-        decision = await self.csms.transact(lambda s: sessions.authorize_id_tag(s, token=token))
+        decision = await self.csms.transact(
+            lambda s: sessions.authorize_id_tag(s, token=token, secret=self.csms.secret)
+        )
         return result201.Authorize(id_token_info={"status": decision.status})
 
     @on(Action201.transaction_event)
@@ -317,11 +325,12 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
                     meter_start_wh=_first_energy(samples) or 0,
                     started_at=at,
                     ocpp_version="2.0.1",
+                    secret=self.csms.secret,
                     transaction_id=transaction_id,
                     remote_start_id=transaction_info.get("remote_start_id"),
                 )
             elif token:
-                decision = await sessions.authorize_id_tag(s, token=token)
+                decision = await sessions.authorize_id_tag(s, token=token, secret=self.csms.secret)
             if samples:
                 await sessions.record_meter_values(
                     s,

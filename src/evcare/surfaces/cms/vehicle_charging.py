@@ -1,0 +1,54 @@
+"""EV-CMS section 2 (vehicles): a vehicle's charging history and statistics
+(``/api/v1/profile/vehicles/:vehicleId/history`` and ``/stats``).
+
+``co2Saved`` (kg) = energy charged (kWh) x 0.85 kg: the tailpipe CO2 a petrol car
+would have emitted over the distance that energy drives an EV (README).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from evcare.charging import sessions_control as control
+from evcare.core.db import SessionDep, TransactionalRoute
+from evcare.core.pagination import Page, Pagination
+from evcare.identity.principal import Principal
+from evcare.identity.scopes import Scope
+from evcare.surfaces.cms.schemas import CamelModel, Envelope, PagedEnvelope, PaginationOut
+from evcare.surfaces.cms.sessions import SessionsBody, sessions_out
+from evcare.surfaces.deps import Authenticator
+
+router = APIRouter(prefix="/profile/vehicles", tags=["vehicles"], route_class=TransactionalRoute)
+
+VehiclesRead = Annotated[Principal, Depends(Authenticator(Scope.READ_VEHICLES))]
+Identifier = Annotated[str, Field(min_length=1, max_length=48)]
+
+
+class VehicleStats(CamelModel):
+    total_sessions: int
+    total_energy: float
+    total_cost: float | int
+    avg_session_duration: float | int
+    co2_saved: float
+
+
+@router.get("/{vehicle_id}/history", operation_id="cms_vehicle_history")
+async def vehicle_history(
+    vehicle_id: Identifier, principal: VehiclesRead, session: SessionDep, page: Pagination
+) -> PagedEnvelope[SessionsBody]:
+    result = await control.vehicle_history(session, principal, page, vehicle_id=vehicle_id)
+    return PagedEnvelope(
+        data=SessionsBody(sessions=sessions_out(result.items)),
+        pagination=PaginationOut.of(cast(Page[object], result)),
+    )
+
+
+@router.get("/{vehicle_id}/stats", operation_id="cms_vehicle_stats")
+async def vehicle_stats(
+    vehicle_id: Identifier, principal: VehiclesRead, session: SessionDep
+) -> Envelope[VehicleStats]:
+    stats: dict[str, Any] = await control.vehicle_stats(session, principal, vehicle_id=vehicle_id)
+    return Envelope(data=VehicleStats.model_validate(stats))
