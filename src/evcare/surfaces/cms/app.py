@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
-from evcare.surfaces.cms import auth, charger_commands, profile, sessions, vehicle_charging, vehicles
+from evcare.surfaces.cms import (
+    auth,
+    charger_commands,
+    profile,
+    sessions,
+    vehicle_charging,
+    vehicles,
+)
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.errors import install_error_handlers
 
