@@ -1,0 +1,1 @@
+"""Operations: backups and other whole-platform upkeep."""
