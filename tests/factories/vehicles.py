@@ -99,3 +99,14 @@ async def make_catalogue(runtime: Runtime) -> Catalogue:
         session.add_all([ev_model, petrol_model])
         await session.commit()
         return Catalogue(electric, petrol, suv, maker, ev_model, petrol_model)
+
+
+def narrowed(runtime: Runtime, token: str, *, without: str) -> dict[str, str]:
+    """Headers for the same sign-in, its token issued without one scope (as a partner's may be)."""
+    tokens = runtime.credentials.access_tokens
+    claims = tokens.verify(token)
+    scopes = scopes_for(claims.role) - {without}
+    narrow, _ = tokens.issue(
+        user_id=claims.user_id, session_id=claims.session_id, role=claims.role, scopes=scopes
+    )
+    return {"Authorization": f"Bearer {narrow}"}

@@ -207,10 +207,8 @@ async def _apply_reference_model(
 ) -> None:
     reference = await repository.get_reference(session, VehicleModel, model_id)
     if reference is None:
-        raise ValidationFailed(
-            f"Vehicle model {model_id} does not exist",
-            fields=[FieldError("vehicle_model_id", "unknown vehicle model")],
-        )
+        problem = FieldError("vehicle_model_id", f"vehicle model {model_id} does not exist")
+        raise ValidationFailed(f"{problem.field}: {problem.message}", fields=[problem])
     vehicle.vehicle_model_id = reference.id
     vehicle.make = reference.manufacturer.name
     vehicle.model = reference.name
