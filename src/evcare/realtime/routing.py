@@ -176,7 +176,7 @@ class CommandRouter:
                 str(request["chargePointId"]),
                 str(request["action"]),
                 dict(request["payload"]),
-                timeout=float(request["timeout"]),
+                wait_seconds=float(request["timeout"]),
             )
             reply.update(ok=True, result=result)
         except errors.DomainError as error:
