@@ -61,6 +61,11 @@ async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:
     return await session.scalar(query) or 0
 
 
+async def get_by_registration(session: AsyncSession, registration_number: str) -> Vehicle | None:
+    query = _vehicles().where(Vehicle.registration_number == registration_number)
+    return (await session.scalars(query)).one_or_none()
+
+
 async def registration_taken(
     session: AsyncSession, registration_number: str, *, except_vehicle: int | None = None
 ) -> bool:

@@ -95,6 +95,15 @@ async def get_vehicle(session: AsyncSession, vehicle_id: int) -> Vehicle:
     return vehicle
 
 
+async def find_by_registration(
+    session: AsyncSession, *, registration_number: str
+) -> Vehicle | None:
+    """The vehicle carrying this plate (any spelling of it), whoever owns it."""
+    return await repository.get_by_registration(
+        session, normalise_registration(registration_number)
+    )
+
+
 async def add_vehicle(
     session: AsyncSession,
     principal: Principal,
