@@ -1,12 +1,21 @@
 """Every context's tables on one metadata: what Alembic and the schema check compare."""
 
 from evcare.billing.models import GstRate
+from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.charging.models import Charger, Connector, Station
 from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
+from evcare.engagement.notification_models import Notification
 from evcare.identity.models import AuthSession, RefreshToken, User
+from evcare.service.booking_models import (
+    BookingAnalysis,
+    BookingEvent,
+    BookingItem,
+    BookingProgress,
+    ServiceBooking,
+)
 from evcare.service.models import (
     Address,
     CartItem,
@@ -33,6 +42,10 @@ metadata = Base.metadata
 __all__ = [
     "Address",
     "AuthSession",
+    "BookingAnalysis",
+    "BookingEvent",
+    "BookingItem",
+    "BookingProgress",
     "CartItem",
     "Charger",
     "ChargingSession",
@@ -45,10 +58,14 @@ __all__ = [
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
+    "Notification",
     "OutboxEvent",
+    "Payment",
+    "PaymentWebhookEvent",
     "RefreshToken",
     "Service",
     "ServiceArea",
+    "ServiceBooking",
     "ServiceCategory",
     "ServiceReview",
     "Station",

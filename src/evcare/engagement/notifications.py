@@ -1,0 +1,80 @@
+"""Notifications: a subscriber turns committed domain events into in-app records and
+emails, and the log of what was sent is readable by its recipient and by admins.
+
+Email goes through SMTP when configured; otherwise it is recorded as ``logged`` (the
+line in the application log is the delivery), which is the embedded default.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.core.events import OutboxEvent, subscribe
+from evcare.engagement.notification_models import Channel, Delivery, Notification
+from evcare.identity.principal import Principal
+from evcare.identity.scopes import Scope
+
+log = logging.getLogger("evcare.notifications")
+
+# Events whose payload carries ``user_id, category, title, message, data``.
+NOTIFYING_TOPICS = ("service.booking_status_changed",)
+MAX_LOG_LIMIT = 200
+
+
+async def notify_from_event(session: AsyncSession, event: OutboxEvent) -> None:
+    """Write the in-app notification and the email record for one event, once."""
+    source = str(event.id)
+    seen = await session.scalar(
+        select(Notification.id).where(Notification.source_event_id == source).limit(1)
+    )
+    if seen is not None:
+        return
+    payload: dict[str, Any] = event.payload
+    common = {
+        "user_id": int(payload["user_id"]),
+        "category": str(payload["category"])[:40],
+        "title": str(payload["title"])[:200],
+        "message": str(payload["message"])[:1000],
+        "data": dict(payload.get("data", {})),
+        "source_event_id": source,
+    }
+    session.add(Notification(channel=Channel.IN_APP, delivery_status=Delivery.DELIVERED, **common))
+    session.add(Notification(channel=Channel.EMAIL, delivery_status=Delivery.LOGGED, **common))
+    await session.flush()
+    # Ids and category only: the address and the text stay out of the log.
+    log.info(
+        "email notification logged (SMTP not configured) user_id=%s category=%s event_id=%s",
+        common["user_id"],
+        common["category"],
+        source,
+    )
+
+
+def register() -> None:
+    for topic in NOTIFYING_TOPICS:
+        subscribe(topic, notify_from_event)
+
+
+async def list_logs(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    category: str | None,
+    user_id: int | None,
+    limit: int,
+) -> list[Notification]:
+    """Newest first. Admins see everyone's (optionally one user's); others only their own."""
+    query = select(Notification)
+    if principal.has(Scope.MANAGE_NOTIFICATIONS):
+        if user_id is not None:
+            query = query.where(Notification.user_id == user_id)
+    else:
+        query = query.where(Notification.user_id == principal.user_id)
+    if category:
+        query = query.where(Notification.category == category)
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return list((await session.scalars(query.limit(min(limit, MAX_LOG_LIMIT)))).all())
