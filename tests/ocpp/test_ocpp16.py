@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ocpp.v16 import call
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from evcare.charging import events
 from evcare.charging.models import Charger, Connector
 from evcare.charging.sessions_models import ChargingSession, MeterValue
+from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from tests.factories.identity import make_user
 from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
@@ -85,3 +87,126 @@ async def test_boot_authorize_start_meter_stop_makes_a_billed_session(
             )
         ).one()
         assert connector.status == "Preparing"
+
+
+async def _start(cp: object, tag: str, at: datetime, meter: int = 1000) -> int:
+    started = await cp.call(  # type: ignore[attr-defined]
+        call.StartTransaction(connector_id=1, id_tag=tag, meter_start=meter, timestamp=iso(at))
+    )
+    transaction_id: int = started.transaction_id
+    return transaction_id
+
+
+async def test_a_repeated_stop_transaction_bills_once(live_server: str, runtime: Runtime) -> None:
+    charger = await make_charger(runtime, base_price_minor=1000)
+    driver = await make_user(runtime)
+    tag = await make_id_tag(runtime, driver)
+    at = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        transaction = await _start(cp, tag, at)
+        stop = call.StopTransaction(
+            meter_stop=6000, timestamp=iso(at + timedelta(minutes=30)), transaction_id=transaction
+        )
+        await cp.call(stop)
+        await cp.call(stop)
+        late = call.StopTransaction(
+            meter_stop=9000, timestamp=iso(at + timedelta(hours=2)), transaction_id=transaction
+        )
+        await cp.call(late)
+    async with runtime.sessionmaker() as session:
+        row = (await session.scalars(select(ChargingSession))).one()
+        stopped = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.topic == events.SESSION_STOPPED)
+        )
+    assert (row.energy_wh, row.cost_minor) == (5000, 5000)
+    assert row.ended_at == at + timedelta(minutes=30)
+    assert stopped == 1
+
+
+async def test_a_replayed_start_transaction_gets_the_same_transaction_id(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    tag = await make_id_tag(runtime, await make_user(runtime))
+    at = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        first = await _start(cp, tag, at)
+        again = await _start(cp, tag, at)
+    assert first == again
+    async with runtime.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(ChargingSession)) == 1
+
+
+async def test_a_transaction_reported_after_being_offline_keeps_the_chargers_times(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    tag = await make_id_tag(runtime, await make_user(runtime))
+    days_ago = datetime(2026, 1, 10, 22, 15, tzinfo=UTC)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        transaction = await _start(cp, tag, days_ago, meter=50_000)
+        await cp.call(
+            call.StopTransaction(
+                meter_stop=58_000,
+                timestamp=iso(days_ago + timedelta(minutes=95)),
+                transaction_id=transaction,
+                reason="EVDisconnected",
+                transaction_data=[
+                    {
+                        "timestamp": iso(days_ago + timedelta(minutes=45)),
+                        "sampled_value": [{"value": "54000"}],
+                    }
+                ],
+            )
+        )
+    async with runtime.sessionmaker() as session:
+        row = (await session.scalars(select(ChargingSession))).one()
+        readings = (await session.scalars(select(MeterValue))).all()
+    assert (row.started_at, row.ended_at) == (days_ago, days_ago + timedelta(minutes=95))
+    assert row.energy_wh == 8000 and row.stop_reason == "EVDisconnected"
+    assert [r.energy_wh for r in readings] == [54_000]
+
+
+async def test_a_charger_that_reconnects_mid_session_keeps_its_session(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    tag = await make_id_tag(runtime, await make_user(runtime))
+    at = datetime(2026, 5, 3, 7, 0, tzinfo=UTC)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        transaction = await _start(cp, tag, at)
+    async with runtime.sessionmaker() as session:
+        row = (await session.scalars(select(ChargingSession))).one()
+        assert row.status == "active"
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await cp.call(call.BootNotification(charge_point_model="Terra", charge_point_vendor="ABB"))
+        await cp.call(
+            call.StopTransaction(
+                meter_stop=4000,
+                timestamp=iso(at + timedelta(minutes=20)),
+                transaction_id=transaction,
+            )
+        )
+    async with runtime.sessionmaker() as session:
+        rows = (await session.scalars(select(ChargingSession))).all()
+    assert len(rows) == 1 and rows[0].status == "completed" and rows[0].energy_wh == 3000
+
+
+async def test_an_unknown_id_tag_is_invalid_and_its_session_has_no_driver(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        auth = await cp.call(call.Authorize(id_tag="NOT-A-TAG"))
+        started = await cp.call(
+            call.StartTransaction(
+                connector_id=1, id_tag="NOT-A-TAG", meter_start=0, timestamp=iso(datetime.now(UTC))
+            )
+        )
+    assert auth.id_tag_info["status"] == "Invalid"
+    assert started.id_tag_info["status"] == "Invalid"
+    async with runtime.sessionmaker() as session:
+        row = (await session.scalars(select(ChargingSession))).one()
+    assert row.user_id is None

@@ -138,25 +138,28 @@ class ChargerLink:
             if len(text) > self.limits.max_frame_bytes:
                 await self.close(1009, "frame too large")
                 return
-            if not self._bucket.take():
-                await self._refuse(text, GenericError(description="Too many messages; slow down"))
-                continue
-            try:
-                parsed = unpack(text)
-            except OCPPError as error:
-                await self._refuse(text, error)
-                continue
-            if parsed.message_type_id == MessageType.Call:
-                try:
-                    self._requests.put_nowait(text)
-                except asyncio.QueueFull:
-                    await self._refuse(text, GenericError(description="Too many pending requests"))
-            else:
-                # An answer to one of our commands: hand it to the waiting call() at once.
-                await self.charge_point.route_message(text)
+            await self._sort(text)
             if self._strikes >= self.limits.max_strikes:
                 await self.close(1008, "too many refused messages")
                 return
+
+    async def _sort(self, text: str) -> None:
+        if not self._bucket.take():
+            await self._refuse(text, GenericError(description="Too many messages; slow down"))
+            return
+        try:
+            parsed = unpack(text)
+        except OCPPError as error:
+            await self._refuse(text, error)
+            return
+        if parsed.message_type_id != MessageType.Call:
+            # An answer to one of our commands: hand it to the waiting call() at once.
+            await self.charge_point.route_message(text)
+            return
+        try:
+            self._requests.put_nowait(text)
+        except asyncio.QueueFull:
+            await self._refuse(text, GenericError(description="Too many pending requests"))
 
     async def _work_off_requests(self) -> None:
         while True:
@@ -172,8 +175,6 @@ class ChargerLink:
 
     async def _refuse(self, text: str, error: OCPPError) -> None:
         self._strikes += 1
-        if self._strikes > self.limits.max_strikes:
-            return
         description = error.description if isinstance(error.description, str) else "refused"
         refusal = CallError(_message_id(text), error.code, description, {})
         with contextlib.suppress(Exception):

@@ -162,9 +162,7 @@ async def list_sessions(
 
 
 @router.get("/active", operation_id="cms_active_sessions")
-async def active_sessions(
-    principal: SessionsRead, session: SessionDep
-) -> Envelope[SessionsBody]:
+async def active_sessions(principal: SessionsRead, session: SessionDep) -> Envelope[SessionsBody]:
     views = await control.active_sessions(session, principal)
     return Envelope(data=SessionsBody(sessions=sessions_out(views)))
 

@@ -1,0 +1,164 @@
+"""The OCPP endpoint's handshake rules and what misbehaving chargers get."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+import websockets
+from ocpp.v16 import call
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from evcare.core.runtime import Runtime
+from evcare.ocpp.registry import registry_of
+from tests.factories.ocpp import CHARGER_PASSWORD, basic_auth, connect, make_charger, ws_url
+
+
+@asynccontextmanager
+async def raw(
+    base_url: str,
+    charge_point_id: str,
+    *,
+    password: str = CHARGER_PASSWORD,
+    subprotocols: tuple[str, ...] = ("ocpp1.6",),
+) -> AsyncIterator[ClientConnection]:
+    async with websockets.connect(
+        ws_url(base_url, charge_point_id),
+        subprotocols=[websockets.Subprotocol(p) for p in subprotocols],
+        additional_headers=basic_auth(charge_point_id, password),
+        open_timeout=10,
+        max_size=None,
+    ) as socket:
+        yield socket
+
+
+async def _answer(socket: ClientConnection) -> list[object]:
+    frame: list[object] = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+    return frame
+
+
+async def test_wrong_password_is_refused_with_401(live_server: str, runtime: Runtime) -> None:
+    charger = await make_charger(runtime)
+    with pytest.raises(InvalidStatus) as refused:
+        async with raw(live_server, charger.charge_point_id, password="not-the-password"):
+            pass
+    assert refused.value.response.status_code == 401
+
+
+async def test_unknown_charger_is_refused_with_404(live_server: str, runtime: Runtime) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with raw(live_server, "NO-SUCH-CP"):
+            pass
+    assert refused.value.response.status_code == 404
+
+
+async def test_archived_charger_is_refused(live_server: str, runtime: Runtime) -> None:
+    charger = await make_charger(runtime, archived=True)
+    with pytest.raises(InvalidStatus) as refused:
+        async with raw(live_server, charger.charge_point_id):
+            pass
+    assert refused.value.response.status_code == 404
+
+
+async def test_a_charger_offering_no_ocpp_subprotocol_is_closed(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with websockets.connect(
+        ws_url(live_server, charger.charge_point_id),
+        additional_headers=basic_auth(charger.charge_point_id, CHARGER_PASSWORD),
+    ) as socket:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1002
+
+
+async def test_bad_frames_get_call_errors_and_another_charger_does_not_notice(
+    live_server: str, runtime: Runtime
+) -> None:
+    bad = await make_charger(runtime)
+    good = await make_charger(runtime)
+    async with (
+        raw(live_server, bad.charge_point_id) as socket,
+        connect(live_server, good.charge_point_id) as neighbour,
+    ):
+        await socket.send("{not json")
+        assert (await _answer(socket))[:3] == [4, "-1", "FormatViolation"]
+        await socket.send(json.dumps({"not": "an array"}))
+        assert (await _answer(socket))[2] == "ProtocolError"
+        await socket.send(
+            json.dumps(
+                [2, "m1", "StartTransaction", {"connectorId": "one", "idTag": 5, "meterStart": 0}]
+            )
+        )
+        frame = await _answer(socket)
+        assert frame[:2] == [4, "m1"] and frame[2] in {"TypeConstraintViolation", "ProtocolError"}
+        await socket.send(json.dumps([2, "m2", "NoSuchAction", {}]))
+        assert (await _answer(socket))[:3] == [4, "m2", "NotSupported"]
+        heartbeat = await neighbour.call(call.Heartbeat())
+        assert heartbeat.current_time
+        await socket.send(json.dumps([2, "m3", "Heartbeat", {}]))
+        assert (await _answer(socket))[:2] == [3, "m3"]
+
+
+async def test_an_oversized_frame_closes_only_that_charger(
+    live_server: str, runtime: Runtime
+) -> None:
+    bad = await make_charger(runtime)
+    good = await make_charger(runtime)
+    async with (
+        raw(live_server, bad.charge_point_id) as socket,
+        connect(live_server, good.charge_point_id) as neighbour,
+    ):
+        await socket.send(json.dumps([2, "big", "DataTransfer", {"vendorId": "x" * 200_000}]))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        assert (await neighbour.call(call.Heartbeat())).current_time
+
+
+async def test_a_flood_is_refused_without_slowing_another_charger(
+    live_server: str, runtime: Runtime
+) -> None:
+    bad = await make_charger(runtime)
+    good = await make_charger(runtime)
+    async with (
+        raw(live_server, bad.charge_point_id) as socket,
+        connect(live_server, good.charge_point_id) as neighbour,
+    ):
+        for n in range(300):
+            await socket.send(json.dumps([2, f"f{n}", "Heartbeat", {}]))
+        refused = answered = 0
+        closed = False
+        try:
+            while refused + answered < 300:
+                frame = await _answer(socket)
+                if frame[0] == 4:
+                    assert frame[2] == "GenericError"
+                    refused += 1
+                else:
+                    answered += 1
+        except ConnectionClosed as error:
+            closed = True
+            assert error.rcvd is not None and error.rcvd.code == 1008
+        assert refused > 0 or closed
+        assert answered < 300
+        assert (await neighbour.call(call.Heartbeat())).current_time
+
+
+async def test_a_reconnecting_charger_replaces_its_old_connection(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with (
+        raw(live_server, charger.charge_point_id) as first,
+        connect(live_server, charger.charge_point_id) as second,
+    ):
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(first.recv(), timeout=10)
+        assert (await second.call(call.Heartbeat())).current_time
+        assert registry_of(runtime).is_connected_here(charger.charge_point_id)
