@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
+from evcare.identity.models import User
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -36,6 +37,15 @@ def _vehicles() -> Select[Vehicle]:
 
 def owned_by(owner_id: int) -> ColumnElement[bool]:
     return Vehicle.owner_id == owner_id
+
+
+async def lock_owner(session: AsyncSession, owner_id: int) -> None:
+    """Serialise changes to one owner's vehicles (the default rule spans rows).
+
+    Locks the owner's user row until commit: ``FOR UPDATE`` on PostgreSQL; SQLite
+    renders no lock clause and needs none, as it runs one writer at a time.
+    """
+    await session.execute(select(User.id).where(User.id == owner_id).with_for_update())
 
 
 async def get_vehicle(

@@ -126,6 +126,7 @@ async def add_vehicle(
     battery capacity. The owner's first vehicle becomes the default.
     """
     owner_id = principal.user_id
+    await repository.lock_owner(session, owner_id)
     if await repository.count_vehicles(session, owner_id=owner_id) >= MAX_VEHICLES_PER_OWNER:
         raise BusinessRuleViolation(f"At most {MAX_VEHICLES_PER_OWNER} vehicles per account")
     vehicle = Vehicle(
@@ -194,6 +195,7 @@ async def set_default_vehicle(
     session: AsyncSession, principal: Principal, *, vehicle_id: int
 ) -> Vehicle:
     """Make this the caller's default vehicle; the previous default stops being one."""
+    await repository.lock_owner(session, principal.user_id)
     vehicle = await get_owned_vehicle(session, principal, vehicle_id=vehicle_id)
     await repository.make_default(session, vehicle)
     return await get_vehicle(session, vehicle.id)
@@ -201,6 +203,7 @@ async def set_default_vehicle(
 
 async def delete_vehicle(session: AsyncSession, principal: Principal, *, vehicle_id: int) -> None:
     """Delete the caller's vehicle; if it was the default, the newest remaining one is."""
+    await repository.lock_owner(session, principal.user_id)
     vehicle = await get_owned_vehicle(session, principal, vehicle_id=vehicle_id)
     was_default = vehicle.is_default
     await session.delete(vehicle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -284,3 +285,27 @@ async def test_the_user_object_lists_the_users_vehicles_on_me_login_and_profile(
         "/api/v1/auth/login", json={"email": user.email, "password": "Password@123"}
     )
     assert signed.json()["data"]["user"]["vehicles"] == [vehicle]
+
+
+async def test_concurrent_first_vehicles_still_leave_exactly_one_default(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, token = await signed_in(runtime, client)
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                BASE, json={**NEXON, "registrationNumber": f"TS09EV{n:04d}"}, headers=bearer(token)
+            )
+            for n in range(6)
+        )
+    )
+    assert [r.status_code for r in responses] == [201] * 6
+    listed = (await client.get(BASE, headers=bearer(token))).json()["data"]["vehicles"]
+    assert len(listed) == 6
+    assert [v["isDefault"] for v in listed].count(True) == 1
+    switches = await asyncio.gather(
+        *(client.patch(f"{BASE}/{v['id']}/set-default", headers=bearer(token)) for v in listed)
+    )
+    assert [r.status_code for r in switches] == [200] * 6
+    listed = (await client.get(BASE, headers=bearer(token))).json()["data"]["vehicles"]
+    assert [v["isDefault"] for v in listed].count(True) == 1
