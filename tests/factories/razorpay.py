@@ -1,0 +1,124 @@
+"""A local stand-in for Razorpay's servers, following its documented API and signatures.
+
+* ``POST /v1/orders`` with HTTP Basic ``key_id:key_secret`` and JSON ``{amount, currency,
+  receipt, notes}`` answers the order entity (``id: order_...``, ``status: created``); a
+  wrong key is a 401 ``{"error": {"code": "BAD_REQUEST_ERROR", ...}}``, an amount under
+  100 paise a 400.
+* Checkout (the browser side) returns ``razorpay_payment_id`` and
+  ``razorpay_signature = hex(HMAC_SHA256(key_secret, order_id + "|" + payment_id))``.
+* Webhooks are signed ``X-Razorpay-Signature = hex(HMAC_SHA256(webhook_secret, body))``
+  and carry ``x-razorpay-event-id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+def _sign(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class RazorpayStandIn:
+    key_id: str = "rzp_test_standin"
+    key_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    webhook_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/v1/orders", self._create_order, methods=["POST"])])
+
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        expected = base64.b64encode(f"{self.key_id}:{self.key_secret}".encode()).decode()
+        return hmac.compare_digest(header.removeprefix("Basic "), expected)
+
+    async def _create_order(self, request: Request) -> JSONResponse:
+        if not self._authorised(request):
+            return _error(401, "Authentication failed")
+        body = await request.json()
+        self.requests.append(body)
+        amount, currency = body.get("amount"), body.get("currency", "INR")
+        if not isinstance(amount, int) or amount < 100:
+            return _error(400, "The amount must be atleast INR 1.00")
+        order = {
+            "id": f"order_{secrets.token_hex(7)}",
+            "entity": "order",
+            "amount": amount,
+            "amount_paid": 0,
+            "amount_due": amount,
+            "currency": currency,
+            "receipt": body.get("receipt"),
+            "offer_id": None,
+            "status": "created",
+            "attempts": 0,
+            "notes": body.get("notes", {}),
+            "created_at": int(time.time()),
+        }
+        self.orders[order["id"]] = order
+        return JSONResponse(order)
+
+    def checkout(self, order_id: str) -> dict[str, str]:
+        """What Checkout hands the browser after the customer pays."""
+        payment_id = f"pay_{secrets.token_hex(7)}"
+        return {
+            "razorpay_order_id": order_id,
+            "razorpay_payment_id": payment_id,
+            "razorpay_signature": _sign(self.key_secret, f"{order_id}|{payment_id}".encode()),
+        }
+
+    def webhook(
+        self, event: str, order_id: str, payment_id: str, *, event_id: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """A signed ``payment.captured``-style delivery: raw body and headers."""
+        order = self.orders[order_id]
+        body = json.dumps(
+            {
+                "entity": "event",
+                "account_id": "acc_standin",
+                "event": event,
+                "contains": ["payment"],
+                "payload": {
+                    "payment": {
+                        "entity": {
+                            "id": payment_id,
+                            "entity": "payment",
+                            "amount": order["amount"],
+                            "currency": order["currency"],
+                            "status": "captured",
+                            "order_id": order_id,
+                            "method": "upi",
+                        }
+                    }
+                },
+                "created_at": int(time.time()),
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Razorpay-Signature": _sign(self.webhook_secret, body),
+            "x-razorpay-event-id": event_id or f"evt_{secrets.token_hex(7)}",
+        }
+        return body, headers
+
+
+def _error(status: int, description: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": "BAD_REQUEST_ERROR", "description": description}}, status_code=status
+    )
