@@ -55,11 +55,13 @@ class ConnectorStatus(StrEnum):
 
 class Station(Timestamped, Base):
     __tablename__ = "station"
-    # The nearby search scans this index with a latitude range and filters longitude
-    # inside it (a bounding-box prefilter) before any row is read. Status and deleted_at
-    # are deliberately not indexed: nearly every row is active and live, and an index on
-    # them would tempt SQLite's planner away from the geo index.
-    __table_args__ = (Index("ix_station_geo", "latitude", "longitude"),)
+    # The nearby search scans this index with a latitude range and checks longitude and
+    # visibility (status, deleted_at, owner_id) inside it: a bounding-box prefilter that
+    # never reads a table row. Status and deleted_at get no index of their own: nearly
+    # every row is active and live, and such an index would tempt SQLite's planner away.
+    __table_args__ = (
+        Index("ix_station_geo", "latitude", "longitude", "status", "deleted_at", "owner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(

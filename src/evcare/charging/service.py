@@ -188,7 +188,7 @@ async def find_nearby_stations(
 ) -> list[NearbyStation]:
     """The caller's readable stations within ``radius_m`` (at most 50 km), nearest first,
     at most ``limit`` (at most 50), each with its great-circle distance in metres."""
-    ranked = await repository.nearby_station_ids(
+    found = await repository.nearby_stations(
         session,
         latitude=latitude,
         longitude=longitude,
@@ -196,12 +196,7 @@ async def find_nearby_stations(
         limit=min(limit, NEARBY_MAX_LIMIT),
         visible_to=principal,
     )
-    stations = await repository.stations_by_ids(session, [key for key, _ in ranked])
-    return [
-        NearbyStation(station=stations[key], distance_m=metres)
-        for key, metres in ranked
-        if key in stations
-    ]
+    return [NearbyStation(station=station, distance_m=metres) for station, metres in found]
 
 
 async def _owner_for_new_station(

@@ -53,7 +53,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_station")),
     )
     with op.batch_alter_table("station", schema=None) as batch_op:
-        batch_op.create_index("ix_station_geo", ["latitude", "longitude"], unique=False)
+        batch_op.create_index(
+            "ix_station_geo",
+            ["latitude", "longitude", "status", "deleted_at", "owner_id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_station_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
