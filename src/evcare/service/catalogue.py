@@ -214,8 +214,11 @@ async def submit_review(
     review = ServiceReview(
         service_id=service_id, user_id=principal.user_id, rating=rating, comment=comment
     )
-    session.add(review)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(review)
+    except IntegrityError as error:
+        raise Conflict("You have already reviewed this service") from error
     await publish(
         session, "service.review_submitted", {"reviewId": review.id, "serviceId": service_id}
     )
@@ -333,9 +336,14 @@ async def _save_for(
     service = await _load_service(session, service_id)
     if not service.is_active:
         raise BusinessRuleViolation(f"Service {service_id} is not offered at the moment")
-    if await session.get(model, (principal.user_id, service_id)) is None:
-        session.add(model(user_id=principal.user_id, service_id=service_id))
-        await session.flush()
+    if await session.get(model, (principal.user_id, service_id)) is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(model(user_id=principal.user_id, service_id=service_id))
+    except IntegrityError:
+        # The same add arrived at the same moment and won: there is still exactly one entry.
+        return
 
 
 async def _unsave(

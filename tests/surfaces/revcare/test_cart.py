@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -95,3 +97,15 @@ async def test_deleting_a_service_takes_it_out_of_carts(
     assert (await client.delete(f"/services/{service.id}", headers=admin)).status_code == 200
     assert (await client.get("/customers/cart", headers=customer)).json() == []
     assert (await client.get("/customers/favourite", headers=customer)).json() == []
+
+
+async def test_simultaneous_adds_of_the_same_service_all_succeed_with_one_entry(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    service = await make_service(runtime)
+    _, headers = await signed_in(runtime, client)
+    responses = await asyncio.gather(
+        *(client.post(f"/customers/cart/{service.id}", headers=headers) for _ in range(6))
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    assert len((await client.get("/customers/cart", headers=headers)).json()) == 1
