@@ -260,14 +260,19 @@ async def _check(session: AsyncSession, vehicle: Vehicle) -> None:
             ("fuel_type_id", FuelType, vehicle.fuel_type_id),
         ),
     )
-    if problems:
-        raise ValidationFailed(
-            "; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems
-        )
+    _refuse(problems)
     if await repository.registration_taken(
         session, vehicle.registration_number, except_vehicle=vehicle.id
     ):
         raise Conflict(f"Registration number {vehicle.registration_number} is already registered")
+
+
+def _refuse(problems: list[FieldError]) -> None:
+    """A 422 naming every field at fault, in the message too (RevCare shows only that)."""
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems
+        )
 
 
 async def _flush(
@@ -367,10 +372,7 @@ async def _check_reference(session: AsyncSession, row: Reference) -> None:
                 ("fuel_type_id", FuelType, row.fuel_type_id),
             ),
         )
-        if problems:
-            raise ValidationFailed(
-                "; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems
-            )
+        _refuse(problems)
     if await repository.reference_name_taken(
         session, type(row), row.name, manufacturer_id=manufacturer_id, except_id=row.id
     ):
