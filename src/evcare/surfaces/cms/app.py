@@ -8,15 +8,26 @@ from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
     auth,
     charger_commands,
+    chargers,
     profile,
     sessions,
+    stations,
     vehicle_charging,
     vehicles,
 )
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.errors import install_error_handlers
 
-SECTIONS = (auth, profile, vehicles, sessions, charger_commands, vehicle_charging)
+SECTIONS = (
+    auth,
+    profile,
+    vehicles,
+    stations,
+    chargers,
+    sessions,
+    charger_commands,
+    vehicle_charging,
+)
 
 
 def build_cms_app(runtime: Runtime) -> FastAPI:
