@@ -15,11 +15,13 @@ from evcare.core.config import Settings, get_settings
 from evcare.core.migrate import upgrade as upgrade_database
 from evcare.core.runtime import Runtime
 from evcare.demo import DEMO_LOGINS, load_demo
+from evcare.operations.backup_cli import backup_app
 from evcare.simulator.defaults import DEMO_CHARGER_PASSWORD, DEMO_CHARGER_PREFIX, DEMO_ID_TAG
 
 app = typer.Typer(help="EVCare: charging network, service workshops and partner hub.")
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(backup_app, name="backup")
 console = Console()
 
 PortOption = Annotated[int | None, typer.Option("--port", "-p", help="default 5000 (EVCARE_PORT)")]

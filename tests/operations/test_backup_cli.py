@@ -1,0 +1,79 @@
+"""`evcare backup create|list|restore|delete` on the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from evcare.cli import app
+from evcare.core.config import get_settings
+from evcare.core.db import create_engine
+from evcare.identity.models import User
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    monkeypatch.setenv("EVCARE_DATABASE_URL", database_url)
+    monkeypatch.setenv("EVCARE_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path / "backups"
+    get_settings.cache_clear()
+
+
+def _count_users(database_url: str, *, add: str | None = None) -> int:
+    async def run() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                if add:
+                    await connection.execute(
+                        User.__table__.insert().values(
+                            email=add,
+                            first_name="Cli",
+                            last_name="",
+                            role="user",
+                            status="active",
+                            is_email_verified=False,
+                            preferences={},
+                            created_at=func.now(),
+                            updated_at=func.now(),
+                        )
+                    )
+                return int(await connection.scalar(select(func.count()).select_from(User)) or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_the_backup_commands_round_trip_the_database(database_url: str, cli_env: Path) -> None:
+    before = _count_users(database_url)
+    created = runner.invoke(app, ["backup", "create", "--label", "cli"])
+    assert created.exit_code == 0, created.output
+    (name,) = [p.name for p in cli_env.iterdir()]
+    assert name.startswith("evcare-") and "-cli." in name and name in created.output
+
+    assert _count_users(database_url, add="cli-change@example.com") == before + 1
+    restored = runner.invoke(app, ["backup", "restore", name, "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert _count_users(database_url) == before
+
+    listed = runner.invoke(app, ["backup", "list"])
+    assert listed.exit_code == 0 and "Backups" in listed.output
+    assert any("-pre-restore." in p.name for p in cli_env.iterdir())
+    deleted = runner.invoke(app, ["backup", "delete", name])
+    assert deleted.exit_code == 0, deleted.output
+    assert name not in [p.name for p in cli_env.iterdir()]
+
+
+def test_the_backup_commands_refuse_names_outside_the_pattern(cli_env: Path) -> None:
+    for args in (["backup", "delete", "../evcare.db"], ["backup", "restore", "x.db", "--yes"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and "backup_name" in result.output
