@@ -77,7 +77,9 @@ class ServiceBooking(Timestamped, Base):
     currency: Mapped[str] = mapped_column(String(3), default="INR")
     # GST fixed when the customer confirms; until then the rate in force applies.
     gst_basis_points: Mapped[int | None] = mapped_column(default=None)
+    # Gross (GST included); the GST part on its own beside it.
     cancellation_fee_minor: Mapped[int] = mapped_column(default=0)
+    cancellation_fee_gst_minor: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -9,7 +9,7 @@ A step asked of a booking in the wrong state is a 409 that names the state it is
 Money: items carry the catalogue price at booking and then the mechanic's estimate; GST
 (``billing.tax``) is applied to each accepted line and fixed when the customer confirms.
 Cancellation: free while no mechanic is assigned, then ``booking_cancellation_fee_percent``
-of the booking total, refused once work has started.
+of the net amount plus GST on that fee, refused once work has started.
 """
 
 from __future__ import annotations
@@ -506,16 +506,18 @@ async def cancel_booking(
     reason: str,
     fee_percent: int,
 ) -> BookingView:
-    """Free before a mechanic is assigned; ``fee_percent`` of the total after; refused
-    once work has started."""
+    """Free before a mechanic is assigned; after that ``fee_percent`` of the net amount plus
+    GST on the fee; refused once work has started."""
     booking = await _load_as_customer(session, principal, booking_id)
     if booking.status not in CANCELLABLE:
         raise _refuse(booking, "cancel (work has started or the booking is closed)")
-    fee = 0
     if booking.status != S.CREATED:
+        # The fee is a charge like any other: a percentage of the net amount, plus its GST.
         view = await view_of(session, booking)
-        fee = view.total.percent(fee_percent).amount_minor
-    booking.cancellation_fee_minor = fee
+        fee = view.subtotal.percent(fee_percent)
+        gst = fee.percent(view.gst_percent)
+        booking.cancellation_fee_minor = (fee + gst).amount_minor
+        booking.cancellation_fee_gst_minor = gst.amount_minor
     booking.cancelled_at = utcnow()
     await billing.cancel_open(session, reference=billing.Reference(BOOKING_REFERENCE, booking.id))
     await _record(session, booking, S.CANCELLED, actor=principal.user_id, note=reason)

@@ -279,8 +279,8 @@ async def test_cancelling_is_free_before_assignment_then_costs_the_fee_then_is_r
     charged = await book(client, shop)
     await assign(client, shop, charged["id"])
     fee = ok(await client.put(f"/bookings/{charged['id']}/cancel", headers=shop.admin.headers))
-    # 10 % of the total 4130.59 (GST included), rounded half up to the paisa.
-    assert fee["cancellation_fee"] == 413.06
+    # 10 % of the net 3500.50 = 350.05, plus 18 % GST on the fee (63.01): 413.06.
+    assert (fee["cancellation_fee"], fee["cancellation_fee_gst"]) == (413.06, 63.01)
     assert fee["status"] == "cancelled"
 
 

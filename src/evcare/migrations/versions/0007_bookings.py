@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("gst_basis_points", sa.Integer(), nullable=True),
         sa.Column("cancellation_fee_minor", sa.Integer(), nullable=False),
+        sa.Column("cancellation_fee_gst_minor", sa.Integer(), nullable=False),
         sa.Column("cancelled_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("paid_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True),

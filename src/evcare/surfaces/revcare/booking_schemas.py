@@ -174,6 +174,7 @@ class BookingOut(RevModel):
     gst_amount: Number
     total: Number
     cancellation_fee: Number
+    cancellation_fee_gst: Number
     created_at: datetime
     updated_at: datetime
 
@@ -201,6 +202,7 @@ class BookingOut(RevModel):
             gst_amount=_major(view.gst),
             total=_major(view.total),
             cancellation_fee=major_number(booking.cancellation_fee_minor, booking.currency),
+            cancellation_fee_gst=major_number(booking.cancellation_fee_gst_minor, booking.currency),
             created_at=booking.created_at,
             updated_at=booking.updated_at,
         )
