@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,10 +44,7 @@ async def list_categories(
 
 
 async def get_category(session: AsyncSession, *, category_id: int) -> ServiceCategory:
-    category = await session.get(ServiceCategory, category_id)
-    if category is None:
-        raise NotFound(f"Service category {category_id} not found")
-    return category
+    return await repository.load(session, ServiceCategory, category_id, what="Service category")
 
 
 async def create_category(
@@ -274,29 +272,49 @@ async def moderate_review(
 # -- cart and favourites -------------------------------------------------------------------
 
 
-async def add_to_cart(session: AsyncSession, principal: Principal, *, service_id: int) -> None:
+class SavedList(StrEnum):
+    CART = "cart"
+    FAVOURITES = "favourites"
+
+
+_SAVED_TABLE: dict[SavedList, type[CartItem] | type[FavouriteService]] = {
+    SavedList.CART: CartItem,
+    SavedList.FAVOURITES: FavouriteService,
+}
+
+
+async def save_service(
+    session: AsyncSession, principal: Principal, *, into: SavedList, service_id: int
+) -> None:
     """Adding a service twice keeps one entry (idempotent). Inactive services cannot be added."""
-    await _save_for(session, principal, CartItem, service_id)
+    service = await _load_service(session, service_id)
+    if not service.is_active:
+        raise BusinessRuleViolation(f"Service {service_id} is not offered at the moment")
+    model = _SAVED_TABLE[into]
+    if await session.get(model, (principal.user_id, service_id)) is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(model(user_id=principal.user_id, service_id=service_id))
+    except IntegrityError:
+        # The same add arrived at the same moment and won: there is still exactly one entry.
+        return
 
 
-async def remove_from_cart(session: AsyncSession, principal: Principal, *, service_id: int) -> None:
-    await _unsave(session, principal, CartItem, service_id, what="cart")
+async def unsave_service(
+    session: AsyncSession, principal: Principal, *, into: SavedList, service_id: int
+) -> None:
+    removed = await repository.remove_saved(
+        session, _SAVED_TABLE[into], user_id=principal.user_id, service_id=service_id
+    )
+    if not removed:
+        raise NotFound(f"Service {service_id} is not in your {into.value}")
 
 
-async def cart(session: AsyncSession, principal: Principal) -> list[ServiceView]:
-    return await _with_ratings(session, await repository.cart_services(session, principal.user_id))
-
-
-async def add_favourite(session: AsyncSession, principal: Principal, *, service_id: int) -> None:
-    await _save_for(session, principal, FavouriteService, service_id)
-
-
-async def remove_favourite(session: AsyncSession, principal: Principal, *, service_id: int) -> None:
-    await _unsave(session, principal, FavouriteService, service_id, what="favourites")
-
-
-async def favourites(session: AsyncSession, principal: Principal) -> list[ServiceView]:
-    services = await repository.favourite_services(session, principal.user_id)
+async def saved_services(
+    session: AsyncSession, principal: Principal, *, into: SavedList
+) -> list[ServiceView]:
+    services = await repository.saved_services(session, _SAVED_TABLE[into], principal.user_id)
     return await _with_ratings(session, services)
 
 
@@ -304,10 +322,7 @@ async def favourites(session: AsyncSession, principal: Principal) -> list[Servic
 
 
 async def _load_service(session: AsyncSession, service_id: int) -> Service:
-    service = await session.get(Service, service_id)
-    if service is None:
-        raise NotFound(f"Service {service_id} not found")
-    return service
+    return await repository.load(session, Service, service_id, what="Service")
 
 
 async def _existing_category(session: AsyncSession, category_id: int) -> None:
@@ -325,37 +340,3 @@ async def _with_ratings(session: AsyncSession, services: Sequence[Service]) -> l
         average, count = summaries.get(service.id, (None, 0))
         views.append(ServiceView(service, average, count))
     return views
-
-
-async def _save_for(
-    session: AsyncSession,
-    principal: Principal,
-    model: type[CartItem] | type[FavouriteService],
-    service_id: int,
-) -> None:
-    service = await _load_service(session, service_id)
-    if not service.is_active:
-        raise BusinessRuleViolation(f"Service {service_id} is not offered at the moment")
-    if await session.get(model, (principal.user_id, service_id)) is not None:
-        return
-    try:
-        async with session.begin_nested():
-            session.add(model(user_id=principal.user_id, service_id=service_id))
-    except IntegrityError:
-        # The same add arrived at the same moment and won: there is still exactly one entry.
-        return
-
-
-async def _unsave(
-    session: AsyncSession,
-    principal: Principal,
-    model: type[CartItem] | type[FavouriteService],
-    service_id: int,
-    *,
-    what: str,
-) -> None:
-    removed = await repository.remove_saved(
-        session, model, user_id=principal.user_id, service_id=service_id
-    )
-    if not removed:
-        raise NotFound(f"Service {service_id} is not in your {what}")

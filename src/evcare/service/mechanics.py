@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
-from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
+from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
 from evcare.identity import service as identity
@@ -141,10 +141,7 @@ async def list_assignment_types(session: AsyncSession) -> list[MechanicAssignmen
 
 
 async def get_assignment_type(session: AsyncSession, *, type_id: int) -> MechanicAssignmentType:
-    found = await session.get(MechanicAssignmentType, type_id)
-    if found is None:
-        raise NotFound(f"Assignment type {type_id} not found")
-    return found
+    return await repository.load(session, MechanicAssignmentType, type_id, what="Assignment type")
 
 
 async def create_assignment_type(

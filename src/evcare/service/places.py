@@ -154,10 +154,7 @@ async def _own(session: AsyncSession, principal: Principal, address_id: int) -> 
 
 
 async def _area(session: AsyncSession, area_id: int) -> ServiceArea:
-    area = await session.get(ServiceArea, area_id)
-    if area is None:
-        raise NotFound(f"Service area {area_id} not found")
-    return area
+    return await repository.load(session, ServiceArea, area_id, what="Service area")
 
 
 async def _views(session: AsyncSession, addresses: list[Address]) -> list[AddressView]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import time
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.db import Base
+from evcare.core.errors import NotFound
 from evcare.core.pagination import Page, PageParams
 from evcare.service.models import (
     Address,
@@ -22,6 +25,17 @@ from evcare.service.models import (
     Timeslot,
     WorkStatus,
 )
+
+Row = TypeVar("Row", bound=Base)
+
+
+async def load(session: AsyncSession, model: type[Row], key: int, *, what: str) -> Row:
+    """The row of ``model`` with primary key ``key``, or a 404 naming ``what``."""
+    row = await session.get(model, key)
+    if row is None:
+        raise NotFound(f"{what} {key} not found")
+    return row
+
 
 # -- categories and services ---------------------------------------------------------------
 
@@ -126,22 +140,15 @@ async def list_reviews(
 # -- cart and favourites -------------------------------------------------------------------
 
 
-async def cart_services(session: AsyncSession, user_id: int) -> list[Service]:
+async def saved_services(
+    session: AsyncSession, model: type[CartItem] | type[FavouriteService], user_id: int
+) -> list[Service]:
+    """The services in one of ``user_id``'s saved lists, oldest addition first."""
     query = (
         select(Service)
-        .join(CartItem, CartItem.service_id == Service.id)
-        .where(CartItem.user_id == user_id)
-        .order_by(CartItem.added_at, Service.id)
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def favourite_services(session: AsyncSession, user_id: int) -> list[Service]:
-    query = (
-        select(Service)
-        .join(FavouriteService, FavouriteService.service_id == Service.id)
-        .where(FavouriteService.user_id == user_id)
-        .order_by(FavouriteService.added_at, Service.id)
+        .join(model, model.service_id == Service.id)
+        .where(model.user_id == user_id)
+        .order_by(model.added_at, Service.id)
     )
     return list((await session.scalars(query)).all())
 

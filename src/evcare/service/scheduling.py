@@ -53,10 +53,7 @@ async def slot_availability(
 
 
 async def get_timeslot(session: AsyncSession, *, timeslot_id: int) -> Timeslot:
-    slot = await session.get(Timeslot, timeslot_id)
-    if slot is None:
-        raise NotFound(f"Timeslot {timeslot_id} not found")
-    return slot
+    return await repository.load(session, Timeslot, timeslot_id, what="Timeslot")
 
 
 async def create_timeslot(
@@ -134,10 +131,7 @@ async def list_statuses(session: AsyncSession) -> list[WorkStatus]:
 
 async def get_status(session: AsyncSession, *, status_id: int) -> WorkStatus:
     """For progress updates: the status named by ``status_id`` (404 when unknown)."""
-    status = await session.get(WorkStatus, status_id)
-    if status is None:
-        raise NotFound(f"Status {status_id} not found")
-    return status
+    return await repository.load(session, WorkStatus, status_id, what="Status")
 
 
 async def create_status(

@@ -1,5 +1,7 @@
 """RevCare cart and favourites: ``/customers/cart/{service_id}`` and
-``/customers/favourite/{service_id}`` (adding twice keeps one entry), plus reads."""
+``/customers/favourite/{service_id}`` (adding twice keeps one entry), plus reads.
+
+Both lists behave the same, so one set of handlers serves each of them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import catalogue
+from evcare.service.catalogue import SavedList
 from evcare.surfaces.deps import Authenticator
 from evcare.surfaces.revcare.schemas import Message
 from evcare.surfaces.revcare.services import ServiceOut
@@ -20,35 +23,24 @@ router = APIRouter(prefix="/customers", tags=["customers"], route_class=Transact
 Shopper = Annotated[Principal, Depends(Authenticator(Scope.SHOP_SERVICES))]
 
 
-@router.get("/cart", operation_id="revcare_get_cart")
-async def get_cart(principal: Shopper, session: SessionDep) -> list[ServiceOut]:
-    return [ServiceOut.of(view) for view in await catalogue.cart(session, principal)]
+def _add_list_routes(path: str, into: SavedList) -> None:
+    noun = into.value
+
+    @router.get(f"/{path}", operation_id=f"revcare_list_{path}")
+    async def list_saved(principal: Shopper, session: SessionDep) -> list[ServiceOut]:
+        views = await catalogue.saved_services(session, principal, into=into)
+        return [ServiceOut.of(view) for view in views]
+
+    @router.post(f"/{path}/{{service_id}}", operation_id=f"revcare_add_to_{path}")
+    async def add(service_id: int, principal: Shopper, session: SessionDep) -> Message:
+        await catalogue.save_service(session, principal, into=into, service_id=service_id)
+        return Message(message=f"Service added to {noun}")
+
+    @router.delete(f"/{path}/{{service_id}}", operation_id=f"revcare_remove_from_{path}")
+    async def remove(service_id: int, principal: Shopper, session: SessionDep) -> Message:
+        await catalogue.unsave_service(session, principal, into=into, service_id=service_id)
+        return Message(message=f"Service removed from {noun}")
 
 
-@router.post("/cart/{service_id}", operation_id="revcare_add_to_cart")
-async def add_to_cart(service_id: int, principal: Shopper, session: SessionDep) -> Message:
-    await catalogue.add_to_cart(session, principal, service_id=service_id)
-    return Message(message="Service added to cart")
-
-
-@router.delete("/cart/{service_id}", operation_id="revcare_remove_from_cart")
-async def remove_from_cart(service_id: int, principal: Shopper, session: SessionDep) -> Message:
-    await catalogue.remove_from_cart(session, principal, service_id=service_id)
-    return Message(message="Service removed from cart")
-
-
-@router.get("/favourite", operation_id="revcare_get_favourites")
-async def get_favourites(principal: Shopper, session: SessionDep) -> list[ServiceOut]:
-    return [ServiceOut.of(view) for view in await catalogue.favourites(session, principal)]
-
-
-@router.post("/favourite/{service_id}", operation_id="revcare_add_favourite")
-async def add_favourite(service_id: int, principal: Shopper, session: SessionDep) -> Message:
-    await catalogue.add_favourite(session, principal, service_id=service_id)
-    return Message(message="Service added to favourites")
-
-
-@router.delete("/favourite/{service_id}", operation_id="revcare_remove_favourite")
-async def remove_favourite(service_id: int, principal: Shopper, session: SessionDep) -> Message:
-    await catalogue.remove_favourite(session, principal, service_id=service_id)
-    return Message(message="Service removed from favourites")
+_add_list_routes("cart", SavedList.CART)
+_add_list_routes("favourite", SavedList.FAVOURITES)
