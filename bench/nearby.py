@@ -35,7 +35,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from evcare.charging import service as charging
-from evcare.charging.models import Connector, Station
+from evcare.charging.models import Connector, Station, lat_band_of
 from evcare.core.clock import utcnow
 from evcare.core.db import create_engine, create_sessionmaker
 from evcare.core.migrate import upgrade
@@ -156,6 +156,7 @@ async def load(url: str, *, stations: int, spread_km: float, seed: int, reload: 
                         "pincode": "",
                         "latitude": lat,
                         "longitude": lng,
+                        "lat_band": lat_band_of(lat),
                         "status": "active",
                         "is_verified": True,
                         "rating": 4.2,

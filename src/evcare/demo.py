@@ -11,6 +11,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.charging import service as charging
+from evcare.core.errors import NotFound
+from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
 from evcare.identity import repository as users
 from evcare.identity.models import Role, User
@@ -95,6 +98,153 @@ async def ensure_vehicle(
     return True
 
 
+DEMO_CHARGER_PASSWORD = "demo-charger-secret"  # published: the simulator connects with it
+
+
+@dataclass(frozen=True)
+class DemoCharger:
+    charge_point_id: str
+    name: str
+    manufacturer: str
+    model: str
+    connectors: tuple[charging.ConnectorDraft, ...]
+
+
+@dataclass(frozen=True)
+class DemoStation:
+    name: str
+    address: str
+    pincode: str
+    latitude: float
+    longitude: float
+    amenities: tuple[str, ...]
+    chargers: tuple[DemoCharger, ...]
+
+
+def _outlet(kind: str, kw: float, rupees_per_kwh: int) -> charging.ConnectorDraft:
+    return charging.ConnectorDraft(
+        type=kind,
+        power_kw=kw,
+        base_price_minor=rupees_per_kwh * 100,
+        parking_fee_minor=2000,
+        reservation_fee_minor=5000,
+    )
+
+
+DEMO_STATIONS = (
+    DemoStation(
+        "Volt Hub Koramangala",
+        "80 Feet Road, Koramangala 4th Block",
+        "560034",
+        12.9352,
+        77.6245,
+        ("wifi", "restroom", "cafe"),
+        (
+            DemoCharger(
+                "EVC-DEMO-001",
+                "Koramangala DC 1",
+                "ABB",
+                "Terra 54",
+                (_outlet("CCS", 50, 18), _outlet("CHAdeMO", 50, 18)),
+            ),
+            DemoCharger(
+                "EVC-DEMO-002",
+                "Koramangala AC 1",
+                "Delta",
+                "AC Max 22",
+                (_outlet("Type2", 22, 12),),
+            ),
+        ),
+    ),
+    DemoStation(
+        "Volt Hub Indiranagar",
+        "100 Feet Road, HAL 2nd Stage, Indiranagar",
+        "560038",
+        12.9719,
+        77.6412,
+        ("wifi", "restroom"),
+        (
+            DemoCharger(
+                "EVC-DEMO-003",
+                "Indiranagar AC 1",
+                "Exicom",
+                "Harmony Gen 1.5",
+                (_outlet("Type2", 7.4, 10), _outlet("Type2", 7.4, 10)),
+            ),
+        ),
+    ),
+    DemoStation(
+        "Volt Hub Whitefield",
+        "ITPL Main Road, Whitefield",
+        "560066",
+        12.9698,
+        77.7500,
+        ("cafe", "parking"),
+        (
+            DemoCharger(
+                "EVC-DEMO-004",
+                "Whitefield DC 1",
+                "Delta",
+                "DC Wallbox 60",
+                (_outlet("CCS", 60, 19), _outlet("Type2", 22, 12)),
+            ),
+        ),
+    ),
+)
+
+
+async def ensure_charging_network(
+    session: AsyncSession, credentials: Credentials, brand: User
+) -> list[str]:
+    """The demo brand's Bengaluru stations and chargers ``EVC-DEMO-001``..``004`` (OCPP
+    password ``demo-charger-secret``), each created only if missing."""
+    acting = Principal(
+        user_id=brand.id, role=brand.role, scopes=scopes_for(brand.role), session_id=uuid.uuid4()
+    )
+    created: list[str] = []
+    for demo in DEMO_STATIONS:
+        page = await charging.list_stations(
+            session, acting, params=PageParams(limit=100), search=demo.name
+        )
+        station = next((s for s in page.items if s.name == demo.name), None)
+        if station is None:
+            station = await charging.create_station(
+                session,
+                acting,
+                name=demo.name,
+                address=demo.address,
+                city="Bengaluru",
+                state="Karnataka",
+                pincode=demo.pincode,
+                latitude=demo.latitude,
+                longitude=demo.longitude,
+                amenities=list(demo.amenities),
+                opening_time="06:00",
+                closing_time="23:00",
+            )
+            created.append(f"station {demo.name}")
+        for charger in demo.chargers:
+            try:
+                await charging.get_charger(session, acting, charger.charge_point_id)
+                continue
+            except NotFound:
+                pass
+            await charging.register_charger(
+                session,
+                acting,
+                credentials.passwords,
+                charge_point_id=charger.charge_point_id,
+                name=charger.name,
+                station_id=str(station.id),
+                manufacturer=charger.manufacturer,
+                model=charger.model,
+                connectors=list(charger.connectors),
+                ocpp_password=DEMO_CHARGER_PASSWORD,
+            )
+            created.append(f"charger {charger.charge_point_id}")
+    return created
+
+
 async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str]:
     """Load every demo record; returns a line for each thing created."""
     created: list[str] = []
@@ -114,4 +264,7 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
             registration_number=plate,
         ):
             created.append(f"vehicle {plate} for {email}")
+    brand = await users.get_user_by_login(session, "brand@evcare.dev")
+    if brand is not None:
+        created.extend(await ensure_charging_network(session, credentials, brand))
     return created

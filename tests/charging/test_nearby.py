@@ -77,3 +77,33 @@ def test_bounding_box_near_a_pole_spans_every_longitude() -> None:
     box = BoundingBox.around(89.99999999, 0.0, 5000)
     assert box.max_lat == 90.0
     assert box.max_lng - box.min_lng == 360.0
+
+
+async def test_a_dense_cluster_answers_from_the_first_small_ring_exactly(runtime: Runtime) -> None:
+    owner = await make_user(runtime, role=Role.BRAND)
+    rng = random.Random(11)
+    centre = (19.0760, 72.8777)
+    # 70 stations within ~200 m, 30 more between 1 and 4 km away.
+    points = [
+        (centre[0] + rng.uniform(-0.0018, 0.0018), centre[1] + rng.uniform(-0.0018, 0.0018))
+        for _ in range(70)
+    ] + [(centre[0] + rng.choice((-1, 1)) * rng.uniform(0.01, 0.035), centre[1]) for _ in range(30)]
+    ids = [
+        (await make_station(runtime, owner, latitude=lat, longitude=lng)).id for lat, lng in points
+    ]
+    expected = sorted(
+        (haversine_m(*centre, lat, lng), key) for key, (lat, lng) in zip(ids, points, strict=True)
+    )
+    async with runtime.sessionmaker() as session:
+        found = await charging.find_nearby_stations(
+            session, driver(), latitude=centre[0], longitude=centre[1], radius_m=5000, limit=50
+        )
+        few = await charging.find_nearby_stations(
+            session, driver(), latitude=centre[0] + 0.02, longitude=centre[1], limit=50
+        )
+    assert [item.station.id for item in found] == [key for _, key in expected[:50]]
+    far = sorted(
+        (haversine_m(centre[0] + 0.02, centre[1], lat, lng), key)
+        for key, (lat, lng) in zip(ids, points, strict=True)
+    )
+    assert [item.station.id for item in few] == [key for m, key in far if m <= 5000][:50]

@@ -8,13 +8,21 @@ connector number ``1..N`` per charger). Prices are integer minor units plus a cu
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from evcare.core.db import Base, Timestamped
+
+LAT_BAND_DEGREES = 0.05  # about 5.6 km of latitude
+
+
+def lat_band_of(latitude: float) -> int:
+    """The latitude band a point falls in (the nearby index's leading column)."""
+    return math.floor(latitude / LAT_BAND_DEGREES)
 
 
 class StationStatus(StrEnum):
@@ -55,12 +63,21 @@ class ConnectorStatus(StrEnum):
 
 class Station(Timestamped, Base):
     __tablename__ = "station"
-    # The nearby search scans this index with a latitude range and checks longitude and
-    # visibility (status, deleted_at, owner_id) inside it: a bounding-box prefilter that
-    # never reads a table row. Status and deleted_at get no index of their own: nearly
-    # every row is active and live, and such an index would tempt SQLite's planner away.
+    # The nearby search reads only this index: for each latitude band the box touches it
+    # seeks the band and scans the box's longitude range, and checks latitude and
+    # visibility (status, deleted_at, owner_id) without reading a table row. Status and
+    # deleted_at get no index of their own: nearly every row is active and live, and such
+    # an index would tempt SQLite's planner away from this one.
     __table_args__ = (
-        Index("ix_station_geo", "latitude", "longitude", "status", "deleted_at", "owner_id"),
+        Index(
+            "ix_station_geo",
+            "lat_band",
+            "longitude",
+            "latitude",
+            "status",
+            "deleted_at",
+            "owner_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +92,8 @@ class Station(Timestamped, Base):
     pincode: Mapped[str] = mapped_column(String(12), default="")
     latitude: Mapped[float]
     longitude: Mapped[float]
+    # floor(latitude / LAT_BAND_DEGREES), kept in step with latitude by _set_lat_band.
+    lat_band: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=StationStatus.ACTIVE)
     is_verified: Mapped[bool] = mapped_column(default=False)
     verification_notes: Mapped[str | None] = mapped_column(Text, default=None)
@@ -96,6 +115,11 @@ class Station(Timestamped, Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @validates("latitude")
+    def _set_lat_band(self, _key: str, latitude: float) -> float:
+        self.lat_band = lat_band_of(latitude)
+        return latitude
 
 
 class Charger(Timestamped, Base):

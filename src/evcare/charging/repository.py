@@ -21,6 +21,7 @@ from evcare.charging.models import (
     ConnectorStatus,
     Station,
     StationStatus,
+    lat_band_of,
 )
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role
@@ -167,9 +168,13 @@ class BoundingBox:
         )
 
     def contains(self) -> ColumnElement[bool]:
-        """Portable index-friendly filter: a latitude range (the index's leading column)
-        and a longitude range (checked inside the index); wraps across ±180°."""
-        lat = Station.latitude.between(self.min_lat, self.max_lat)
+        """Portable index-friendly filter: the latitude bands the box touches (the geo
+        index's leading column, one seek each), the longitude range inside each band
+        (wrapping across ±180°), then the exact latitude range."""
+        bands = list(range(lat_band_of(self.min_lat), lat_band_of(self.max_lat) + 1))
+        lat = and_(
+            Station.lat_band.in_(bands), Station.latitude.between(self.min_lat, self.max_lat)
+        )
         if self.min_lng < -180.0:
             lng: ColumnElement[bool] = or_(
                 Station.longitude >= self.min_lng + 360.0, Station.longitude <= self.max_lng
@@ -184,7 +189,7 @@ class BoundingBox:
         """Station longitude shifted by 360° where the box crosses ±180°, so that the
         difference to ``longitude`` is the short way round."""
         if self.min_lng >= -180.0 and self.max_lng <= 180.0:
-            return Station.longitude
+            return Station.longitude.expression
         return case(
             (Station.longitude < longitude - 180.0, Station.longitude + 360.0),
             (Station.longitude > longitude + 180.0, Station.longitude - 360.0),
@@ -209,6 +214,12 @@ _RANK_SLACK = 1.01
 _EXTRA_CANDIDATES = 16
 
 
+# Searches start small and widen fourfold: where stations are dense the nearest ``limit``
+# are found in a small circle, so the index range scanned stays small everywhere.
+_FIRST_RING_SHARE = 1 / 16
+_RING_GROWTH = 4
+
+
 async def nearby_stations(
     session: AsyncSession,
     *,
@@ -219,8 +230,45 @@ async def nearby_stations(
     visible_to: Principal,
 ) -> list[tuple[Station, float]]:
     """The nearest readable stations within ``radius_m`` and their distance in metres,
-    nearest first, connectors loaded. Two queries: candidates from the geo index alone,
-    then the winners whole."""
+    nearest first, connectors loaded."""
+    ring = radius_m * _FIRST_RING_SHARE
+    while True:
+        ring = min(ring, radius_m)
+        nearest = await _nearest_within(
+            session,
+            latitude=latitude,
+            longitude=longitude,
+            radius_m=ring,
+            limit=limit,
+            visible_to=visible_to,
+        )
+        # Everything within ``ring`` is nearer than anything outside it: done when full.
+        if len(nearest) >= limit or ring >= radius_m:
+            break
+        ring *= _RING_GROWTH
+    if not nearest:
+        return []
+    # One query for the stations, their connectors and the connectors' chargers.
+    query = (
+        select(Station)
+        .where(Station.id.in_([key for key, _ in nearest]))
+        .options(joinedload(Station.connectors).joinedload(Connector.charger))
+    )
+    stations = {station.id: station for station in (await session.scalars(query)).unique()}
+    return [(stations[key], metres) for key, metres in nearest if key in stations]
+
+
+async def _nearest_within(
+    session: AsyncSession,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_m: float,
+    limit: int,
+    visible_to: Principal,
+) -> list[tuple[int, float]]:
+    """(station id, metres) of up to ``limit`` nearest readable stations within
+    ``radius_m``, from the geo index alone."""
     box = BoundingBox.around(latitude, longitude, radius_m)
     kx = METRES_PER_DEGREE
     ky = METRES_PER_DEGREE * math.cos(math.radians(latitude))
@@ -240,17 +288,7 @@ async def nearby_stations(
         ((key, haversine_m(latitude, longitude, lat, lng)) for key, lat, lng in rows),
         key=lambda item: (item[1], item[0]),
     )
-    nearest = [(key, metres) for key, metres in ranked if metres <= radius_m][:limit]
-    if not nearest:
-        return []
-    # One query for the stations, their connectors and the connectors' chargers.
-    query = (
-        select(Station)
-        .where(Station.id.in_([key for key, _ in nearest]))
-        .options(joinedload(Station.connectors).joinedload(Connector.charger))
-    )
-    stations = {station.id: station for station in (await session.scalars(query)).unique()}
-    return [(stations[key], metres) for key, metres in nearest if key in stations]
+    return [(key, metres) for key, metres in ranked if metres <= radius_m][:limit]
 
 
 async def next_station_connector_ids(

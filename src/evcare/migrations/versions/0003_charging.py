@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("pincode", sa.String(length=12), nullable=False),
         sa.Column("latitude", sa.Double(), nullable=False),
         sa.Column("longitude", sa.Double(), nullable=False),
+        sa.Column("lat_band", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("is_verified", sa.Boolean(), nullable=False),
         sa.Column("verification_notes", sa.Text(), nullable=True),
@@ -55,7 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table("station", schema=None) as batch_op:
         batch_op.create_index(
             "ix_station_geo",
-            ["latitude", "longitude", "status", "deleted_at", "owner_id"],
+            ["lat_band", "longitude", "latitude", "status", "deleted_at", "owner_id"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_station_owner_id"), ["owner_id"], unique=False)
