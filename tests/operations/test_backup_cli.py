@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -27,53 +28,62 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     get_settings.cache_clear()
 
 
-def _count_users(database_url: str, *, add: str | None = None) -> int:
-    async def run() -> int:
-        engine = create_engine(database_url)
-        try:
-            async with engine.begin() as connection:
-                if add:
-                    await connection.execute(
-                        User.__table__.insert().values(
-                            email=add,
-                            first_name="Cli",
-                            last_name="",
-                            role="user",
-                            status="active",
-                            is_email_verified=False,
-                            preferences={},
-                            created_at=func.now(),
-                            updated_at=func.now(),
-                        )
+async def _count_users(database_url: str, *, add: str | None = None) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            if add:
+                await connection.execute(
+                    User.__table__.insert().values(
+                        email=add,
+                        first_name="Cli",
+                        last_name="",
+                        role="user",
+                        status="active",
+                        is_email_verified=False,
+                        preferences={},
+                        created_at=func.now(),
+                        updated_at=func.now(),
                     )
-                return int(await connection.scalar(select(func.count()).select_from(User)) or 0)
-        finally:
-            await engine.dispose()
+                )
+            return int(await connection.scalar(select(func.count()).select_from(User)) or 0)
+    finally:
+        await engine.dispose()
 
-    return asyncio.run(run())
+
+def _names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
 
 
-def test_the_backup_commands_round_trip_the_database(database_url: str, cli_env: Path) -> None:
-    before = _count_users(database_url)
-    created = runner.invoke(app, ["backup", "create", "--label", "cli"])
+async def _invoke(args: list[str]) -> Result:
+    # In a thread: the command runs its own event loop while the test's loop (and the
+    # app's background tasks on it) keeps going, as two processes would.
+    return await asyncio.to_thread(runner.invoke, app, args)
+
+
+async def test_the_backup_commands_round_trip_the_database(
+    database_url: str, cli_env: Path
+) -> None:
+    before = await _count_users(database_url)
+    created = await _invoke(["backup", "create", "--label", "cli"])
     assert created.exit_code == 0, created.output
-    (name,) = [p.name for p in cli_env.iterdir()]
+    (name,) = _names(cli_env)
     assert name.startswith("evcare-") and "-cli." in name and name in created.output
 
-    assert _count_users(database_url, add="cli-change@example.com") == before + 1
-    restored = runner.invoke(app, ["backup", "restore", name, "--yes"])
+    assert await _count_users(database_url, add="cli-change@example.com") == before + 1
+    restored = await _invoke(["backup", "restore", name, "--yes"])
     assert restored.exit_code == 0, restored.output
-    assert _count_users(database_url) == before
+    assert await _count_users(database_url) == before
 
-    listed = runner.invoke(app, ["backup", "list"])
+    listed = await _invoke(["backup", "list"])
     assert listed.exit_code == 0 and "Backups" in listed.output
-    assert any("-pre-restore." in p.name for p in cli_env.iterdir())
-    deleted = runner.invoke(app, ["backup", "delete", name])
+    assert any("-pre-restore." in n for n in _names(cli_env))
+    deleted = await _invoke(["backup", "delete", name])
     assert deleted.exit_code == 0, deleted.output
-    assert name not in [p.name for p in cli_env.iterdir()]
+    assert name not in _names(cli_env)
 
 
-def test_the_backup_commands_refuse_names_outside_the_pattern(cli_env: Path) -> None:
+async def test_the_backup_commands_refuse_names_outside_the_pattern(cli_env: Path) -> None:
     for args in (["backup", "delete", "../evcare.db"], ["backup", "restore", "x.db", "--yes"]):
-        result = runner.invoke(app, args)
+        result = await _invoke(args)
         assert result.exit_code == 1 and "backup_name" in result.output
