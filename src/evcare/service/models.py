@@ -7,7 +7,16 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.clock import utcnow
@@ -59,18 +68,18 @@ class ServiceReview(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("service_id", "user_id"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        # Covers a page's rating averages (service_id IN .., status) and per-service lists.
+        Index("ix_service_review_service_status", "service_id", "status", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(
-        ForeignKey("service.id", ondelete="CASCADE"), index=True
-    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     rating: Mapped[int]
     comment: Mapped[str] = mapped_column(String(1000), default="")
-    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PENDING, index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PENDING)
     moderated_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
