@@ -12,6 +12,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import service as charging
+from evcare.charging import sessions_repository as charging_sessions
+from evcare.charging.sessions_models import IdTag
 from evcare.core.errors import NotFound
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
@@ -19,6 +21,7 @@ from evcare.identity import repository as users
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
+from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
 
 
@@ -245,6 +248,15 @@ async def ensure_charging_network(
     return created
 
 
+async def ensure_id_tag(session: AsyncSession, driver: User, *, token: str) -> bool:
+    """The demo driver's RFID card, which ``evcare simulate``'s chargers present."""
+    if await charging_sessions.get_id_tag(session, token) is not None:
+        return False
+    session.add(IdTag(token=token, user_id=driver.id, kind="rfid"))
+    await session.flush()
+    return True
+
+
 async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str]:
     """Load every demo record; returns a line for each thing created."""
     created: list[str] = []
@@ -267,4 +279,7 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     brand = await users.get_user_by_login(session, "brand@evcare.dev")
     if brand is not None:
         created.extend(await ensure_charging_network(session, credentials, brand))
+    driver = await users.get_user_by_login(session, "driver@evcare.dev")
+    if driver is not None and await ensure_id_tag(session, driver, token=DEMO_ID_TAG):
+        created.append(f"RFID tag {DEMO_ID_TAG} for driver@evcare.dev")
     return created
