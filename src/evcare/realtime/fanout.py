@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events as charging
 from evcare.core.events import OutboxEvent, subscribe
+from evcare.engagement import notifications
+from evcare.engagement.notification_models import Channel, Notification
 from evcare.realtime import rooms
 
 Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
@@ -39,6 +42,9 @@ def register() -> None:
     subscribe(charging.SESSION_UPDATED, _session_updated)
     subscribe(charging.SESSION_STOPPED, _session_stopped)
     subscribe(charging.CHARGER_STATUS, _charger_status)
+    # Subscribed after engagement's own handler, which writes the in-app record first.
+    for topic in notifications.NOTIFYING_TOPICS:
+        subscribe(topic, _notification)
 
 
 async def _broadcast(event: str, data: dict[str, Any], to: list[str]) -> None:
@@ -88,3 +94,25 @@ async def _charger_status(_: AsyncSession, event: OutboxEvent) -> None:
         "connectors": payload.get("connectors", []),
     }
     await _broadcast("charger-status", body, rooms.for_charger(payload.get("ownerId")))
+
+
+async def _notification(session: AsyncSession, event: OutboxEvent) -> None:
+    """``notification {notification}`` to its recipient, shaped as EV-CMS's Notification."""
+    payload = event.payload
+    record = await session.scalar(
+        select(Notification)
+        .where(Notification.source_event_id == str(event.id))
+        .where(Notification.channel == Channel.IN_APP)
+        .limit(1)
+    )
+    body = {
+        "id": str(record.id) if record else None,
+        "userId": str(payload["user_id"]),
+        "type": payload.get("category"),
+        "title": payload.get("title"),
+        "message": payload.get("message"),
+        "data": payload.get("data") or {},
+        "isRead": False,
+        "createdAt": (record.created_at if record else event.created_at).isoformat(),
+    }
+    await _broadcast("notification", {"notification": body}, [rooms.user(payload["user_id"])])
