@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +18,13 @@ from evcare.charging.sessions_models import IdTag
 from evcare.core.errors import NotFound
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
+from evcare.engagement import content
 from evcare.identity import repository as users
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
+from evcare.service import catalogue, mechanics, places, scheduling
+from evcare.service import repository as workshop_repository
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
 
@@ -248,6 +252,144 @@ async def ensure_charging_network(
     return created
 
 
+# -- workshops (RevCare) -------------------------------------------------------------------
+
+# (category, service, price in rupees, minutes)
+DEMO_SERVICES = (
+    ("EV care", "Battery health check", "999", 45),
+    ("EV care", "Charging port inspection", "499", 30),
+    ("Periodic maintenance", "General service", "2999", 120),
+    ("Brakes and tyres", "Brake pad replacement", "2500.50", 90),
+    ("Brakes and tyres", "Wheel alignment and balancing", "799", 60),
+)
+# Daily slots in UTC: 09:00-11:00, 11:00-13:00, 14:00-16:00, 16:00-18:00 in India (UTC+5:30).
+DEMO_TIMESLOTS = (
+    (time(3, 30), time(5, 30), 4),
+    (time(5, 30), time(7, 30), 4),
+    (time(8, 30), time(10, 30), 4),
+    (time(10, 30), time(12, 30), 3),
+)
+DEMO_AREAS = (
+    ("Bengaluru", "MG Road", "560001"),
+    ("Bengaluru", "Koramangala", "560034"),
+    ("Bengaluru", "Whitefield", "560066"),
+    ("Chennai", "Parrys", "600001"),
+)
+
+
+async def ensure_workshop(
+    session: AsyncSession, credentials: Credentials, admin: User
+) -> list[str]:
+    """The demo catalogue, daily timeslots, serviceable areas, home banner, the demo
+    mechanic's profile and the demo customer's address, each created only if missing."""
+    acting = Principal(
+        user_id=admin.id, role=admin.role, scopes=scopes_for(admin.role), session_id=uuid.uuid4()
+    )
+    created: list[str] = []
+    categories = {
+        c.name: c for c in await catalogue.list_categories(session, include_inactive=True)
+    }
+    existing = await catalogue.list_services(session, PageParams(limit=100), active=None)
+    offered = {view.service.name for view in existing.items}
+    for category_name, name, rupees, minutes in DEMO_SERVICES:
+        if category_name not in categories:
+            categories[category_name] = await catalogue.create_category(
+                session, acting, name=category_name, description="", is_active=True
+            )
+            created.append(f"service category {category_name}")
+        if name not in offered:
+            await catalogue.create_service(
+                session,
+                acting,
+                category_id=categories[category_name].id,
+                name=name,
+                description="",
+                price=Decimal(rupees),
+                currency="INR",
+                duration_minutes=minutes,
+                is_active=True,
+            )
+            created.append(f"service {name}")
+    windows = {
+        (s.start_time, s.end_time)
+        for s in await workshop_repository.list_timeslots(session, active_only=False)
+    }
+    for start, end, capacity in DEMO_TIMESLOTS:
+        if (start, end) not in windows:
+            await scheduling.create_timeslot(
+                session, acting, start_time=start, end_time=end, capacity=capacity, is_active=True
+            )
+            created.append(f"timeslot {start:%H:%M}-{end:%H:%M} UTC")
+    covered = {a.pincode for a in await places.list_areas(session, acting, PageParams(limit=100))}
+    for city, name, pincode in DEMO_AREAS:
+        if pincode not in covered:
+            await places.create_area(
+                session, acting, name=name, city=city, pincode=pincode, is_active=True
+            )
+            created.append(f"service area {pincode}")
+    try:
+        await content.get_content(session, acting, key="home-banner")
+    except NotFound:
+        await content.upsert_content(
+            session,
+            acting,
+            key="home-banner",
+            title="Monsoon EV check-up",
+            body="Battery health check at Rs 999 this month.",
+            is_active=True,
+        )
+        created.append("content home-banner")
+    created.extend(await _ensure_demo_mechanic_and_address(session, credentials, acting))
+    return created
+
+
+async def _ensure_demo_mechanic_and_address(
+    session: AsyncSession, credentials: Credentials, acting: Principal
+) -> list[str]:
+    created: list[str] = []
+    mechanic = await users.get_user_by_login(session, "mechanic@evcare.dev")
+    if (
+        mechanic is not None
+        and await mechanics.mechanic_profile(session, mechanic_id=mechanic.id) is None
+    ):
+        await mechanics.update_mechanic(
+            session,
+            credentials,
+            acting,
+            mechanic_id=mechanic.id,
+            person={},
+            changes=mechanics.ProfileChanges(
+                skills=["EV battery", "Brakes", "Diagnostics"], experience_years=6
+            ),
+        )
+        created.append("mechanic profile mechanic@evcare.dev")
+    customer = await users.get_user_by_login(session, "customer@evcare.dev")
+    if customer is not None:
+        owner = Principal(
+            user_id=customer.id,
+            role=customer.role,
+            scopes=scopes_for(customer.role),
+            session_id=uuid.uuid4(),
+        )
+        if not await places.list_addresses(session, owner):
+            await places.create_address(
+                session,
+                owner,
+                fields={
+                    "label": "home",
+                    "line1": "80 Feet Road, 4th Block",
+                    "line2": "",
+                    "landmark": "Near Forum Mall",
+                    "city": "Bengaluru",
+                    "state": "Karnataka",
+                    "pincode": "560034",
+                    "is_default": True,
+                },
+            )
+            created.append("address for customer@evcare.dev")
+    return created
+
+
 async def ensure_id_tag(session: AsyncSession, driver: User, *, token: str) -> bool:
     """The demo driver's RFID card, which ``evcare simulate``'s chargers present."""
     if await charging_sessions.get_id_tag(session, token) is not None:
@@ -282,4 +424,7 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     driver = await users.get_user_by_login(session, "driver@evcare.dev")
     if driver is not None and await ensure_id_tag(session, driver, token=DEMO_ID_TAG):
         created.append(f"RFID tag {DEMO_ID_TAG} for driver@evcare.dev")
+    admin = await users.get_user_by_login(session, "admin@evcare.dev")
+    if admin is not None:
+        created.extend(await ensure_workshop(session, credentials, admin))
     return created

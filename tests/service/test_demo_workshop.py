@@ -1,0 +1,37 @@
+"""The demo workshop: catalogue, slots, areas, banner, mechanic profile, address; once."""
+
+from __future__ import annotations
+
+import httpx
+
+from evcare.core.runtime import Runtime
+from evcare.demo import DEMO_PASSWORD, DEMO_SERVICES, load_demo
+from tests.surfaces.revcare.helpers import revcare_login
+
+
+async def test_the_demo_workshop_is_served_publicly_and_loads_only_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async with runtime.sessionmaker() as session:
+        first = await load_demo(session, runtime.credentials)
+        await session.commit()
+    async with runtime.sessionmaker() as session:
+        second = await load_demo(session, runtime.credentials)
+        await session.commit()
+    assert "service Battery health check" in first and "timeslot 03:30-05:30 UTC" in first
+    assert second == []
+
+    services = (await client.get("/services/?limit=100")).json()
+    assert sorted(s["name"] for s in services) == sorted(name for _, name, _, _ in DEMO_SERVICES)
+    assert {s["name"]: s["price"] for s in services}["Brake pad replacement"] == 2500.5
+    assert len((await client.get("/utils/timeslot")).json()) == 4
+    assert (await client.get("/content/home-banner")).status_code == 200
+
+    token = await revcare_login(client, "customer@evcare.dev", DEMO_PASSWORD)
+    (address,) = (
+        await client.get("/address/", headers={"Authorization": f"Bearer {token}"})
+    ).json()
+    assert (address["pincode"], address["serviceable"]) == ("560034", True)
+    token = await revcare_login(client, "mechanic@evcare.dev", DEMO_PASSWORD)
+    (me,) = (await client.get("/mechanics/", headers={"Authorization": f"Bearer {token}"})).json()
+    assert "EV battery" in me["skills"]
