@@ -183,7 +183,7 @@ def simulate(
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_fleet(fleet, console=None if quiet else console, duration=duration))
     done = sum(charger.state.sessions_done for charger in fleet)
-    console.print(f"simulator stopped: {done} session(s) completed")
+    console.print(f"\nsimulator stopped: {done} session(s) completed")
 
 
 def _run(settings: Settings, host: str | None, port: int | None) -> None:

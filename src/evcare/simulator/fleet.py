@@ -96,11 +96,13 @@ async def run_fleet(
 
 def render(chargers: list[SimulatedCharger]) -> Group:
     table = Table(title="EVCare charger simulator", expand=False)
-    for column in ("charger", "OCPP", "state", "transaction", "power kW", "energy kWh", "SoC"):
-        table.add_column(column)
-    table.add_column("sessions", justify="right")
-    table.add_column("messages", justify="right")
-    table.add_column("last problem", overflow="fold", max_width=40)
+    table.add_column("charger", no_wrap=True)
+    table.add_column("OCPP", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("tx", overflow="ellipsis", max_width=12)
+    for column in ("kW", "kWh", "SoC", "done", "msgs"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("problem", overflow="fold", max_width=40)
     shown = chargers[:40]
     for charger in shown:
         state = charger.state
