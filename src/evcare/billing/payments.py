@@ -25,6 +25,7 @@ from evcare.billing.payment_models import (
 from evcare.billing.razorpay import PaymentGateway, signatures_match
 from evcare.core.clock import utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound, Unauthorized
+from evcare.core.money import Money
 
 CAPTURING_EVENTS = {"payment.captured", "order.paid"}
 
@@ -80,17 +81,28 @@ async def open_online_order(
     )
     if order.amount_minor != amount_minor or order.currency != currency:
         raise Conflict("The payment provider answered a different amount; order not used")
-    payment = Payment(
-        reference_type=reference.type,
-        reference_id=reference.id,
+    return await _add(
+        session,
+        Payment(
+            provider=gateway.name,
+            method=PaymentMethod.ONLINE,
+            provider_order_id=order.id,
+            status=PaymentStatus.CREATED,
+        ),
+        reference=reference,
         payer_id=payer_id,
-        provider=gateway.name,
-        method=PaymentMethod.ONLINE,
-        provider_order_id=order.id,
-        amount_minor=amount_minor,
-        currency=currency,
-        status=PaymentStatus.CREATED,
+        amount=Money(amount_minor, currency),
     )
+
+
+async def _add(
+    session: AsyncSession, payment: Payment, *, reference: Reference, payer_id: int, amount: Money
+) -> Payment:
+    payment.reference_type = reference.type
+    payment.reference_id = reference.id
+    payment.payer_id = payer_id
+    payment.amount_minor = amount.amount_minor
+    payment.currency = amount.currency
     session.add(payment)
     await session.flush()
     return payment
@@ -120,19 +132,13 @@ async def reserve_cash(
         reserved.currency = currency
         await session.flush()
         return reserved
-    payment = Payment(
-        reference_type=reference.type,
-        reference_id=reference.id,
+    return await _add(
+        session,
+        Payment(provider="cash", method=PaymentMethod.COD, status=PaymentStatus.RESERVED),
+        reference=reference,
         payer_id=payer_id,
-        provider="cash",
-        method=PaymentMethod.COD,
-        amount_minor=amount_minor,
-        currency=currency,
-        status=PaymentStatus.RESERVED,
+        amount=Money(amount_minor, currency),
     )
-    session.add(payment)
-    await session.flush()
-    return payment
 
 
 async def collect_cash(

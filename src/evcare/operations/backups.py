@@ -224,59 +224,58 @@ def _libpq(target: BackupTarget) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-async def _run_tool(*args: str, env: dict[str, str]) -> None:
+async def _run_tool(target: BackupTarget, tool: str, *args: str, progress: Progress | None) -> None:
+    """Run ``pg_dump``/``pg_restore`` against the target; the password goes by environment."""
+    dsn, env = _libpq(target)
+    if progress:
+        progress(0, 1)
     try:
         process = await asyncio.create_subprocess_exec(
+            tool,
             *args,
+            f"--dbname={dsn}",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             env=env,
         )
     except FileNotFoundError as error:
-        raise Unavailable(f"{args[0]} is not installed on this machine") from error
+        raise Unavailable(f"{tool} is not installed on this machine") from error
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), PG_TOOL_TIMEOUT_SECONDS)
     except TimeoutError as error:
         process.kill()
-        raise Unavailable(f"{args[0]} took longer than {PG_TOOL_TIMEOUT_SECONDS}s") from error
+        raise Unavailable(f"{tool} took longer than {PG_TOOL_TIMEOUT_SECONDS}s") from error
     if process.returncode != 0:
         # The first line names the failure; the rest may echo connection details.
         first = (stderr or b"").decode(errors="replace").strip().splitlines()[:1]
-        raise Unavailable(f"{args[0]} failed: {first[0] if first else 'no output'}")
-
-
-async def _pg_dump(target: BackupTarget, destination: Path, progress: Progress | None) -> None:
-    dsn, env = _libpq(target)
-    if progress:
-        progress(0, 1)
-    await _run_tool(
-        "pg_dump",
-        "--format=custom",
-        "--no-owner",
-        f"--file={destination}",
-        f"--dbname={dsn}",
-        env=env,
-    )
+        raise Unavailable(f"{tool} failed: {first[0] if first else 'no output'}")
     if progress:
         progress(1, 1)
 
 
-async def _pg_restore(target: BackupTarget, source: Path, progress: Progress | None) -> None:
-    dsn, env = _libpq(target)
-    if progress:
-        progress(0, 1)
+async def _pg_dump(target: BackupTarget, destination: Path, progress: Progress | None) -> None:
     await _run_tool(
+        target,
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        f"--file={destination}",
+        progress=progress,
+    )
+
+
+async def _pg_restore(target: BackupTarget, source: Path, progress: Progress | None) -> None:
+    # --single-transaction: a failing restore leaves the database as it was.
+    await _run_tool(
+        target,
         "pg_restore",
         "--clean",
         "--if-exists",
         "--no-owner",
         "--single-transaction",
-        f"--dbname={dsn}",
         str(source),
-        env=env,
+        progress=progress,
     )
-    if progress:
-        progress(1, 1)
 
 
 async def _end_other_sessions(engine: AsyncEngine) -> None:
