@@ -214,9 +214,10 @@ _RANK_SLACK = 1.01
 _EXTRA_CANDIDATES = 16
 
 
-# Searches start small and widen fourfold: where stations are dense the nearest ``limit``
-# are found in a small circle, so the index range scanned stays small everywhere.
-_FIRST_RING_SHARE = 1 / 16
+# Searches start at a quarter of the radius and widen fourfold: where stations are dense
+# the nearest ``limit`` are found in the small circle, so the index range scanned stays
+# small everywhere; elsewhere one more query covers the whole radius.
+_FIRST_RING_SHARE = 1 / 4
 _RING_GROWTH = 4
 
 
@@ -234,7 +235,7 @@ async def nearby_stations(
     ring = radius_m * _FIRST_RING_SHARE
     while True:
         ring = min(ring, radius_m)
-        nearest = await _nearest_within(
+        nearest = await nearest_station_ids(
             session,
             latitude=latitude,
             longitude=longitude,
@@ -258,7 +259,7 @@ async def nearby_stations(
     return [(stations[key], metres) for key, metres in nearest if key in stations]
 
 
-async def _nearest_within(
+async def nearest_station_ids(
     session: AsyncSession,
     *,
     latitude: float,
