@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from evcare.identity.models import User
 from evcare.vehicles.models import (
@@ -30,9 +30,7 @@ _REFERENCED_BY: dict[type[Any], tuple[InstrumentedAttribute[Any], ...]] = {
 
 
 def _vehicles() -> Select[Vehicle]:
-    return select(Vehicle).options(
-        selectinload(Vehicle.fuel_type), selectinload(Vehicle.vehicle_class)
-    )
+    return select(Vehicle).options(joinedload(Vehicle.fuel_type), joinedload(Vehicle.vehicle_class))
 
 
 def owned_by(owner_id: int) -> ColumnElement[bool]:
@@ -122,9 +120,9 @@ def _references(kind: type[R]) -> Select[R]:
     query = select(kind)
     if kind is VehicleModel:
         query = query.options(
-            selectinload(VehicleModel.manufacturer),
-            selectinload(VehicleModel.vehicle_class),
-            selectinload(VehicleModel.fuel_type),
+            joinedload(VehicleModel.manufacturer),
+            joinedload(VehicleModel.vehicle_class),
+            joinedload(VehicleModel.fuel_type),
         )
     return query
 
