@@ -77,6 +77,7 @@ class Station(Timestamped, Base):
             "status",
             "deleted_at",
             "owner_id",
+            "id",  # so PostgreSQL answers from the index alone (SQLite always has rowid)
         ),
     )
 

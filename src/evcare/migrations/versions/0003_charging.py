@@ -56,7 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table("station", schema=None) as batch_op:
         batch_op.create_index(
             "ix_station_geo",
-            ["lat_band", "longitude", "latitude", "status", "deleted_at", "owner_id"],
+            ["lat_band", "longitude", "latitude", "status", "deleted_at", "owner_id", "id"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_station_owner_id"), ["owner_id"], unique=False)
