@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
-from evcare.core.errors import Conflict, NotFound
+from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound
 from evcare.core.pagination import PageParams
 from evcare.identity.principal import Principal
 from evcare.service import repository
 from evcare.service.models import Address, ServiceArea
+
+MAX_ADDRESSES = 20
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,13 @@ async def get_address(
 async def create_address(
     session: AsyncSession, principal: Principal, *, fields: dict[str, Any]
 ) -> AddressView:
-    """The first address, or one marked default, becomes the only default."""
+    """The first address, or one marked default, becomes the only default; at most
+    ``MAX_ADDRESSES`` each."""
     existing = await repository.list_own_addresses(session, principal.user_id)
+    if len(existing) >= MAX_ADDRESSES:
+        raise BusinessRuleViolation(
+            f"At most {MAX_ADDRESSES} addresses per customer; delete one first"
+        )
     address = Address(user_id=principal.user_id, **fields)
     if not existing:
         address.is_default = True
@@ -74,8 +81,15 @@ async def update_address(
 
 
 async def delete_address(session: AsyncSession, principal: Principal, *, address_id: int) -> None:
-    await session.delete(await _own(session, principal, address_id))
+    """Deleting the default address makes the most recently added remaining one default."""
+    address = await _own(session, principal, address_id)
+    await session.delete(address)
     await session.flush()
+    if address.is_default:
+        remaining = await repository.list_own_addresses(session, principal.user_id)
+        if remaining:
+            remaining[-1].is_default = True
+            await session.flush()
 
 
 async def address_for_booking(

@@ -198,3 +198,28 @@ async def test_unknown_areas_are_404_and_bad_area_input_422(
     bad = await client.post("/address/area", json={"name": "", "pincode": "1"}, headers=admin)
     body = assert_revcare_error(bad, 422)
     assert {item["loc"][-1] for item in body["detail"]} == {"name", "city", "pincode"}
+
+
+async def test_deleting_the_default_address_makes_the_newest_remaining_one_default(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, headers = await signed_in(runtime, client)
+    first = (await client.post("/address/", json=HOME, headers=headers)).json()
+    second = (await client.post("/address/", json={**HOME, "label": "b"}, headers=headers)).json()
+    third = (await client.post("/address/", json={**HOME, "label": "c"}, headers=headers)).json()
+    await client.delete(f"/address/{first['id']}", headers=headers)
+    listed = {
+        a["id"]: a["is_default"] for a in (await client.get("/address/", headers=headers)).json()
+    }
+    assert listed == {second["id"]: False, third["id"]: True}
+
+
+async def test_a_customer_keeps_at_most_twenty_addresses(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, headers = await signed_in(runtime, client)
+    for n in range(20):
+        response = await client.post("/address/", json={**HOME, "label": f"a{n}"}, headers=headers)
+        assert response.status_code == 201
+    body = assert_revcare_error(await client.post("/address/", json=HOME, headers=headers), 400)
+    assert "At most 20" in body["detail"]
