@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.clock import utcnow
@@ -27,7 +27,11 @@ class Delivery(StrEnum):
 
 class Notification(Base):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_category_created", "category", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_category_created", "category", "created_at"),
+        # One record per channel per event: a redelivered event writes nothing twice.
+        UniqueConstraint("source_event_id", "channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
@@ -40,6 +44,6 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(20), default=Channel.IN_APP)
     delivery_status: Mapped[str] = mapped_column(String(20), default=Delivery.DELIVERED)
     is_read: Mapped[bool] = mapped_column(default=False)
-    # The outbox event that caused it: a redelivered event writes nothing twice.
-    source_event_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    # The outbox event that caused it.
+    source_event_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.events import OutboxEvent, subscribe
@@ -27,13 +28,8 @@ MAX_LOG_LIMIT = 200
 
 async def notify_from_event(session: AsyncSession, event: OutboxEvent) -> None:
     """Write the in-app notification and the email record for one event, once."""
-    source = str(event.id)
-    seen = await session.scalar(
-        select(Notification.id).where(Notification.source_event_id == source).limit(1)
-    )
-    if seen is not None:
-        return
     payload: dict[str, Any] = event.payload
+    source = str(event.id)
     common = {
         "user_id": int(payload["user_id"]),
         "category": str(payload["category"])[:40],
@@ -42,9 +38,22 @@ async def notify_from_event(session: AsyncSession, event: OutboxEvent) -> None:
         "data": dict(payload.get("data", {})),
         "source_event_id": source,
     }
-    session.add(Notification(channel=Channel.IN_APP, delivery_status=Delivery.DELIVERED, **common))
-    session.add(Notification(channel=Channel.EMAIL, delivery_status=Delivery.LOGGED, **common))
-    await session.flush()
+    # Write first, check by constraint: on SQLite a read before the write would pin an old
+    # snapshot and make the write fail whenever a request committed in between.
+    try:
+        async with session.begin_nested():
+            session.add_all(
+                [
+                    Notification(
+                        channel=Channel.IN_APP, delivery_status=Delivery.DELIVERED, **common
+                    ),
+                    Notification(channel=Channel.EMAIL, delivery_status=Delivery.LOGGED, **common),
+                ]
+            )
+            await session.flush()
+    except IntegrityError:
+        # Already written for this event (a redelivery), or the recipient is gone.
+        return
     # Ids and category only: the address and the text stay out of the log.
     log.info(
         "email notification logged (SMTP not configured) user_id=%s category=%s event_id=%s",

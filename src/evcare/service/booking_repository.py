@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.db import is_postgresql
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
@@ -43,8 +44,22 @@ async def get_booking(
     if principal is not None:
         query = query.where(readable(principal))
     if lock:
+        await _take_sqlite_write_lock(
+            session,
+            update(ServiceBooking)
+            .where(ServiceBooking.id == booking_id)
+            .values(status=ServiceBooking.status, updated_at=ServiceBooking.updated_at),
+        )
         query = query.with_for_update()
     return (await session.scalars(query)).one_or_none()
+
+
+async def _take_sqlite_write_lock(session: AsyncSession, no_op: Update) -> None:
+    """Dialect helper. PostgreSQL locks rows with ``FOR UPDATE``; SQLite has no row locks,
+    so a no-op write takes the database's write lock instead: a concurrent request waits
+    here, then reads what this one committed (check-then-act stays safe on both)."""
+    if not is_postgresql(session):
+        await session.execute(no_op)
 
 
 def _filtered(
@@ -156,7 +171,13 @@ async def get_analysis(session: AsyncSession, booking_id: int) -> BookingAnalysi
 
 
 async def lock_timeslot(session: AsyncSession, timeslot_id: int) -> Timeslot | None:
-    """The slot, locked so two bookings cannot both take its last place (PostgreSQL)."""
+    """The slot, locked until commit so two bookings cannot both take its last place."""
+    await _take_sqlite_write_lock(
+        session,
+        update(Timeslot)
+        .where(Timeslot.id == timeslot_id)
+        .values(capacity=Timeslot.capacity, updated_at=Timeslot.updated_at),
+    )
     query = select(Timeslot).where(Timeslot.id == timeslot_id).with_for_update()
     return (await session.scalars(query)).one_or_none()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time, timedelta
 
 import httpx
@@ -251,6 +252,19 @@ async def test_a_full_timeslot_is_refused_with_a_409_until_a_place_frees_up(
 
     ok(await client.put(f"/bookings/{first['id']}/cancel", headers=shop.customer.headers))
     await book(client, shop)
+
+
+async def test_bookings_racing_for_the_last_place_fill_it_exactly_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    shop = await make_workshop(runtime, client, capacity=2)
+    body = shop.booking_body()
+    responses = await asyncio.gather(
+        *[client.post("/bookings/", json=body, headers=shop.customer.headers) for _ in range(5)]
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 201, 409, 409, 409], [r.text for r in responses]
+    assert (await _slot_counts(runtime, shop.timeslot.id)) == {shop.timeslot.id: 2}
 
 
 async def _slot_counts(runtime: Runtime, *slots: int) -> dict[int, int]:

@@ -3,6 +3,7 @@ stand-in for Razorpay's servers; the sandbox gateway; refusals."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -184,6 +185,31 @@ async def test_without_keys_the_sandbox_gateway_takes_the_whole_online_flow(
     verified = ok(await client.post("/payment/verify", json=paid, headers=shop.customer.headers))
     assert verified["payment"]["provider"] == "sandbox"
     assert verified["booking"]["status"] == "paid"
+
+
+async def test_the_same_payment_verified_in_parallel_pays_the_booking_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    shop = await make_workshop(runtime, client)
+    booking = await completed_booking(client, shop)
+    checkout = (await _order(client, shop, booking["id"]))["checkout"]
+    assert isinstance(checkout, dict)
+    paid = ok(
+        await client.post(
+            f"/payment/razorpay/sandbox/checkout/{checkout['order_id']}",
+            headers=shop.customer.headers,
+        )
+    )
+    responses = await asyncio.gather(
+        *[
+            client.post("/payment/verify", json=paid, headers=shop.customer.headers)
+            for _ in range(5)
+        ]
+    )
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    assert len({r.json()["payment"]["id"] for r in responses}) == 1
+    detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert detail["status"] == "paid" and _paid_steps(detail) == 1
 
 
 async def test_the_sandbox_checkout_does_not_exist_when_razorpay_is_configured(

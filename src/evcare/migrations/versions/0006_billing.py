@@ -40,13 +40,13 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
+        sa.UniqueConstraint(
+            "source_event_id", "channel", name=op.f("uq_notification_source_event_id_channel")
+        ),
     )
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.create_index(
             "ix_notification_category_created", ["category", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_notification_source_event_id"), ["source_event_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_notification_user_id"), ["user_id"], unique=False)
 
@@ -124,7 +124,6 @@ def downgrade() -> None:
     op.drop_table("payment")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_user_id"))
-        batch_op.drop_index(batch_op.f("ix_notification_source_event_id"))
         batch_op.drop_index("ix_notification_category_created")
 
     op.drop_table("notification")
