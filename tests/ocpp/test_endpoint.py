@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 import pytest
 import websockets
 from ocpp.v16 import call
+from sqlalchemy import update
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from evcare.charging.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.ocpp.registry import registry_of
 from tests.factories.ocpp import CHARGER_PASSWORD, basic_auth, connect, make_charger, ws_url
@@ -162,3 +164,25 @@ async def test_a_reconnecting_charger_replaces_its_old_connection(
             await asyncio.wait_for(first.recv(), timeout=10)
         assert (await second.call(call.Heartbeat())).current_time
         assert registry_of(runtime).is_connected_here(charger.charge_point_id)
+
+
+async def test_a_slow_database_does_not_hold_back_the_chargers_answers(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        async with runtime.sessionmaker() as blocker:
+            # Hold a write on the charger row: the Heartbeat handler's update must wait.
+            await blocker.execute(
+                update(Charger).where(Charger.id == charger.id).values(name="locked")
+            )
+            heartbeat = asyncio.create_task(cp.call(call.Heartbeat()))
+            await asyncio.sleep(0.3)
+            assert not heartbeat.done()
+            answer = await registry_of(runtime).call(
+                charger.charge_point_id, "Reset", {"type": "Soft"}, wait_seconds=5
+            )
+            assert answer == {"status": "Accepted"}
+            assert not heartbeat.done()
+            await blocker.rollback()
+        assert (await asyncio.wait_for(heartbeat, timeout=10)).current_time

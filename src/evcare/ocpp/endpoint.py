@@ -90,10 +90,14 @@ async def _serve(
     previous = registry.register(link)
     if previous is not None:
         await previous.close(1000, "replaced by a new connection of the same charger")
-    await _best_effort(csms, lambda s: chargers.record_connected(s, charger, protocol=subprotocol))
+    # Bookkeeping runs beside the receive loop: a slow database must not delay serving.
+    connected = asyncio.create_task(
+        _best_effort(csms, lambda s: chargers.record_connected(s, charger, protocol=subprotocol))
+    )
     try:
         await link.run()
     finally:
+        await connected
         if registry.unregister(link):
             await _best_effort(csms, lambda s: chargers.record_disconnected(s, charger))
 
