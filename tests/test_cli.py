@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from evcare.cli import app
 from evcare.core.config import get_settings
@@ -29,32 +29,37 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
     get_settings.cache_clear()
 
 
-def _users(database_url: str) -> list[tuple[str, str]]:
-    async def fetch() -> list[tuple[str, str]]:
-        engine = create_engine(database_url)
-        try:
-            async with engine.connect() as connection:
-                rows = await connection.execute(select(User.email, User.role).order_by(User.id))
-                return [(email, role) for email, role in rows.all()]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(fetch())
+async def _users(database_url: str) -> list[tuple[str, str]]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(User.email, User.role).order_by(User.id))
+            return [(email, role) for email, role in rows.all()]
+    finally:
+        await engine.dispose()
 
 
-def test_demo_loads_once_and_a_second_run_creates_nothing(cli_env: None, database_url: str) -> None:
-    first = runner.invoke(app, ["demo"])
+async def invoke(*args: str) -> Result:
+    """Run the command in a worker thread (it runs its own event loop), so the test
+    loop, and any app's background tasks on it, keep running meanwhile."""
+    return await asyncio.to_thread(runner.invoke, app, list(args))
+
+
+async def test_demo_loads_once_and_a_second_run_creates_nothing(
+    cli_env: None, database_url: str
+) -> None:
+    first = await invoke("demo")
     assert first.exit_code == 0, first.output
     assert "admin@evcare.dev" in first.output
-    users = _users(database_url)
+    users = await _users(database_url)
     assert {email for email, _ in users} >= {login.email for login in DEMO_LOGINS}
-    second = runner.invoke(app, ["demo"])
+    second = await invoke("demo")
     assert second.exit_code == 0, second.output
     assert "demo present" in second.output
-    assert len(_users(database_url)) == len(users)
+    assert len(await _users(database_url)) == len(users)
 
 
-def test_create_admin_makes_an_admin_and_refuses_a_taken_email(
+async def test_create_admin_makes_an_admin_and_refuses_a_taken_email(
     cli_env: None, database_url: str
 ) -> None:
     args = [
@@ -66,11 +71,11 @@ def test_create_admin_makes_an_admin_and_refuses_a_taken_email(
         "--last-name",
         "Team",
     ]
-    result = runner.invoke(app, [*args, "--password", "Sup3r-secret"])
+    result = await invoke(*args, "--password", "Sup3r-secret")
     assert result.exit_code == 0, result.output
-    assert ("ops@evcare.dev", "admin") in _users(database_url)
-    again = runner.invoke(app, [*args, "--password", "Sup3r-secret"])
+    assert ("ops@evcare.dev", "admin") in await _users(database_url)
+    again = await invoke(*args, "--password", "Sup3r-secret")
     assert again.exit_code == 1
     assert "already exists" in again.output
-    short = runner.invoke(app, [*args, "--password", "short"])
+    short = await invoke(*args, "--password", "short")
     assert short.exit_code != 0

@@ -78,3 +78,31 @@ async def test_a_failing_subscriber_leaves_the_event_pending_with_a_back_off(
     assert event.attempts == 1
     assert event.last_error == "RuntimeError: subscriber is down"
     assert event.available_at > event.created_at
+
+
+async def test_two_dispatchers_racing_handle_each_event_exactly_once(runtime: Runtime) -> None:
+    from collections import Counter
+
+    from evcare.core.events import OutboxDispatcher, publish
+
+    handled: Counter[int] = Counter()
+
+    async def count(_: AsyncSession, event: OutboxEvent) -> None:
+        handled[int(event.payload["n"])] += 1
+        await asyncio.sleep(0)  # let the other dispatcher interleave
+
+    subscribe("test.raced", count)
+    async with runtime.sessionmaker() as session:
+        for n in range(60):
+            await publish(session, "test.raced", {"n": n})
+        await session.commit()
+    dispatchers = [
+        OutboxDispatcher(runtime.sessionmaker, batch_size=7),
+        OutboxDispatcher(runtime.sessionmaker, batch_size=7),
+        runtime.outbox,
+    ]
+    await asyncio.gather(*(dispatcher.drain() for dispatcher in dispatchers))
+    assert sorted(handled) == list(range(60))
+    assert set(handled.values()) == {1}
+    events = await _events(runtime, "test.raced")
+    assert all(event.dispatched_at is not None and event.attempts == 1 for event in events)

@@ -5,8 +5,13 @@ event exists exactly when the change it announces was committed. The
 :class:`OutboxDispatcher` runs in-process: it is woken after every commit (and polls
 as a safety net), hands each pending event to the handlers subscribed to its topic,
 and marks it dispatched. A failing handler leaves the event pending with a back-off;
-nothing is lost. On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so
-several processes can dispatch side by side.
+nothing is lost. Delivery is at least once, so handlers are idempotent.
+
+Several dispatchers (processes, or app instances in one process) may run against one
+database: each claims a batch with one conditional UPDATE that stamps its own claim
+token and leases the rows (``available_at`` moves past the lease), so an event is
+handled by one dispatcher at a time on SQLite and PostgreSQL alike. A dispatcher that
+dies mid-batch loses only its lease; the events come back when it runs out.
 """
 
 from __future__ import annotations
@@ -20,18 +25,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, select
+from sqlalchemy import JSON, Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.clock import utcnow
-from evcare.core.db import Base, is_postgresql
+from evcare.core.db import Base
 
 log = logging.getLogger("evcare.events")
 
 Handler = Callable[[AsyncSession, "OutboxEvent"], Awaitable[None]]
 
 MAX_ATTEMPTS = 10
+# How long a claimed batch is reserved for its dispatcher before others may retry it.
+LEASE = timedelta(minutes=5)
 
 
 class OutboxEvent(Base):
@@ -44,6 +51,7 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(default=None)
+    claim_token: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -76,14 +84,14 @@ class OutboxDispatcher:
         *,
         poll_seconds: float = 5.0,
         batch_size: int = 100,
+        lease: timedelta = LEASE,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
+        self._lease = lease
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -102,11 +110,11 @@ class OutboxDispatcher:
     async def drain(self) -> int:
         """Dispatch everything pending now; returns how many events were handled."""
         total = 0
-        while True:
-            handled = await self.dispatch_batch()
+        # Stop only when a round claims nothing: a short batch may just mean another
+        # dispatcher took part of it.
+        while handled := await self.dispatch_batch():
             total += handled
-            if handled < self._batch_size:
-                return total
+        return total
 
     async def _run(self) -> None:
         while True:
@@ -115,37 +123,85 @@ class OutboxDispatcher:
             self._wakeup.clear()
             try:
                 await self.drain()
-            except Exception:
-                log.exception("outbox dispatch failed; will retry")
+            except Exception as error:
+                log.warning("outbox dispatch failed (%s); will retry", type(error).__name__)
 
     async def dispatch_batch(self) -> int:
+        """Claim up to one batch, run its handlers, record the outcome of each event."""
         async with self._sessionmaker() as session:
-            query = (
-                select(OutboxEvent)
-                .where(OutboxEvent.dispatched_at.is_(None))
-                .where(OutboxEvent.available_at <= utcnow())
-                .where(OutboxEvent.attempts < MAX_ATTEMPTS)
-                .order_by(OutboxEvent.created_at)
-                .limit(self._batch_size)
-            )
-            if is_postgresql(session):
-                query = query.with_for_update(skip_locked=True)
-            events = list((await session.scalars(query)).all())
+            events = await self._claim(session)
+            failures: dict[uuid.UUID, tuple[int, str]] = {}
             for event in events:
-                await self._dispatch_one(session, event)
+                try:
+                    async with session.begin_nested():
+                        for handler in handlers_for(event.topic):
+                            await handler(session, event)
+                except Exception as error:
+                    failures[event.id] = (event.attempts, f"{type(error).__name__}: {error}")
+                    log.warning(
+                        "event %s (%s) failed: %s", event.id, event.topic, type(error).__name__
+                    )
+            await self._settle(session, [e.id for e in events if e.id not in failures], failures)
             await session.commit()
             return len(events)
 
-    async def _dispatch_one(self, session: AsyncSession, event: OutboxEvent) -> None:
-        try:
-            async with session.begin_nested():
-                for handler in handlers_for(event.topic):
-                    await handler(session, event)
-        except Exception as error:
-            event.attempts += 1
-            event.last_error = f"{type(error).__name__}: {error}"[:2000]
-            event.available_at = utcnow() + timedelta(seconds=min(2**event.attempts, 3600))
-            log.warning("event %s (%s) failed: %s", event.id, event.topic, type(error).__name__)
-            return
-        event.attempts += 1
-        event.dispatched_at = utcnow()
+    async def _claim(self, session: AsyncSession) -> list[OutboxEvent]:
+        now = utcnow()
+        pending = (
+            select(OutboxEvent.id)
+            .where(OutboxEvent.dispatched_at.is_(None))
+            .where(OutboxEvent.available_at <= now)
+            .where(OutboxEvent.attempts < MAX_ATTEMPTS)
+            .order_by(OutboxEvent.created_at)
+            .limit(self._batch_size)
+        )
+        ids = list((await session.scalars(pending)).all())
+        if not ids:
+            return []
+        token = uuid.uuid4()
+        # The WHERE repeats the pending test: of two dispatchers racing for a row, the
+        # second one's UPDATE no longer matches it once the first has leased it.
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(ids))
+            .where(OutboxEvent.dispatched_at.is_(None))
+            .where(OutboxEvent.available_at <= now)
+            .values(
+                claim_token=token,
+                available_at=now + self._lease,
+                attempts=OutboxEvent.attempts + 1,
+            )
+        )
+        await session.commit()
+        claimed = await session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.claim_token == token)
+            .order_by(OutboxEvent.created_at)
+            .execution_options(populate_existing=True)
+        )
+        return list(claimed.all())
+
+    async def _settle(
+        self,
+        session: AsyncSession,
+        succeeded: list[uuid.UUID],
+        failures: dict[uuid.UUID, tuple[int, str]],
+    ) -> None:
+        # Core UPDATEs: a row that disappeared meanwhile is simply not matched.
+        if succeeded:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(succeeded))
+                .values(dispatched_at=utcnow(), last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+        for event_id, (attempts, message) in failures.items():
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(
+                    last_error=message[:2000],
+                    available_at=utcnow() + timedelta(seconds=min(2**attempts, 3600)),
+                )
+                .execution_options(synchronize_session=False)
+            )

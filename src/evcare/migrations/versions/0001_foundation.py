@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("created_at", evcare.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("available_at", evcare.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("dispatched_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.Uuid(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_event")),
@@ -37,6 +38,9 @@ def upgrade() -> None:
             "ix_outbox_event_pending", ["dispatched_at", "available_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_outbox_event_topic"), ["topic"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_outbox_event_claim_token"), ["claim_token"], unique=False
+        )
 
     op.create_table(
         "user_account",
@@ -127,6 +131,7 @@ def downgrade() -> None:
     op.drop_table("user_account")
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_event_topic"))
+        batch_op.drop_index(batch_op.f("ix_outbox_event_claim_token"))
         batch_op.drop_index("ix_outbox_event_pending")
 
     op.drop_table("outbox_event")
