@@ -413,3 +413,41 @@ async def test_a_completed_service_counts_for_reviews_only_when_accepted(
             session, user_id=shop.customer.user.id, service_id=battery.id
         )
     assert after is True
+
+
+async def test_admin_and_mechanic_routes_answer_422_for_bad_input_and_404_for_unknown_ids(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    shop = await make_workshop(runtime, client)
+    admin, mechanic = shop.admin.headers, shop.mechanic.headers
+    bad = [
+        ("POST", "/bookings/admin/assign", {"booking_id": "one", "mechanic_id": "MEC1"}, admin),
+        ("PUT", "/bookings/admin/progress/1", {"status_id": -3}, admin),
+        ("POST", "/bookings/admin/progress/0/validate", None, admin),
+        ("PUT", "/bookings/admin/analysis/1", {"items": [{"service_id": 1}]}, admin),
+        ("POST", "/bookings/admin/analysis/x/validate", None, admin),
+        ("GET", "/bookings/admin/dashboard?from_date=tomorrow", None, admin),
+        ("POST", "/bookings/mechanic/analysis", {"booking_id": 1, "items": []}, mechanic),
+        ("POST", "/bookings/mechanic/progress", {"booking_id": 1, "service_id": 1}, mechanic),
+        ("GET", "/bookings/mechanic/assignments?limit=1000", None, mechanic),
+    ]
+    for method, path, body, headers in bad:
+        response = await client.request(method, path, json=body, headers=headers)
+        assert_revcare_error(response, 422)
+    unknown = [
+        ("POST", "/bookings/admin/assign", {"booking_id": 999_999, "mechanic_id": "MEC000001"}),
+        ("PUT", "/bookings/admin/progress/999999", {"notes": "x"}),
+        ("POST", "/bookings/admin/progress/999999/validate", None),
+        ("PUT", "/bookings/admin/analysis/999999", {"summary": "x"}),
+        ("POST", "/bookings/admin/analysis/999999/validate", None),
+    ]
+    for method, path, body in unknown:
+        response = await client.request(method, path, json=body, headers=admin)
+        assert_revcare_error(response, 404)
+    booking_id = (await book(client, shop))["id"]
+    customer_as_mechanic = await client.post(
+        "/bookings/admin/assign",
+        json={"booking_id": booking_id, "mechanic_id": f"MEC{shop.customer.user.id:06d}"},
+        headers=admin,
+    )
+    assert assert_revcare_error(customer_as_mechanic, 404)["detail"].startswith("Mechanic")
