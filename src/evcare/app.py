@@ -16,7 +16,7 @@ from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
-from evcare.engagement import notifications
+from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.realtime.server import Realtime
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
     audit.register()
-    notifications.register()
+    notifications.register(mail.mailer_for(settings))
     realtime = Realtime(runtime)
 
     @asynccontextmanager

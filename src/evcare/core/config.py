@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     razorpay_key_secret: SecretStr | None = None
     razorpay_webhook_secret: SecretStr | None = None
     razorpay_base_url: str = "https://api.razorpay.com"
+    # Email (notifications). Without a host no email is sent; it is recorded as logged.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "EVCare <no-reply@evcare.dev>"
+    smtp_starttls: bool = True
     # RevCare cancellation fee once a mechanic is assigned, percent of the booking total.
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 

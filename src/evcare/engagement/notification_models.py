@@ -20,6 +20,7 @@ class Channel(StrEnum):
 
 class Delivery(StrEnum):
     DELIVERED = "delivered"  # in-app: stored is delivered
+    PENDING = "pending"  # email being sent
     LOGGED = "logged"  # email without SMTP configured: written to the log instead
     SENT = "sent"
     FAILED = "failed"

@@ -1,0 +1,96 @@
+"""Booking notifications go out as email through a real (local) SMTP server when one is
+configured; a failing server marks the email failed and leaves the in-app record."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from evcare.core.runtime import Runtime
+from evcare.engagement import notifications
+from evcare.engagement.mail import SmtpMailer
+from tests.factories.bookings import Workshop, book, make_workshop, ok
+
+
+@dataclass
+class Inbox:
+    messages: list[tuple[str, list[str], str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.content.decode("utf-8", errors="replace")
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), content))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def _mailer(port: int) -> SmtpMailer:
+    return SmtpMailer(
+        host="127.0.0.1", port=port, sender="EVCare <no-reply@evcare.dev>", starttls=False
+    )
+
+
+async def _email_logs(client: httpx.AsyncClient, runtime: Runtime, shop: Workshop) -> list[Any]:
+    """The customer's email records once none is pending (the dispatcher runs meanwhile)."""
+    for _ in range(100):
+        await runtime.outbox.drain()
+        logs = ok(
+            await client.get("/notification/notifications/logs", headers=shop.customer.headers)
+        )
+        emails = [n for n in logs if n["channel"] == "email"]
+        if emails and all(n["delivery_status"] != "pending" for n in emails):
+            return emails
+        await asyncio.sleep(0.05)
+    raise AssertionError("email notifications still pending")
+
+
+async def test_a_booking_notification_is_emailed_to_the_customer_through_smtp(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    smtp_inbox: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, port = smtp_inbox
+    monkeypatch.setattr(notifications, "_mailer", _mailer(port))
+    shop = await make_workshop(runtime, client)
+    await book(client, shop)
+    emails = await _email_logs(client, runtime, shop)
+    assert [e["delivery_status"] for e in emails] == ["sent"]
+    (sender, recipients, content) = inbox.messages[-1]
+    assert sender == "no-reply@evcare.dev" and recipients == [shop.customer.user.email]
+    assert "Subject: Booking received" in content
+
+
+async def test_an_unreachable_smtp_server_marks_the_email_failed_and_keeps_the_in_app_record(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notifications, "_mailer", _mailer(_free_port()))
+    shop = await make_workshop(runtime, client)
+    await book(client, shop)
+    emails = await _email_logs(client, runtime, shop)
+    assert [e["delivery_status"] for e in emails] == ["failed"]
+    logs = ok(await client.get("/notification/notifications/logs", headers=shop.customer.headers))
+    assert [n["delivery_status"] for n in logs if n["channel"] == "in_app"] == ["delivered"]
