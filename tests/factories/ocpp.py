@@ -23,11 +23,14 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
+from sqlalchemy import update
 
-from evcare.charging.models import Charger, Connector, Station
+from evcare.charging.models import Charger, Connector
 from evcare.charging.sessions_models import ChargingSession, IdTag
+from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
+from tests.factories import charging
 from tests.factories.identity import make_user
 
 CHARGER_PASSWORD = "charger-secret-123"
@@ -44,51 +47,26 @@ async def make_charger(
     base_price_minor: int = 2000,
     archived: bool = False,
 ) -> Charger:
-    """A station of ``owner`` (a new brand user by default) with one charger."""
-    n = next(_counter)
+    """A station of ``owner`` (a new brand user by default) with one charger whose
+    connectors cost ``base_price_minor`` per kWh."""
     owner = owner or await make_user(runtime, role=Role.BRAND)
+    station = await charging.make_station(runtime, owner)
+    charger = await charging.make_charger(
+        runtime,
+        station,
+        charge_point_id=charge_point_id,
+        connectors=connectors,
+        archived_at=utcnow() if archived else None,
+        password=password,
+    )
     async with runtime.sessionmaker() as session:
-        station = Station(
-            owner_id=owner.id,
-            owner_type="brand",
-            name=f"Station {n}",
-            address=f"{n} MG Road, Bengaluru",
-            city="Bengaluru",
-            latitude=12.97 + n / 1000,
-            longitude=77.59,
+        await session.execute(
+            update(Connector)
+            .where(Connector.charger_id == charger.id)
+            .values(base_price_minor=base_price_minor)
         )
-        session.add(station)
-        await session.flush()
-        charger = Charger(
-            charge_point_id=charge_point_id or f"CP-{n:04d}",
-            name=f"Charger {n}",
-            station_id=station.id,
-            manufacturer="ABB",
-            model="Terra AC",
-            password_hash=runtime.credentials.passwords.hash(password),
-        )
-        if archived:
-            from evcare.core.clock import utcnow
-
-            charger.archived_at = utcnow()
-        session.add(charger)
-        await session.flush()
-        for number in range(1, connectors + 1):
-            session.add(
-                Connector(
-                    station_id=station.id,
-                    charger_id=charger.id,
-                    connector_id=f"{charger.charge_point_id}-{number}",
-                    connector_number=number,
-                    type="CCS",
-                    power_kw=50.0,
-                    base_price_minor=base_price_minor,
-                    parking_fee_minor=0,
-                    currency="INR",
-                )
-            )
         await session.commit()
-        return charger
+    return charger
 
 
 async def make_id_tag(runtime: Runtime, user: User, *, token: str | None = None) -> str:

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging.models import Charger, Station
-from evcare.core.errors import FieldError, NotFound, ValidationFailed
+from evcare.charging import service as charging
+from evcare.charging.models import Charger
+from evcare.core.errors import FieldError, ValidationFailed
 from evcare.identity.principal import Principal
 from evcare.ocpp.registry import ChargerRegistry
 
@@ -119,27 +119,6 @@ def build(
     return action, payload | extra
 
 
-async def managed_charger(session: AsyncSession, principal: Principal, charger_id: str) -> Charger:
-    """A charger the caller operates (its station's owner, or an admin), by key or
-    charge point id; anyone else's is a 404."""
-    text = charger_id.strip()
-    query = (
-        select(Charger)
-        .join(Station, Station.id == Charger.station_id)
-        .where(Charger.archived_at.is_(None))
-    )
-    if not principal.is_admin:
-        query = query.where(Station.owner_id == principal.user_id)
-    charger = None
-    if text.isdigit() and len(text) <= 12:
-        charger = await session.scalar(query.where(Charger.id == int(text)))
-    if charger is None and len(text) <= 48:
-        charger = await session.scalar(query.where(Charger.charge_point_id == text))
-    if charger is None:
-        raise NotFound(f"Charger {charger_id} not found")
-    return charger
-
-
 async def send_command(
     session: AsyncSession,
     principal: Principal,
@@ -151,7 +130,7 @@ async def send_command(
     params: Payload,
 ) -> Payload:
     """Send a command to a charger the caller operates and return the charger's answer."""
-    charger = await managed_charger(session, principal, charger_id)
+    charger = await charging.get_managed_charger(session, principal, charger_id)
     version = registry.ocpp_version_of(charger.charge_point_id) or _version(charger)
     action, payload = build(version, command, connector_id, params)
     return await registry.call(

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import commands
+from evcare.charging import service as charging
 from evcare.charging import sessions_repository as repository
 from evcare.charging.events import session_key
 from evcare.charging.session_records import SessionView
@@ -119,7 +120,7 @@ async def start_session(
 ) -> SessionView:
     """Ask a charger the caller operates to start charging for a driver; the session the
     charger reports (409 if it is not connected, 504 if it does not start in time)."""
-    charger = await commands.managed_charger(session, principal, charger_id)
+    charger = await charging.get_managed_charger(session, principal, charger_id)
     driver = await repository.get_user(session, parse_public_id("USR", user_id, what="User"))
     if driver is None or driver.deleted_at is not None:
         raise NotFound(f"User {user_id} not found")

@@ -62,6 +62,25 @@ def _scoped(query: Any, principal: Principal | None) -> Any:
     return query if condition is None else query.where(condition)
 
 
+def _filtered(
+    query: Any,
+    *,
+    started_from: datetime | None,
+    started_until: datetime | None,
+    vehicle_id: int | None,
+    user_id: int | None,
+) -> Any:
+    if started_from is not None:
+        query = query.where(ChargingSession.started_at >= started_from)
+    if started_until is not None:
+        query = query.where(ChargingSession.started_at <= started_until)
+    if vehicle_id is not None:
+        query = query.where(ChargingSession.vehicle_id == vehicle_id)
+    if user_id is not None:
+        query = query.where(ChargingSession.user_id == user_id)
+    return query
+
+
 async def get_view(session: AsyncSession, session_id: int, *, fresh: bool = False) -> SessionView:
     query = _views().where(ChargingSession.id == session_id)
     if fresh:
@@ -90,17 +109,15 @@ async def list_views(
     vehicle_id: int | None = None,
     user_id: int | None = None,
 ) -> Page[SessionView]:
-    query = _scoped(_views(), principal)
+    query = _filtered(
+        _scoped(_views(), principal),
+        started_from=started_from,
+        started_until=started_until,
+        vehicle_id=vehicle_id,
+        user_id=user_id,
+    )
     if status:
         query = query.where(ChargingSession.status == status)
-    if started_from is not None:
-        query = query.where(ChargingSession.started_at >= started_from)
-    if started_until is not None:
-        query = query.where(ChargingSession.started_at <= started_until)
-    if vehicle_id is not None:
-        query = query.where(ChargingSession.vehicle_id == vehicle_id)
-    if user_id is not None:
-        query = query.where(ChargingSession.user_id == user_id)
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = await session.execute(
         query.order_by(ChargingSession.started_at.desc(), ChargingSession.id.desc())
@@ -131,15 +148,13 @@ async def totals(
         .join(Station, Station.id == Charger.station_id)
         .where(ChargingSession.status != SessionStatus.ACTIVE)
     )
-    query = _scoped(query, principal)
-    if started_from is not None:
-        query = query.where(ChargingSession.started_at >= started_from)
-    if started_until is not None:
-        query = query.where(ChargingSession.started_at <= started_until)
-    if vehicle_id is not None:
-        query = query.where(ChargingSession.vehicle_id == vehicle_id)
-    if user_id is not None:
-        query = query.where(ChargingSession.user_id == user_id)
+    query = _filtered(
+        _scoped(query, principal),
+        started_from=started_from,
+        started_until=started_until,
+        vehicle_id=vehicle_id,
+        user_id=user_id,
+    )
     count, energy, cost = (await session.execute(query)).one()
     # Durations are summed in Python over two columns: portable across both databases.
     spans = await session.execute(

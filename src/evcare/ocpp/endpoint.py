@@ -72,7 +72,8 @@ async def ocpp_endpoint(websocket: WebSocket, charge_point_id: str) -> None:
         return
     subprotocol = next(name for name, v in SUBPROTOCOLS.items() if v == version)
     await websocket.accept(subprotocol=subprotocol)
-    await _serve(websocket, runtime, charger, version, subprotocol)
+    async with registry_of(runtime).serving():
+        await _serve(websocket, runtime, charger, version, subprotocol)
 
 
 async def _serve(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -39,6 +40,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 HEARTBEAT_INTERVAL = 300
 DB_TIMEOUT = 10.0
+# A charger's lastHeartbeat is written at most this often: heartbeats in between are
+# answered without touching the database (a chatty charger costs no writes).
+HEARTBEAT_WRITE_SECONDS = 30.0
 
 
 def on(action: str) -> Callable[[F], F]:
@@ -54,6 +58,17 @@ class Csms:
         self.runtime = runtime
         self.charger = charger
         self.secret = runtime.settings.secret_key.get_secret_value()
+        self._heartbeat_written: float | None = None
+
+    async def heartbeat(self) -> None:
+        """Record a heartbeat, coalesced to one write per ``HEARTBEAT_WRITE_SECONDS``."""
+        now = time.monotonic()
+        if self._heartbeat_written is not None and (
+            now - self._heartbeat_written < HEARTBEAT_WRITE_SECONDS
+        ):
+            return
+        await self.transact(lambda s: chargers.record_heartbeat(s, self.charger))
+        self._heartbeat_written = now
 
     async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in its own committed transaction, bounded by ``DB_TIMEOUT``."""
@@ -117,7 +132,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
 
     @on(Action16.heartbeat)
     async def on_heartbeat(self, **_: Any) -> result16.Heartbeat:
-        await self.csms.transact(lambda s: chargers.record_heartbeat(s, self.csms.charger))
+        await self.csms.heartbeat()
         return result16.Heartbeat(current_time=_now())
 
     @on(Action16.status_notification)
@@ -267,7 +282,7 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
 
     @on(Action201.heartbeat)
     async def on_heartbeat(self, **_: Any) -> result201.Heartbeat:
-        await self.csms.transact(lambda s: chargers.record_heartbeat(s, self.csms.charger))
+        await self.csms.heartbeat()
         return result201.Heartbeat(current_time=_now())
 
     @on(Action201.status_notification)

@@ -22,7 +22,8 @@ error. :meth:`connected_ids` lists what this process holds, for presence bookkee
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from evcare.core.errors import BusinessRuleViolation, Conflict
@@ -61,6 +62,29 @@ class ChargerRegistry:
     def __init__(self) -> None:
         self._links: dict[str, Link] = {}
         self.forwarder: Forwarder | None = None
+        self._serving = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Held for the whole life of one charger connection, bookkeeping included."""
+        self._serving += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._serving -= 1
+            if self._serving == 0:
+                self._idle.set()
+
+    async def wait_idle(self, wait_seconds: float = 10.0) -> bool:
+        """Wait until no charger connection is being served (or closed) here."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=wait_seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def register(self, link: Link) -> Link | None:
         """Make ``link`` the charger's connection; returns the one it replaces (if any)."""
