@@ -206,6 +206,8 @@ def _run(settings: Settings, host: str | None, port: int | None) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         proxy_headers=settings.trust_forwarded_for,
+        # WebSocket frames (OCPP, socket.io) are small; refuse huge ones at the protocol level.
+        ws_max_size=1 << 20,
     )
 
 

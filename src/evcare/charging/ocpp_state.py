@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
@@ -137,8 +137,10 @@ async def record_status(
 
 
 async def record_power(session: AsyncSession, charger: ChargerRef, *, power_w: int) -> None:
-    row = await _charger(session, charger)
-    row.current_power_w = max(power_w, 0)
+    """The charger's live power (one UPDATE: this runs on every meter reading)."""
+    await session.execute(
+        update(Charger).where(Charger.id == charger.id).values(current_power_w=max(power_w, 0))
+    )
 
 
 async def connector_price(

@@ -22,6 +22,7 @@ from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_repository as repository
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import (
+    SessionView,
     as_json,
     cdr_document,
     energy_cost_minor,
@@ -156,7 +157,7 @@ async def start_transaction(
         # OCPP 1.6: we hand out the transaction id; the session's key is unique and an int.
         row.transaction_id = str(row.id)
         await session.flush()
-    view = await repository.get_view(session, row.id)
+    view = SessionView(row, charger.charge_point_id, charger.owner_id)
     await publish(
         session,
         events.SESSION_STARTED,
@@ -222,8 +223,8 @@ async def record_meter_values(
     if soc is not None:
         row.last_soc = soc
     await session.flush()
-    view = await repository.get_view(session, row.id)
-    document = session_document(view)
+    # The Session object needs no names: built from the row, without another query.
+    document = session_document(SessionView(row, charger.charge_point_id, charger.owner_id))
     await publish(
         session,
         events.SESSION_UPDATED,
