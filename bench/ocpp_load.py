@@ -153,9 +153,7 @@ async def prepare_evcare_database(url: str, count: int) -> None:
         await runtime.engine.dispose()
 
 
-async def start_evcare(
-    url: str, port: int, data_dir: Path, profile: str | None = None
-) -> asyncio.subprocess.Process:
+async def start_evcare(url: str, port: int, data_dir: Path) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "EVCARE_ENVIRONMENT": "test",
@@ -166,10 +164,8 @@ async def start_evcare(
         "EVCARE_DATA_DIR": str(data_dir),
     }
     env.pop("EVCARE_REDIS_URL", None)
-    profiling = ["-m", "cProfile", "-o", profile] if profile else []
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        *profiling,
         "-m",
         "uvicorn",
         "evcare.app:create_app",
@@ -519,7 +515,7 @@ async def measure(name: str, args: argparse.Namespace, workdir: Path) -> Figures
             f"[evcare] preparing {args.chargers} chargers in {url.split('://')[0]} ...", flush=True
         )
         await prepare_evcare_database(url, args.chargers)
-        server = await start_evcare(url, port, workdir, args.profile)
+        server = await start_evcare(url, port, workdir)
     else:
         server = await start_bare(port)
     try:
@@ -659,7 +655,6 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0, help="pause before measuring")
     parser.add_argument("--target", choices=["both", "evcare", "bare"], default="both")
     parser.add_argument("--database-url", default=None, help="EVCare database (fresh schema)")
-    parser.add_argument("--profile", default=None, help="write EVCare's cProfile stats here")
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
