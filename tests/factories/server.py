@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -44,3 +45,11 @@ async def serve(app: FastAPI, *, ws_max_size: int = 1 << 20) -> AsyncIterator[st
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def live_server(app: FastAPI) -> AsyncIterator[str]:
+    """Base URL (``http://127.0.0.1:<port>``) of the test app served by uvicorn; a conftest
+    makes it available with ``from tests.factories.server import live_server``."""
+    async with serve(app) as base_url:
+        yield base_url
