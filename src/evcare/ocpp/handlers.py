@@ -34,6 +34,10 @@ from evcare.core.runtime import Runtime
 from evcare.ocpp.meter import MeterSample, parse_meter_values, parse_timestamp
 
 log = logging.getLogger("evcare.ocpp")
+# The library logs every frame at INFO; frames carry id tags and cost a write each, so
+# they are kept out of the normal log (set this logger to INFO to trace a charger).
+FRAME_LOG = logging.getLogger("evcare.ocpp.frames")
+FRAME_LOG.setLevel(logging.WARNING)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,7 +113,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
     """OCPP 1.6J: Start/StopTransaction make and close sessions."""
 
     def __init__(self, charge_point_id: str, connection: Any, csms: Csms) -> None:
-        super().__init__(charge_point_id, connection, response_timeout=3600)
+        super().__init__(charge_point_id, connection, response_timeout=3600, logger=FRAME_LOG)
         self.csms = csms
 
     @on(Action16.boot_notification)
@@ -259,7 +263,7 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
     """OCPP 2.0.1: TransactionEvent Started/Updated/Ended makes and closes sessions."""
 
     def __init__(self, charge_point_id: str, connection: Any, csms: Csms) -> None:
-        super().__init__(charge_point_id, connection, response_timeout=3600)
+        super().__init__(charge_point_id, connection, response_timeout=3600, logger=FRAME_LOG)
         self.csms = csms
 
     @on(Action201.boot_notification)
