@@ -23,8 +23,9 @@ from evcare.identity import repository as users
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
-from evcare.service import catalogue, mechanics, places, scheduling
+from evcare.service import bookings, catalogue, mechanics, places, scheduling
 from evcare.service import repository as workshop_repository
+from evcare.service.booking_models import PickupType
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
 
@@ -427,4 +428,48 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     admin = await users.get_user_by_login(session, "admin@evcare.dev")
     if admin is not None:
         created.extend(await ensure_workshop(session, credentials, admin))
+        created.extend(await ensure_demo_booking(session, admin))
     return created
+
+
+async def ensure_demo_booking(session: AsyncSession, admin: User) -> list[str]:
+    """The demo customer's first booking (two services, drop-off), assigned to the demo
+    mechanic: the mechanic has a job to analyse, the admin one to follow."""
+    customer = await users.get_user_by_login(session, "customer@evcare.dev")
+    mechanic = await users.get_user_by_login(session, "mechanic@evcare.dev")
+    if customer is None or mechanic is None:
+        return []
+    as_customer = _principal_of(customer)
+    if (
+        await bookings.list_customer_bookings(
+            session, as_customer, PageParams(limit=1), customer_id=None, status=None
+        )
+    ).total:
+        return []
+    car = next(iter(await vehicles.list_vehicles(session, as_customer)), None)
+    slots = await workshop_repository.list_timeslots(session, active_only=True)
+    services = await catalogue.list_services(session, PageParams(limit=2), active=True)
+    if car is None or not slots or len(services.items) < 2:
+        return []
+    view = await bookings.create_booking(
+        session,
+        as_customer,
+        customer_id=None,
+        vehicle_id=car.id,
+        pickup_type=PickupType.DROP_OFF,
+        timeslot_id=slots[0].id,
+        service_date=None,
+        address_id=None,
+        services=[bookings.ServiceRequest(v.service.id, 1) for v in services.items],
+        notes="Demo booking: battery feels weak",
+    )
+    await bookings.assign_mechanic(
+        session, _principal_of(admin), booking_id=view.booking.id, mechanic_id=mechanic.id, note=""
+    )
+    return [f"booking {view.booking.id} for customer@evcare.dev (assigned to the demo mechanic)"]
+
+
+def _principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id, role=user.role, scopes=scopes_for(user.role), session_id=uuid.uuid4()
+    )
