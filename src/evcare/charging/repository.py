@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,8 @@ from evcare.charging.models import (
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
+
+RowT = TypeVar("RowT")
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
@@ -87,6 +90,13 @@ def _charger_with_connectors() -> Select[Charger]:
     )
 
 
+async def _page(
+    session: AsyncSession, query: Select[RowT], *, total: int, params: PageParams
+) -> Page[RowT]:
+    rows = await session.scalars(query.offset(params.offset).limit(params.limit))
+    return Page(items=list(rows.all()), total=total, params=params)
+
+
 # -- stations ------------------------------------------------------------------------------
 
 
@@ -136,14 +146,8 @@ async def list_stations(
             exists().where(Connector.station_id == Station.id, Connector.type == connector_type),
         )
     total = await session.scalar(select(func.count(Station.id)).where(condition)) or 0
-    rows = await session.scalars(
-        _station_with_connectors()
-        .where(condition)
-        .order_by(Station.id)
-        .offset(params.offset)
-        .limit(params.limit)
-    )
-    return Page(items=list(rows.all()), total=total, params=params)
+    query = _station_with_connectors().where(condition).order_by(Station.id)
+    return await _page(session, query, total=total, params=params)
 
 
 @dataclass(frozen=True)
@@ -367,14 +371,8 @@ async def list_chargers(
         )
         or 0
     )
-    rows = await session.scalars(
-        _charger_with_connectors()
-        .where(condition)
-        .order_by(Charger.id)
-        .offset(params.offset)
-        .limit(params.limit)
-    )
-    return Page(items=list(rows.all()), total=total, params=params)
+    query = _charger_with_connectors().where(condition).order_by(Charger.id)
+    return await _page(session, query, total=total, params=params)
 
 
 @dataclass(frozen=True)
