@@ -466,3 +466,37 @@ async def test_deleted_station_is_also_gone_for_its_chargers(
     station = await make_station(runtime, brand, deleted_at=utcnow())
     charger = await make_charger(runtime, station)
     assert_cms_error(await client.get(f"/api/v1/chargers/{charger.id}", headers=headers), 404)
+
+
+async def test_a_moved_station_is_found_at_its_new_place_only(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    brand, headers = await signed_in(runtime, client, Role.BRAND)
+    station = await make_station(runtime, brand, latitude=12.9716, longitude=77.5946)
+    moved = await client.put(
+        f"/api/v1/stations/{station.id}",
+        json={"location": {"type": "Point", "coordinates": [72.8777, 19.076]}},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+
+    async def near(lat: float, lng: float) -> list[str]:
+        response = await client.get(
+            f"/api/v1/stations/nearby?latitude={lat}&longitude={lng}", headers=headers
+        )
+        return [s["id"] for s in response.json()["data"]["stations"]]
+
+    assert await near(19.076, 72.8777) == [str(station.id)]
+    assert await near(12.9716, 77.5946) == []
+
+
+async def test_franchises_own_the_stations_they_create(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    franchise, headers = await signed_in(runtime, client, Role.FRANCHISE)
+    response = await client.post("/api/v1/stations", json=NEW_STATION, headers=headers)
+    assert response.status_code == 201, response.text
+    station = response.json()["data"]["station"]
+    assert station["ownerId"] == str(franchise.id) and station["ownerType"] == "franchise"
+    _, other = await signed_in(runtime, client, Role.FRANCHISE)
+    assert_cms_error(await client.get(f"/api/v1/stations/{station['id']}", headers=other), 404)
