@@ -153,7 +153,9 @@ async def prepare_evcare_database(url: str, count: int) -> None:
         await runtime.engine.dispose()
 
 
-async def start_evcare(url: str, port: int, data_dir: Path) -> asyncio.subprocess.Process:
+async def start_evcare(
+    url: str, port: int, data_dir: Path, sqlite_pool_size: int | None
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "EVCARE_ENVIRONMENT": "test",
@@ -164,6 +166,19 @@ async def start_evcare(url: str, port: int, data_dir: Path) -> asyncio.subproces
         "EVCARE_DATA_DIR": str(data_dir),
     }
     env.pop("EVCARE_REDIS_URL", None)
+    if sqlite_pool_size is not None:
+        # Experiment: the same app with SQLite reached through a fixed pool of N connections.
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--role",
+            "evcare-pooled",
+            "--port",
+            str(port),
+            "--sqlite-pool-size",
+            str(sqlite_pool_size),
+            env=env,
+        )
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -180,6 +195,39 @@ async def start_evcare(url: str, port: int, data_dir: Path) -> asyncio.subproces
         "--backlog",
         "4096",
         env=env,
+    )
+
+
+def run_evcare_pooled(port: int, pool_size: int) -> None:
+    """EVCare with its SQLite engine limited to ``pool_size`` connections (no overflow)."""
+    raise_fd_limit()
+    import uvicorn
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    import evcare.core.db as db
+    import evcare.core.runtime as runtime
+
+    original = db.create_engine
+
+    def pooled(url: str, *, echo: bool = False) -> Any:
+        if not url.startswith("sqlite"):
+            return original(url, echo=echo)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=0, pool_timeout=60
+        )
+        db.event.listen(engine.sync_engine, "connect", db._sqlite_pragmas)
+        return engine
+
+    db.create_engine = pooled  # type: ignore[assignment]
+    runtime.create_engine = pooled  # type: ignore[attr-defined]
+    uvicorn.run(
+        "evcare.app:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        backlog=4096,
     )
 
 
@@ -515,7 +563,7 @@ async def measure(name: str, args: argparse.Namespace, workdir: Path) -> Figures
             f"[evcare] preparing {args.chargers} chargers in {url.split('://')[0]} ...", flush=True
         )
         await prepare_evcare_database(url, args.chargers)
-        server = await start_evcare(url, port, workdir)
+        server = await start_evcare(url, port, workdir, args.sqlite_pool_size)
     else:
         server = await start_bare(port)
     try:
@@ -644,7 +692,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--role", choices=["run", "load", "bare"], default="run", help=argparse.SUPPRESS
+        "--role",
+        choices=["run", "load", "bare", "evcare-pooled"],
+        default="run",
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--chargers", type=int, default=10_000)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds measured")
@@ -655,6 +706,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0, help="pause before measuring")
     parser.add_argument("--target", choices=["both", "evcare", "bare"], default="both")
     parser.add_argument("--database-url", default=None, help="EVCare database (fresh schema)")
+    parser.add_argument(
+        "--sqlite-pool-size",
+        type=int,
+        default=None,
+        help="experiment: EVCare's SQLite engine with exactly this many connections",
+    )
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -664,6 +721,8 @@ def main() -> None:
         parser.error("--duration must be between 1 and 3600 seconds")
     if args.role == "bare":
         run_bare_csms(args.port)
+    elif args.role == "evcare-pooled":
+        run_evcare_pooled(args.port, args.sqlite_pool_size)
     elif args.role == "load":
         run_load_generator(args)
     else:
