@@ -156,7 +156,8 @@ def random_id(length: int = 14) -> str:
 
 
 def gateway_for(settings: Settings) -> PaymentGateway:
-    """Razorpay when keys are configured, else the sandbox."""
+    """Razorpay when keys are configured, else the sandbox; never the sandbox in production
+    (it would accept payments nobody made)."""
     webhook = settings.razorpay_webhook_secret
     webhook_secret = webhook.get_secret_value() if webhook else None
     if settings.razorpay_key_id and settings.razorpay_key_secret:
@@ -165,6 +166,11 @@ def gateway_for(settings: Settings) -> PaymentGateway:
             key_id=settings.razorpay_key_id,
             key_secret=settings.razorpay_key_secret.get_secret_value(),
             webhook_secret=webhook_secret,
+        )
+    if settings.environment == "production":
+        raise Unavailable(
+            "Online payments are not configured: set EVCARE_RAZORPAY_KEY_ID and "
+            "EVCARE_RAZORPAY_KEY_SECRET"
         )
     derived = hmac_hex(settings.secret_key.get_secret_value(), b"razorpay-sandbox")
     return SandboxGateway(secret=derived, webhook_secret=webhook_secret)

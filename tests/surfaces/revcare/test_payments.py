@@ -212,6 +212,23 @@ async def test_the_same_payment_verified_in_parallel_pays_the_booking_once(
     assert detail["status"] == "paid" and _paid_steps(detail) == 1
 
 
+async def test_production_without_razorpay_keys_refuses_online_payment_instead_of_faking_it(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = await make_workshop(runtime, client)
+    booking = await completed_booking(client, shop)
+    production = runtime.settings.model_copy(update={"environment": "production"})
+    monkeypatch.setattr(runtime, "settings", production)
+    order = await client.post(
+        f"/payment/razorpay/order/{booking['id']}", headers=shop.customer.headers
+    )
+    assert "not configured" in assert_revcare_error(order, 503)["detail"]
+    checkout = await client.post(
+        "/payment/razorpay/sandbox/checkout/order_abc", headers=shop.customer.headers
+    )
+    assert_revcare_error(checkout, 503)
+
+
 async def test_the_sandbox_checkout_does_not_exist_when_razorpay_is_configured(
     client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
 ) -> None:
