@@ -41,6 +41,17 @@ async def latest_payments(
     return latest
 
 
+async def reference_of_order(
+    session: AsyncSession, provider_order_id: str
+) -> tuple[str, int] | None:
+    """What an order pays for, read without a lock (callers lock what it names first)."""
+    query = select(Payment.reference_type, Payment.reference_id).where(
+        Payment.provider_order_id == provider_order_id
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
 async def payment_by_order(session: AsyncSession, provider_order_id: str) -> Payment | None:
     query = select(Payment).where(Payment.provider_order_id == provider_order_id).with_for_update()
     return (await session.scalars(query)).one_or_none()

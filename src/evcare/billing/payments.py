@@ -10,6 +10,7 @@ signatures checked against the order id *we* stored, never one the client sends 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,8 +180,8 @@ async def cancel_open(session: AsyncSession, *, reference: Reference) -> None:
 
 async def order_reference(session: AsyncSession, provider_order_id: str) -> Reference | None:
     """What an order we created pays for (None for an order that is not ours)."""
-    payment = await repository.payment_by_order(session, provider_order_id)
-    return None if payment is None else Reference(payment.reference_type, payment.reference_id)
+    found = await repository.reference_of_order(session, provider_order_id)
+    return None if found is None else Reference(*found)
 
 
 async def latest_payments(
@@ -237,8 +238,12 @@ async def receive_webhook(
     body: bytes,
     signature: str | None,
     event_id: str | None,
+    lock_reference: Callable[[Reference], Awaitable[None]] | None = None,
 ) -> WebhookOutcome:
-    """A Razorpay webhook: signature over the raw body, deduplicated by event id."""
+    """A Razorpay webhook: signature over the raw body, deduplicated by event id.
+
+    ``lock_reference`` locks what the payment is for before the payment row is locked, the
+    same order every other payment step takes (so two of them never deadlock)."""
     if not signature or not signatures_match(gateway.webhook_signature(body), signature):
         raise Unauthorized("Webhook signature verification failed")
     try:
@@ -259,6 +264,9 @@ async def receive_webhook(
     order_id, payment_id = entity.get("order_id"), entity.get("id")
     if not isinstance(order_id, str) or not isinstance(payment_id, str):
         raise BusinessRuleViolation("Webhook payment entity lacks order_id or id")
+    reference = await order_reference(session, order_id)
+    if reference is not None and lock_reference is not None:
+        await lock_reference(reference)
     payment = await repository.payment_by_order(session, order_id)
     if payment is None or payment.provider != gateway.name:
         # Not ours (another integration on the same account): acknowledged, ignored.

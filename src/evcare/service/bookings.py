@@ -928,13 +928,12 @@ async def open_online_payment(
 
 
 async def _booking_of_order(
-    session: AsyncSession, principal: Principal | None, order_id: str
+    session: AsyncSession, principal: Principal, order_id: str
 ) -> ServiceBooking | None:
+    """The caller's booking an order pays for, locked (before its payment is, as always)."""
     reference = await billing.order_reference(session, order_id)
     if reference is None or reference.type != BOOKING_REFERENCE:
         return None
-    if principal is None:
-        return await repository.get_booking(session, reference.id, principal=None, lock=True)
     booking = await repository.get_booking(session, reference.id, principal=principal, lock=True)
     if booking is None or (
         booking.customer_id != principal.user_id and not principal.has(Scope.MANAGE_BOOKINGS)
@@ -973,14 +972,25 @@ async def receive_payment_webhook(
     event_id: str | None,
 ) -> billing.WebhookOutcome:
     """Razorpay's server-to-server notice; a captured payment marks its booking paid."""
+    locked: list[ServiceBooking] = []
+
+    async def lock_booking(reference: billing.Reference) -> None:
+        if reference.type == BOOKING_REFERENCE:
+            booking = await repository.get_booking(session, reference.id, principal=None, lock=True)
+            if booking is not None:
+                locked.append(booking)
+
     outcome = await billing.receive_webhook(
-        session, gateway, body=body, signature=signature, event_id=event_id
+        session,
+        gateway,
+        body=body,
+        signature=signature,
+        event_id=event_id,
+        lock_reference=lock_booking,
     )
     capture = outcome.capture
-    if capture is not None and capture.newly_captured and capture.payment.provider_order_id:
-        booking = await _booking_of_order(session, None, capture.payment.provider_order_id)
-        if booking is not None:
-            await _mark_paid(session, booking, actor=None, note="online (webhook)")
+    if capture is not None and capture.newly_captured and locked:
+        await _mark_paid(session, locked[0], actor=None, note="online (webhook)")
     return outcome
 
 

@@ -150,6 +150,31 @@ async def test_the_webhook_pays_once_and_refuses_forgeries_and_ignores_replays(
     assert _paid_steps(detail) == 1
 
 
+async def test_checkout_verification_and_webhook_racing_for_one_payment_pay_once(
+    client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
+) -> None:
+    shop = await make_workshop(runtime, client)
+    booking = await completed_booking(client, shop)
+    checkout = (await _order(client, shop, booking["id"]))["checkout"]
+    assert isinstance(checkout, dict)
+    paid = razorpay.checkout(str(checkout["order_id"]))
+    deliveries = [
+        razorpay.webhook("payment.captured", paid["razorpay_order_id"], paid["razorpay_payment_id"])
+        for _ in range(3)
+    ]
+    responses = await asyncio.gather(
+        client.post("/payment/verify", json=paid, headers=shop.customer.headers),
+        *[
+            client.post("/payment/razorpay/webhook", content=body, headers=headers)
+            for body, headers in deliveries
+        ],
+        client.post("/payment/verify", json=paid, headers=shop.customer.headers),
+    )
+    assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
+    detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert detail["status"] == "paid" and _paid_steps(detail) == 1
+
+
 async def test_wrong_razorpay_keys_make_the_order_fail_cleanly(
     client: httpx.AsyncClient,
     runtime: Runtime,
