@@ -8,6 +8,7 @@ import httpx
 from ocpp.v201 import call
 from sqlalchemy import select
 
+from evcare.charging.models import Connector
 from evcare.charging.sessions_models import ChargingSession
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
@@ -29,6 +30,14 @@ async def test_transaction_events_make_a_session_with_the_chargers_times_and_ene
             )
         )
         assert boot.status == "Accepted"
+        await cs.call(
+            call.StatusNotification(
+                timestamp="2026-04-02T08:29:00Z",
+                connector_status="Occupied",
+                evse_id=1,
+                connector_id=1,
+            )
+        )
         auth = await cs.call(call.Authorize(id_token={"id_token": tag, "type": "ISO14443"}))
         assert auth.id_token_info["status"] == "Accepted"
         started = await cs.transaction_event(
@@ -47,6 +56,12 @@ async def test_transaction_events_make_a_session_with_the_chargers_times_and_ene
         )
     async with runtime.sessionmaker() as session:
         row = (await session.scalars(select(ChargingSession))).one()
+        connector = await session.scalar(
+            select(Connector).where(
+                Connector.charger_id == charger.id, Connector.connector_number == 1
+            )
+        )
+    assert connector is not None and connector.status == "Occupied"
     assert row.transaction_id == "tx-201-a"
     assert (row.started_at, row.ended_at) == (start, start + timedelta(minutes=50))
     assert (row.meter_start_wh, row.meter_stop_wh, row.energy_wh) == (5000, 15000, 10000)

@@ -8,9 +8,11 @@ import httpx
 
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
+from evcare.identity.scopes import Scope
 from evcare.vehicles.models import Vehicle
 from tests.factories.identity import bearer, login, make_user, signed_in
 from tests.factories.ocpp import make_charger, make_session
+from tests.factories.vehicles import narrowed
 from tests.surfaces.cms.test_auth import assert_cms_error
 
 SESSION_FIELDS = {
@@ -264,3 +266,27 @@ async def test_vehicle_history_and_stats_cover_only_that_vehicle(
         f"/api/v1/profile/vehicles/{vehicle.id}/history?limit=1000", headers=headers
     )
     assert assert_cms_error(bad, 422)["errors"][0]["field"] == "limit"  # type: ignore[index]
+
+
+async def test_each_route_refuses_a_token_without_its_scope(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    driver = await make_user(runtime)
+    token = await login(client, driver)
+    vehicle = await _vehicle(runtime, driver.id)
+    row = await make_session(runtime, await make_charger(runtime), user=driver, started_at=START)
+    no_read = narrowed(runtime, token, without=Scope.READ_SESSIONS)
+    for path in (
+        "/api/v1/sessions",
+        "/api/v1/sessions/active",
+        "/api/v1/sessions/history",
+        f"/api/v1/sessions/{row.id}",
+        f"/api/v1/sessions/{row.id}/cdr",
+    ):
+        assert_cms_error(await client.get(path, headers=no_read), 403)
+    no_write = narrowed(runtime, token, without=Scope.WRITE_SESSIONS)
+    assert_cms_error(await client.post(f"/api/v1/sessions/{row.id}/stop", headers=no_write), 403)
+    no_vehicles = narrowed(runtime, token, without=Scope.READ_VEHICLES)
+    for path in ("history", "stats"):
+        url = f"/api/v1/profile/vehicles/{vehicle.id}/{path}"
+        assert_cms_error(await client.get(url, headers=no_vehicles), 403)
