@@ -186,3 +186,19 @@ async def test_a_slow_database_does_not_hold_back_the_chargers_answers(
             assert not heartbeat.done()
             await blocker.rollback()
         assert (await asyncio.wait_for(heartbeat, timeout=10)).current_time
+
+
+async def test_a_wrong_password_is_refused_even_after_a_right_one_connected(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with raw(live_server, charger.charge_point_id) as socket:
+        await socket.send(json.dumps([2, "h1", "Heartbeat", {}]))
+        assert (await _answer(socket))[:2] == [3, "h1"]
+    with pytest.raises(InvalidStatus) as refused:
+        async with raw(live_server, charger.charge_point_id, password=CHARGER_PASSWORD + "x"):
+            pass
+    assert refused.value.response.status_code == 401
+    async with raw(live_server, charger.charge_point_id) as again:
+        await again.send(json.dumps([2, "h2", "Heartbeat", {}]))
+        assert (await _answer(again))[:2] == [3, "h2"]

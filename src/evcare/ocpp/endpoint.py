@@ -20,8 +20,11 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 from starlette.responses import PlainTextResponse
@@ -39,6 +42,9 @@ log = logging.getLogger("evcare.ocpp")
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}
 _CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,48}$")
 _LIMITS_KEY = "ocpp_limits"
+_LOGINS_KEY = "ocpp_verified_logins"
+_MAX_REMEMBERED_LOGINS = 200_000
+_PASSWORD_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
@@ -126,14 +132,39 @@ async def _authenticate(
         return None
     charger, password_hash = found
     password = _basic_password(websocket.headers.get("authorization"), charge_point_id)
-    matches = password is not None and await asyncio.to_thread(
-        chargers.password_matches, runtime.credentials.passwords, password_hash, password
-    )
-    if not matches:
+    if password is None or not await _password_ok(runtime, charger, password_hash, password):
         log.warning("charger %s: refused (bad credentials)", charge_point_id)
         await _deny(websocket, 401, "Unauthorized", authenticate=True)
         return None
     return charger
+
+
+async def _password_ok(
+    runtime: Runtime, charger: ChargerRef, password_hash: str, password: str
+) -> bool:
+    """Argon2id on a small dedicated pool (the default pool validates OCPP payloads),
+    remembered per process as a keyed digest so a reconnect storm costs no Argon2 runs.
+    A rotated password changes the hash and so misses the memo."""
+    memo = runtime.extras.setdefault(_LOGINS_KEY, {})
+    assert isinstance(memo, dict)
+    key = (charger.id, password_hash)
+    secret = runtime.settings.secret_key.get_secret_value().encode()
+    digest = hmac.new(secret, password.encode(), hashlib.sha256).digest()
+    remembered = memo.get(key)
+    if isinstance(remembered, bytes) and hmac.compare_digest(remembered, digest):
+        return True
+    matches = await asyncio.get_running_loop().run_in_executor(
+        _PASSWORD_CHECKS,
+        chargers.password_matches,
+        runtime.credentials.passwords,
+        password_hash,
+        password,
+    )
+    if matches:
+        if len(memo) >= _MAX_REMEMBERED_LOGINS:
+            memo.clear()
+        memo[key] = digest
+    return matches
 
 
 def _basic_password(header: str | None, charge_point_id: str) -> str | None:
