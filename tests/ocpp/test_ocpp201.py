@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from ocpp.v201 import call
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from evcare.charging import events
 from evcare.charging.models import Connector
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.sessions_models import ChargingSession, MeterValue
+from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import bearer, login, make_user
@@ -113,3 +115,70 @@ async def test_brand_starts_and_stops_a_session_through_a_201_charger(
     assert data["session"]["stopReason"] == "Operator"
     assert data["cdr"]["energyConsumed"] == 7.0
     assert data["cdr"]["totalCost"] == 140
+
+
+async def test_replayed_transaction_events_change_nothing(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime, base_price_minor=1000)
+    tag = await make_id_tag(runtime, await make_user(runtime))
+    start = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
+    async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
+        for _ in range(2):
+            await cs.transaction_event("Started", "tx-r", energy_wh=1000, id_token=tag, at=start)
+        for _ in range(2):
+            await cs.transaction_event(
+                "Ended", "tx-r", energy_wh=4000, at=start + timedelta(minutes=15)
+            )
+        await cs.transaction_event("Ended", "tx-r", energy_wh=9000, at=start + timedelta(hours=1))
+    async with runtime.sessionmaker() as session:
+        rows = (await session.scalars(select(ChargingSession))).all()
+        topics = (
+            await session.scalars(
+                select(OutboxEvent.topic).where(OutboxEvent.topic.like("charging.session_%"))
+            )
+        ).all()
+        readings = await session.scalar(select(func.count()).select_from(MeterValue))
+    assert len(rows) == 1
+    assert (rows[0].energy_wh, rows[0].cost_minor) == (3000, 3000)
+    assert rows[0].ended_at == start + timedelta(minutes=15)
+    assert readings == 2
+    assert sorted(topics) == sorted(
+        [
+            events.SESSION_STARTED,
+            events.SESSION_UPDATED,
+            events.SESSION_UPDATED,
+            events.SESSION_STOPPED,
+        ]
+    )
+
+
+async def test_boot_and_status_announce_the_charger_with_its_connectors(
+    live_server: str, runtime: Runtime
+) -> None:
+    charger = await make_charger(runtime)
+    async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
+        await cs.call(
+            call.StatusNotification(
+                timestamp="2026-04-02T08:29:00Z",
+                connector_status="Faulted",
+                evse_id=2,
+                connector_id=1,
+            )
+        )
+    async with runtime.sessionmaker() as session:
+        payloads = (
+            await session.scalars(
+                select(OutboxEvent.payload)
+                .where(OutboxEvent.topic == events.CHARGER_STATUS)
+                .order_by(OutboxEvent.created_at)
+            )
+        ).all()
+    statuses = [p["status"] for p in payloads]
+    assert statuses[0] == "Online" and statuses[-1] == "Offline"
+    faulted = next(p for p in payloads if any(c["status"] == "Faulted" for c in p["connectors"]))
+    assert faulted["chargerId"] == charger.charge_point_id
+    assert {c["connectorId"]: c["status"] for c in faulted["connectors"]} == {
+        1: "Available",
+        2: "Faulted",
+    }

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.models import Charger, Station
 from evcare.charging.session_records import SessionView
-from evcare.charging.sessions_models import ChargingSession, IdTag, SessionStatus
+from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.core.clock import as_utc
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
@@ -175,6 +176,13 @@ async def find_by_transaction(
         .where(ChargingSession.transaction_id == transaction_id)
         .with_for_update()
     )
+
+
+async def newest_reading_at(session: AsyncSession, session_id: int) -> datetime | None:
+    newest: datetime | None = await session.scalar(
+        select(func.max(MeterValue.measured_at)).where(MeterValue.session_id == session_id)
+    )
+    return None if newest is None else as_utc(newest)
 
 
 async def find_replayed_start(

@@ -184,7 +184,8 @@ async def record_meter_values(
     transaction_id: str | None,
     samples: list[MeterSample],
 ) -> ChargingSession | None:
-    """Store a session's readings and announce the latest; readings of no session are dropped."""
+    """Store an active session's new readings and announce them; readings of no session,
+    of a closed one, or replayed (not newer than the last stored) are dropped."""
     row: ChargingSession | None = None
     if transaction_id is not None:
         row = await repository.find_by_transaction(
@@ -194,7 +195,12 @@ async def record_meter_values(
         row = await repository.find_active_on_connector(
             session, charger_id=charger.id, connector_id=connector_id
         )
-    if row is None or not samples:
+    if row is None or row.status != SessionStatus.ACTIVE:
+        return row
+    # A reading no newer than the last one stored is a replay: stored and announced once.
+    newest = await repository.newest_reading_at(session, row.id)
+    samples = [s for s in samples if newest is None or s.measured_at > newest]
+    if not samples:
         return row
     for sample in samples:
         session.add(
@@ -209,9 +215,6 @@ async def record_meter_values(
                 soc=sample.soc,
             )
         )
-    if row.status != SessionStatus.ACTIVE:
-        await session.flush()
-        return row
     energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
     power = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
     soc = next((s.soc for s in reversed(samples) if s.soc is not None), None)
