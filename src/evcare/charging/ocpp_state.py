@@ -130,7 +130,8 @@ async def record_status(
             connector.status = status
             connector.error_code = None if error_code in (None, "NoError") else error_code[:50]
             connector.status_at = reported_at or utcnow()
-        if row.status == ChargerStatus.FAULTED and status != "Faulted":
+        if row.status in (ChargerStatus.FAULTED, ChargerStatus.OFFLINE) and status != "Faulted":
+            # A charger reporting its connectors is talking to us: it is online.
             row.status = ChargerStatus.ONLINE
     row.last_heartbeat_at = utcnow()
     await _announce(session, charger, row)
