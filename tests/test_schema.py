@@ -25,3 +25,12 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
     finally:
         await engine.dispose()
     assert differences == [], f"models differ from migrations: {differences}"
+
+
+def test_the_migrations_have_exactly_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from evcare.core.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"merge the migration heads: {heads}"
