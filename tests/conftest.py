@@ -11,6 +11,8 @@ committed data exactly as production does, and cleanup empties the tables instea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
 import tempfile
@@ -22,8 +24,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from evcare.app import create_app
 from evcare.core.clock import clock
@@ -90,11 +94,17 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+# Runtimes whose background work (the outbox dispatcher) runs across tests.
+_LIVE_RUNTIMES: list[Runtime] = []
+
+
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with LifespanManager(application):
+        _LIVE_RUNTIMES.append(application.state.runtime)
         yield application
+        _LIVE_RUNTIMES.remove(application.state.runtime)
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +132,10 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if runtime is not None:
         await runtime.rate_limiter.reset()
     if url is not None:
-        await empty_tables(url)
+        async with contextlib.AsyncExitStack() as paused:
+            for live in _LIVE_RUNTIMES:
+                await paused.enter_async_context(live.outbox.paused())
+            await empty_tables(url)
 
 
 async def empty_tables(url: str) -> None:
@@ -131,16 +144,29 @@ async def empty_tables(url: str) -> None:
     engine = create_engine(url)
     tables = list(reversed(metadata.sorted_tables))
     try:
-        async with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Table names come from our own metadata, never from input.
-                joined = ", ".join(f'"{table.name}"' for table in tables)
-                await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    await connection.execute(table.delete())
+        for attempt in range(5):
+            try:
+                await _empty(engine, tables)
+                return
+            except DBAPIError as error:
+                # A background transaction that was not paused (a charger's message
+                # landing late) can deadlock with TRUNCATE; PostgreSQL picks a victim.
+                if "deadlock" not in str(error.orig).lower() or attempt == 4:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
     finally:
         await engine.dispose()
+
+
+async def _empty(engine: AsyncEngine, tables: list[Table]) -> None:
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Table names come from our own metadata, never from input.
+            joined = ", ".join(f'"{table.name}"' for table in tables)
+            await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,6 +92,7 @@ class OutboxDispatcher:
         self._lease = lease
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._busy = asyncio.Lock()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -106,6 +107,14 @@ class OutboxDispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Hold dispatching: the batch in flight finishes, no new one starts until exit.
+
+        For work that must not interleave with handlers (emptying or restoring tables)."""
+        async with self._busy:
+            yield
 
     async def drain(self) -> int:
         """Dispatch everything pending now; returns how many events were handled."""
@@ -128,7 +137,7 @@ class OutboxDispatcher:
 
     async def dispatch_batch(self) -> int:
         """Claim up to one batch, run its handlers, record the outcome of each event."""
-        async with self._sessionmaker() as session:
+        async with self._busy, self._sessionmaker() as session:
             events = await self._claim(session)
             failures: dict[uuid.UUID, tuple[int, str]] = {}
             for event in events:
