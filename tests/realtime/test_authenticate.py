@@ -88,3 +88,22 @@ async def test_token_in_the_handshake_authenticates_too(
         assert await listener.next("authenticated") == {"userId": str(user.id)}
     finally:
         await sio.disconnect()
+
+
+async def test_logging_out_ends_the_sockets_of_that_sign_in_only(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    user = await make_user(runtime)
+    ending, staying = await login(client, user), await login(client, user)
+    async with (
+        connected(live_server, token=ending) as ended,
+        connected(live_server, token=staying) as kept,
+    ):
+        response = await client.post("/api/v1/auth/logout", headers=bearer(ending))
+        assert response.status_code == 200
+        assert await ended.next("unauthorized") == {"message": "Token revoked"}
+        refused = await ended.call("join-session", {"sessionId": "SES000001"})
+        still = await kept.call("join-session", {"sessionId": "SES999999"})
+    assert refused == {"success": False, "message": "Authenticate first"}
+    assert still["message"] == "Session SES999999 not found"
+    assert kept.received("unauthorized") == []

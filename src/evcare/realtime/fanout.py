@@ -21,20 +21,33 @@ from evcare.engagement.notification_models import Channel, Notification
 from evcare.realtime import rooms
 
 Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
+Recheck = Callable[[int], Awaitable[None]]
+
+# Sign-ins ended by these: the user's sockets are checked again at once.
+SIGN_IN_ENDED = (
+    "identity.user_logged_out",
+    "identity.password_changed",
+    "identity.user_deleted",
+)
 
 _emitters: list[Emit] = []
+_rechecks: list[Recheck] = []
 
 
-def attach(emit: Emit) -> None:
-    """Start delivering charging events through ``emit`` (one per live socket.io server)."""
+def attach(emit: Emit, recheck: Recheck | None = None) -> None:
+    """Start delivering events through ``emit`` (one per live socket.io server)."""
     if emit not in _emitters:
         _emitters.append(emit)
+    if recheck is not None and recheck not in _rechecks:
+        _rechecks.append(recheck)
     register()
 
 
-def detach(emit: Emit) -> None:
+def detach(emit: Emit, recheck: Recheck | None = None) -> None:
     if emit in _emitters:
         _emitters.remove(emit)
+    if recheck is not None and recheck in _rechecks:
+        _rechecks.remove(recheck)
 
 
 def register() -> None:
@@ -45,6 +58,8 @@ def register() -> None:
     # Subscribed after engagement's own handler, which writes the in-app record first.
     for topic in notifications.NOTIFYING_TOPICS:
         subscribe(topic, _notification)
+    for topic in SIGN_IN_ENDED:
+        subscribe(topic, _sign_in_ended)
 
 
 async def _broadcast(event: str, data: dict[str, Any], to: list[str]) -> None:
@@ -116,3 +131,12 @@ async def _notification(session: AsyncSession, event: OutboxEvent) -> None:
         "createdAt": (record.created_at if record else event.created_at).isoformat(),
     }
     await _broadcast("notification", {"notification": body}, [rooms.user(payload["user_id"])])
+
+
+async def _sign_in_ended(_: AsyncSession, event: OutboxEvent) -> None:
+    """Logout, password change, deletion: this node's sockets of the user are re-checked
+    now (other nodes catch up on their periodic re-check)."""
+    user_id = event.payload.get("userId")
+    if isinstance(user_id, int):
+        for recheck in list(_rechecks):
+            await recheck(user_id)

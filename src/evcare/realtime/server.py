@@ -35,6 +35,7 @@ from evcare.realtime.routing import CommandRouter
 log = logging.getLogger("evcare.realtime")
 
 MAX_TOKEN_LENGTH = 4096
+RECHECK_SECONDS = 60.0
 MAX_SESSION_ID_LENGTH = 32
 
 UNAUTHORIZED = "unauthorized"
@@ -67,6 +68,7 @@ class Realtime:
         )
         # Mounted under /socket.io by the app, so the mount already did the routing.
         self.asgi = socketio.ASGIApp(self.sio, socketio_path=None)
+        self._rechecking: asyncio.Task[None] | None = None
         self.router: CommandRouter | None = None
         if settings.redis_url:
             self.router = CommandRouter(
@@ -78,12 +80,17 @@ class Realtime:
         self.sio.on("leave-session", self._on_leave_session)
 
     async def start(self) -> None:
-        fanout.attach(self.emit)
+        fanout.attach(self.emit, self.recheck_user)
+        self._rechecking = asyncio.create_task(self._recheck_periodically())
         if self.router is not None:
             await self.router.start()
 
     async def stop(self) -> None:
-        fanout.detach(self.emit)
+        fanout.detach(self.emit, self.recheck_user)
+        if self._rechecking is not None:
+            self._rechecking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rechecking
         if self.router is not None:
             await self.router.stop()
         await self.sio.shutdown()
@@ -159,6 +166,35 @@ class Realtime:
             return {"success": True, "sessionId": raw}
         await self.sio.leave_room(sid, rooms.session(key))
         return {"success": True, "sessionId": raw}
+
+    # -- sign-ins that end after authenticate ---------------------------------------------
+
+    async def recheck_user(self, user_id: int) -> None:
+        """Check again the token of every socket of ``user_id`` on this node."""
+        participants = self.sio.manager.get_participants("/", rooms.user(user_id))
+        await self._recheck([sid for sid, _ in participants])
+
+    async def _recheck_periodically(self) -> None:
+        """Blocked accounts and expired or revoked tokens stop receiving within a period."""
+        while True:
+            await asyncio.sleep(RECHECK_SECONDS)
+            try:
+                participants = self.sio.manager.get_participants("/", None)
+                await self._recheck([sid for sid, _ in participants])
+            except Exception:
+                log.warning("socket re-check failed; will retry", exc_info=True)
+
+    async def _recheck(self, sids: list[str]) -> None:
+        for sid in sids:
+            with contextlib.suppress(KeyError):
+                token = (await self.sio.get_session(sid)).get("token")
+                if token is None:
+                    continue
+                try:
+                    await self._principal(token)
+                except DomainError as error:
+                    await self._forget(sid)
+                    await self._refuse(sid, error.detail)
 
     # -- helpers --------------------------------------------------------------------------
 
