@@ -1,5 +1,5 @@
-"""Builds the one ASGI app: the three surfaces, health and metrics, and (later) OCPP and
-socket.io, behind the request log and the rate limiter."""
+"""Builds the one ASGI app: the three surfaces, OCPP, socket.io, health and metrics, behind
+the request log and the rate limiter."""
 
 from __future__ import annotations
 
