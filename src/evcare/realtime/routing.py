@@ -182,7 +182,7 @@ class CommandRouter:
         except errors.DomainError as error:
             reply.update(ok=False, error=_error_to(error))
         except Exception as error:
-            log.exception("forwarded OCPP command failed")
+            log.error("forwarded OCPP command failed: %s", type(error).__name__)
             reply.update(ok=False, error={"type": "Unavailable", "detail": type(error).__name__})
         await self._redis.publish(self.node_channel(str(request.get("replyTo"))), json.dumps(reply))
 
@@ -211,8 +211,10 @@ class CommandRouter:
                 self._held = current
                 if due:
                     since_refresh = 0.0
-            except Exception:
-                log.warning("charger presence not written to Redis; retrying", exc_info=True)
+            except Exception as error:
+                log.warning(
+                    "charger presence not written to Redis (%s); retrying", type(error).__name__
+                )
             await asyncio.sleep(self.sync_seconds)
             since_refresh += self.sync_seconds
 

@@ -181,8 +181,8 @@ class Realtime:
             try:
                 participants = self.sio.manager.get_participants("/", None)
                 await self._recheck([sid for sid, _ in participants])
-            except Exception:
-                log.warning("socket re-check failed; will retry", exc_info=True)
+            except Exception as error:
+                log.warning("socket re-check failed (%s); will retry", type(error).__name__)
 
     async def _recheck(self, sids: list[str]) -> None:
         for sid in sids:
