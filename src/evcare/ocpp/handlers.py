@@ -1,8 +1,9 @@
 """The CSMS side of OCPP 1.6J and 2.0.1: the ``ocpp`` library's ChargePoint with our handlers.
 
 Each handler turns the charger's payload into plain values and does its database work
-in its own short transaction (:meth:`Csms.transact`): committed per message, with the
-events it publishes in that same transaction, then the outbox is woken. This is the
+through :meth:`Csms.transact`: committed (group commit with other chargers' messages,
+see :mod:`evcare.ocpp.writer`) with the events it publishes in that same transaction
+before the handler answers, then the outbox is woken. This is the
 one place outside ``TransactionalRoute`` that commits, because a charger's connection
 is not an HTTP request. A database slower than ``DB_TIMEOUT`` yields an OCPP
 ``InternalError`` for that message; the connection stays up.
@@ -32,6 +33,7 @@ from evcare.charging.ocpp_state import ChargerRef
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.ocpp.meter import MeterSample, parse_meter_values, parse_timestamp
+from evcare.ocpp.writer import writer_of
 
 log = logging.getLogger("evcare.ocpp")
 # The library logs every frame at INFO; frames carry id tags and cost a write each, so
@@ -63,6 +65,7 @@ class Csms:
         self.charger = charger
         self.secret = runtime.settings.secret_key.get_secret_value()
         self._heartbeat_written: float | None = None
+        self._writer = writer_of(runtime)
 
     async def heartbeat(self) -> None:
         """Record a heartbeat, coalesced to one write per ``HEARTBEAT_WRITE_SECONDS``."""
@@ -75,17 +78,13 @@ class Csms:
         self._heartbeat_written = now
 
     async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run ``work`` in its own committed transaction, bounded by ``DB_TIMEOUT``."""
+        """Run ``work`` in a committed transaction, bounded by ``DB_TIMEOUT``.
 
-        async def run() -> T:
-            async with self.runtime.sessionmaker() as session:
-                value = await work(session)
-                await session.commit()
-            self.runtime.outbox.wake()
-            return value
-
+        The transaction may be shared with other chargers' messages (group commit, see
+        :mod:`evcare.ocpp.writer`); either way this returns only once it is committed."""
         try:
-            return await asyncio.wait_for(run(), timeout=DB_TIMEOUT)
+            value: T = await asyncio.wait_for(self._writer.run(work), timeout=DB_TIMEOUT)
+            return value
         except TimeoutError as error:
             raise InternalError(description="Database busy; please retry") from error
 
