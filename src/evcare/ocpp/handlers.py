@@ -41,6 +41,30 @@ log = logging.getLogger("evcare.ocpp")
 FRAME_LOG = logging.getLogger("evcare.ocpp.frames")
 FRAME_LOG.setLevel(logging.WARNING)
 
+
+class _FrameRedaction(logging.Filter):
+    """The library logs a failing frame whole with its traceback (``logger.exception``);
+    keep the line, but only the frame's action and message id: payloads carry id tags."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        if isinstance(record.args, tuple):
+            record.args = tuple(_frame_summary(arg) for arg in record.args)
+        return True
+
+
+def _frame_summary(value: object) -> str:
+    action = getattr(value, "action", None)
+    unique_id = getattr(value, "unique_id", None)
+    if action is None and unique_id is None:
+        return f"<{type(value).__name__}>"
+    return f"{type(value).__name__}(action={action}, unique_id={unique_id})"
+
+
+FRAME_LOG.addFilter(_FrameRedaction())
+
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
