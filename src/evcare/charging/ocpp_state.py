@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
@@ -99,6 +99,17 @@ async def record_boot(
 
 
 async def record_heartbeat(session: AsyncSession, charger: ChargerRef) -> None:
+    """One UPDATE while the charger is not marked Offline (every heartbeat but the first
+    after an Offline mark); an Offline one is marked Online and announced."""
+    touched = await session.execute(
+        update(Charger)
+        .where(Charger.id == charger.id)
+        .where(Charger.status != ChargerStatus.OFFLINE)
+        .values(last_heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], touched).rowcount:
+        return
     row = await _charger(session, charger)
     row.last_heartbeat_at = utcnow()
     if row.status == ChargerStatus.OFFLINE:
