@@ -11,11 +11,11 @@ import logging
 from typing import Any
 
 import aiosmtplib
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.events import OutboxEvent, subscribe
+from evcare.engagement import repository
 from evcare.engagement.mail import SmtpMailer
 from evcare.engagement.notification_models import Channel, Delivery, Notification
 from evcare.identity import repository as identity_repository
@@ -115,13 +115,15 @@ async def list_logs(
     limit: int,
 ) -> list[Notification]:
     """Newest first. Admins see everyone's (optionally one user's); others only their own."""
-    query = select(Notification)
-    if principal.has(Scope.MANAGE_NOTIFICATIONS):
-        if user_id is not None:
-            query = query.where(Notification.user_id == user_id)
-    else:
-        query = query.where(Notification.user_id == principal.user_id)
-    if category:
-        query = query.where(Notification.category == category)
-    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
-    return list((await session.scalars(query.limit(min(limit, MAX_LOG_LIMIT)))).all())
+    if not principal.has(Scope.MANAGE_NOTIFICATIONS):
+        user_id = principal.user_id
+    return await repository.list_notifications(
+        session, user_id=user_id, category=category, limit=min(limit, MAX_LOG_LIMIT)
+    )
+
+
+async def in_app_notification_for_event(
+    session: AsyncSession, event: OutboxEvent
+) -> Notification | None:
+    """The in-app record an event produced, for live delivery of the same notification."""
+    return await repository.in_app_notification_for_event(session, str(event.id))

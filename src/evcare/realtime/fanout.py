@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events as charging
 from evcare.core.events import OutboxEvent, subscribe
 from evcare.engagement import notifications
-from evcare.engagement.notification_models import Channel, Notification
 from evcare.realtime import rooms
 
 Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
@@ -114,12 +112,7 @@ async def _charger_status(_: AsyncSession, event: OutboxEvent) -> None:
 async def _notification(session: AsyncSession, event: OutboxEvent) -> None:
     """``notification {notification}`` to its recipient, shaped as EV-CMS's Notification."""
     payload = event.payload
-    record = await session.scalar(
-        select(Notification)
-        .where(Notification.source_event_id == str(event.id))
-        .where(Notification.channel == Channel.IN_APP)
-        .limit(1)
-    )
+    record = await notifications.in_app_notification_for_event(session, event)
     body = {
         "id": str(record.id) if record else None,
         "userId": str(payload["user_id"]),
