@@ -1,6 +1,7 @@
 """What a charger's own OCPP messages change on its charger and connector rows.
 
-Called by the OCPP endpoint, one short transaction per message (the caller commits).
+Called by the OCPP endpoint, one short transaction per message (the caller commits);
+its queries are in :mod:`evcare.charging.repository` like every other charging query.
 The charger is the actor here, so there is no principal: the connection was
 authenticated with the charger's own password (security profile 1).
 """
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import events
-from evcare.charging.models import Charger, ChargerStatus, Connector, ConnectorStatus, Station
+from evcare.charging import events, repository
+from evcare.charging.models import Charger, ChargerStatus, Connector, ConnectorStatus
 from evcare.core.clock import utcnow
 from evcare.core.events import publish
 from evcare.core.security import Passwords
@@ -38,18 +38,10 @@ async def find_charger_for_login(
     session: AsyncSession, *, charge_point_id: str
 ) -> tuple[ChargerRef, str] | None:
     """The live (not archived) charger with this charge point id, and its password hash."""
-    row = (
-        await session.execute(
-            select(Charger, Station.owner_id)
-            .join(Station, Station.id == Charger.station_id)
-            .where(Charger.charge_point_id == charge_point_id)
-            .where(Charger.archived_at.is_(None))
-            .where(Station.deleted_at.is_(None))
-        )
-    ).one_or_none()
-    if row is None:
+    found = await repository.live_charger_for_login(session, charge_point_id)
+    if found is None:
         return None
-    charger, owner_id = row
+    charger, owner_id = found
     ref = ChargerRef(charger.id, charger.charge_point_id, charger.station_id, owner_id)
     return ref, charger.password_hash
 
@@ -101,14 +93,9 @@ async def record_boot(
 async def record_heartbeat(session: AsyncSession, charger: ChargerRef) -> None:
     """One UPDATE while the charger is not marked Offline (every heartbeat but the first
     after an Offline mark); an Offline one is marked Online and announced."""
-    touched = await session.execute(
-        update(Charger)
-        .where(Charger.id == charger.id)
-        .where(Charger.status != ChargerStatus.OFFLINE)
-        .values(last_heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], touched).rowcount:
+    if await repository.touch_heartbeat_unless_offline(
+        session, charger.id, at=utcnow(), offline=ChargerStatus.OFFLINE
+    ):
         return
     row = await _charger(session, charger)
     row.last_heartbeat_at = utcnow()
@@ -132,11 +119,7 @@ async def record_status(
     if connector_number == 0:
         row.status = ChargerStatus.FAULTED if status == "Faulted" else ChargerStatus.ONLINE
     else:
-        connector = await session.scalar(
-            select(Connector)
-            .where(Connector.charger_id == charger.id)
-            .where(Connector.connector_number == connector_number)
-        )
+        connector = await repository.charger_connector(session, charger.id, connector_number)
         if connector is not None:
             connector.status = status
             connector.error_code = None if error_code in (None, "NoError") else error_code[:50]
@@ -150,41 +133,27 @@ async def record_status(
 
 async def record_power(session: AsyncSession, charger: ChargerRef, *, power_w: int) -> None:
     """The charger's live power (one UPDATE: this runs on every meter reading)."""
-    await session.execute(
-        update(Charger).where(Charger.id == charger.id).values(current_power_w=max(power_w, 0))
-    )
+    await repository.set_charger_power(session, charger.id, max(power_w, 0))
 
 
 async def connector_price(
     session: AsyncSession, charger: ChargerRef, *, connector_number: int
 ) -> tuple[int, int, str]:
     """(energy price per kWh, parking fee, currency) of the connector; 0 when unknown."""
-    connector = await session.scalar(
-        select(Connector)
-        .where(Connector.charger_id == charger.id)
-        .where(Connector.connector_number == connector_number)
-    )
+    connector = await repository.charger_connector(session, charger.id, connector_number)
     if connector is None:
-        connector = await session.scalar(
-            select(Connector).where(Connector.charger_id == charger.id).order_by(Connector.id)
-        )
+        connector = await repository.first_charger_connector(session, charger.id)
     if connector is None:
         return 0, 0, "INR"
     return connector.base_price_minor, connector.parking_fee_minor, connector.currency
 
 
 async def _charger(session: AsyncSession, charger: ChargerRef) -> Charger:
-    return (await session.scalars(select(Charger).where(Charger.id == charger.id))).one()
+    return await repository.charger_row(session, charger.id)
 
 
 async def _announce(session: AsyncSession, charger: ChargerRef, row: Charger) -> None:
-    connectors = (
-        await session.scalars(
-            select(Connector)
-            .where(Connector.charger_id == charger.id)
-            .order_by(Connector.connector_number)
-        )
-    ).all()
+    connectors = await repository.charger_connectors(session, charger.id)
     await publish(
         session,
         events.CHARGER_STATUS,

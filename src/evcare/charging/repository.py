@@ -8,10 +8,23 @@ stations are invisible unless asked for, and so are the chargers on them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -422,3 +435,72 @@ async def charger_counts(
         connectors=int(connectors[0]),
         connectors_in_use=int(connectors[1]),
     )
+
+
+# -- what a connected charger's own messages read and write (no principal: the charger) --
+
+
+async def live_charger_for_login(
+    session: AsyncSession, charge_point_id: str
+) -> tuple[Charger, int] | None:
+    """The live (not archived, station not deleted) charger and its station's owner id."""
+    row = (
+        await session.execute(
+            select(Charger, Station.owner_id)
+            .join(Station, Station.id == Charger.station_id)
+            .where(Charger.charge_point_id == charge_point_id)
+            .where(Charger.archived_at.is_(None))
+            .where(Station.deleted_at.is_(None))
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def charger_row(session: AsyncSession, charger_id: int) -> Charger:
+    return (await session.scalars(select(Charger).where(Charger.id == charger_id))).one()
+
+
+async def touch_heartbeat_unless_offline(
+    session: AsyncSession, charger_id: int, *, at: datetime, offline: str
+) -> bool:
+    """One UPDATE of last_heartbeat_at; False when the charger is marked ``offline``."""
+    touched = await session.execute(
+        update(Charger)
+        .where(Charger.id == charger_id)
+        .where(Charger.status != offline)
+        .values(last_heartbeat_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(cast(CursorResult[Any], touched).rowcount)
+
+
+async def set_charger_power(session: AsyncSession, charger_id: int, power_w: int) -> None:
+    await session.execute(
+        update(Charger).where(Charger.id == charger_id).values(current_power_w=power_w)
+    )
+
+
+async def charger_connector(
+    session: AsyncSession, charger_id: int, connector_number: int
+) -> Connector | None:
+    return await session.scalar(
+        select(Connector)
+        .where(Connector.charger_id == charger_id)
+        .where(Connector.connector_number == connector_number)
+    )
+
+
+async def first_charger_connector(session: AsyncSession, charger_id: int) -> Connector | None:
+    return await session.scalar(
+        select(Connector).where(Connector.charger_id == charger_id).order_by(Connector.id)
+    )
+
+
+async def charger_connectors(session: AsyncSession, charger_id: int) -> Sequence[Connector]:
+    return (
+        await session.scalars(
+            select(Connector)
+            .where(Connector.charger_id == charger_id)
+            .order_by(Connector.connector_number)
+        )
+    ).all()
