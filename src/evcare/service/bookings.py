@@ -950,11 +950,17 @@ async def verify_online_payment(
     order_id: str,
     payment_id: str,
     signature: str,
+    booking_id: int | None = None,
 ) -> tuple[Payment, BookingView]:
-    """Checkout's signature over our stored order id; a valid one marks the booking paid."""
+    """Checkout's signature over our stored order id; a valid one marks the booking paid.
+
+    When the caller names the booking, the order must be that booking's (checked before
+    anything is verified or recorded)."""
     booking = await _booking_of_order(session, principal, order_id)
     if booking is None:
         raise NotFound(f"Order {order_id} not found")
+    if booking_id is not None and booking_id != booking.id:
+        raise NotFound(f"Order {order_id} is not for booking {booking_id}")
     capture = await billing.verify_checkout(
         session, gateway, order_id=order_id, payment_id=payment_id, signature=signature
     )

@@ -113,6 +113,26 @@ async def test_a_signature_made_for_another_order_is_refused(
     )
 
 
+async def test_a_valid_payment_named_for_another_booking_is_refused_and_pays_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
+) -> None:
+    shop = await make_workshop(runtime, client)
+    first = await completed_booking(client, shop)
+    second = await completed_booking(client, shop)
+    order = (await _order(client, shop, first["id"]))["checkout"]
+    assert isinstance(order, dict)
+    paid = razorpay.checkout(str(order["order_id"]))
+    misnamed = {**paid, "booking_id": second["id"]}
+    refused = await client.post("/payment/verify", json=misnamed, headers=shop.customer.headers)
+    assert "is not for booking" in assert_revcare_error(refused, 404)["detail"]
+    for booking in (first, second):
+        detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+        assert detail["status"] == "completed"
+    named = {**paid, "booking_id": first["id"]}
+    verified = ok(await client.post("/payment/verify", json=named, headers=shop.customer.headers))
+    assert verified["booking"]["status"] == "paid"
+
+
 async def test_the_webhook_pays_once_and_refuses_forgeries_and_ignores_replays(
     client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
 ) -> None:

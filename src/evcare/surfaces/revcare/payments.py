@@ -14,7 +14,7 @@ from pydantic import Field
 
 from evcare.billing.razorpay import PaymentGateway, gateway_for
 from evcare.core.db import SessionDep, TransactionalRoute
-from evcare.core.errors import BusinessRuleViolation, NotFound
+from evcare.core.errors import BusinessRuleViolation
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import bookings
@@ -144,9 +144,8 @@ async def verify_payment(
         order_id=body.razorpay_order_id,
         payment_id=body.razorpay_payment_id,
         signature=body.razorpay_signature,
+        booking_id=body.booking_id,
     )
-    if body.booking_id is not None and body.booking_id != payment.reference_id:
-        raise NotFound(f"Order {body.razorpay_order_id} is not for booking {body.booking_id}")
     return PaymentResult(
         message="Payment verified", payment=PaymentOut.of(payment), booking=BookingOut.of(view)
     )
