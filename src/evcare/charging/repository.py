@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from evcare.charging.models import (
     Charger,
@@ -37,6 +37,7 @@ from evcare.charging.models import (
     StationStatus,
     lat_band_of,
 )
+from evcare.charging.station_cards import ConnectorCard, StationCard
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
@@ -246,13 +247,13 @@ async def nearby_stations(
     radius_m: float,
     limit: int,
     visible_to: Principal,
-) -> list[tuple[Station, float]]:
+) -> list[tuple[StationCard, float]]:
     """The nearest readable stations within ``radius_m`` and their distance in metres,
-    nearest first, connectors loaded."""
+    nearest first, as cards (connectors and their chargers' states included)."""
     ring = radius_m * _FIRST_RING_SHARE
     while True:
         ring = min(ring, radius_m)
-        nearest = await nearest_station_ids(
+        found = await _stations_within(
             session,
             latitude=latitude,
             longitude=longitude,
@@ -261,19 +262,130 @@ async def nearby_stations(
             visible_to=visible_to,
         )
         # Everything within ``ring`` is nearer than anything outside it: done when full.
-        if len(nearest) >= limit or ring >= radius_m:
-            break
+        if len(found) >= limit or ring >= radius_m:
+            return found
         ring *= _RING_GROWTH
-    if not nearest:
-        return []
-    # One query for the stations, their connectors and the connectors' chargers.
-    query = (
-        select(Station)
-        .where(Station.id.in_([key for key, _ in nearest]))
-        .options(joinedload(Station.connectors).joinedload(Connector.charger))
+
+
+def _nearest_candidates(
+    latitude: float, longitude: float, radius_m: float, limit: int, visible_to: Principal
+) -> Select[int, float, float]:
+    """Up to ``limit`` (plus slack) readable stations nearest to the point within about
+    ``radius_m``, ranked by flat-earth distance, from the geo index alone."""
+    box = BoundingBox.around(latitude, longitude, radius_m)
+    kx = METRES_PER_DEGREE
+    ky = METRES_PER_DEGREE * math.cos(math.radians(latitude))
+    dy = (Station.latitude - latitude) * kx
+    dx = (box.unwrapped_longitude(longitude) - longitude) * ky
+    flat_sq = dx * dx + dy * dy
+    return (
+        select(Station.id, Station.latitude, Station.longitude)
+        .where(box.contains())
+        .where(readable_stations(visible_to))
+        .where(flat_sq <= (radius_m * _RANK_SLACK) ** 2)
+        .order_by(flat_sq)
+        .limit(limit + _EXTRA_CANDIDATES)
     )
-    stations = {station.id: station for station in (await session.scalars(query)).unique()}
-    return [(stations[key], metres) for key, metres in nearest if key in stations]
+
+
+def _by_distance(
+    latitude: float, longitude: float, radius_m: float, points: Sequence[tuple[int, float, float]]
+) -> list[tuple[int, float]]:
+    """(id, metres) of the points within ``radius_m`` by exact distance, nearest first."""
+    ranked = sorted(
+        ((key, haversine_m(latitude, longitude, lat, lng)) for key, lat, lng in points),
+        key=lambda item: (item[1], item[0]),
+    )
+    return [(key, metres) for key, metres in ranked if metres <= radius_m]
+
+
+# The columns a station card is made of, then its connectors' and their chargers'.
+_CARD_STATION = (
+    Station.id,
+    Station.name,
+    Station.address,
+    Station.latitude,
+    Station.longitude,
+    Station.city,
+    Station.state,
+    Station.pincode,
+    Station.status,
+    Station.rating,
+    Station.total_reviews,
+    Station.amenities,
+    Station.opening_time,
+    Station.closing_time,
+    Station.images,
+    Station.owner_id,
+    Station.owner_type,
+    Station.created_at,
+)
+_CARD_CONNECTOR = (
+    Connector.id,
+    Connector.connector_id,
+    Connector.type,
+    Connector.power_kw,
+    Connector.status,
+    Connector.base_price_minor,
+    Connector.parking_fee_minor,
+    Connector.reservation_fee_minor,
+    Connector.currency,
+    Charger.status,
+    Charger.archived_at,
+)
+_N_STATION = len(_CARD_STATION)
+
+
+def _connector_card(values: Sequence[Any]) -> ConnectorCard:
+    """A card from the ``_CARD_CONNECTOR`` part of a row."""
+    (_, connector_id, kind, power_kw, status, price, parking, reservation, currency) = values[:9]
+    charger_status, charger_archived_at = values[9:]
+    return ConnectorCard(
+        connector_id=connector_id,
+        type=kind,
+        power_kw=power_kw,
+        status=status,
+        base_price_minor=price,
+        parking_fee_minor=parking,
+        reservation_fee_minor=reservation,
+        currency=currency,
+        charger_status=charger_status,
+        charger_archived=charger_archived_at is not None,
+    )
+
+
+async def _stations_within(
+    session: AsyncSession,
+    *,
+    latitude: float,
+    longitude: float,
+    radius_m: float,
+    limit: int,
+    visible_to: Principal,
+) -> list[tuple[StationCard, float]]:
+    """One statement: the nearest candidates joined to their stations, connectors and
+    chargers; ranked exactly here."""
+    candidates = _nearest_candidates(latitude, longitude, radius_m, limit, visible_to).cte()
+    query = (
+        select(*_CARD_STATION, *_CARD_CONNECTOR)
+        .select_from(candidates)
+        .join(Station, Station.id == candidates.c.id)
+        .outerjoin(Connector, Connector.station_id == Station.id)
+        .outerjoin(Charger, Charger.id == Connector.charger_id)
+        .order_by(Station.id, Connector.id)
+    )
+    rows = (await session.execute(query)).all()
+    cards: dict[int, StationCard] = {}
+    for row in rows:
+        card = cards.get(row[0])
+        if card is None:
+            values: tuple[Any, ...] = (*row[:_N_STATION], [])  # connectors follow
+            card = cards[row[0]] = StationCard(*values)
+        if row[_N_STATION] is not None:
+            card.connectors.append(_connector_card(row[_N_STATION:]))
+    points = [(key, card.latitude, card.longitude) for key, card in cards.items()]
+    nearest = _by_distance(latitude, longitude, radius_m, points)[:limit]
+    return [(cards[key], metres) for key, metres in nearest]
 
 
 async def nearest_station_ids(
@@ -287,26 +399,10 @@ async def nearest_station_ids(
 ) -> list[tuple[int, float]]:
     """(station id, metres) of up to ``limit`` nearest readable stations within
     ``radius_m``, from the geo index alone."""
-    box = BoundingBox.around(latitude, longitude, radius_m)
-    kx = METRES_PER_DEGREE
-    ky = METRES_PER_DEGREE * math.cos(math.radians(latitude))
-    dy = (Station.latitude - latitude) * kx
-    dx = (box.unwrapped_longitude(longitude) - longitude) * ky
-    flat_sq = dx * dx + dy * dy
-    candidates = (
-        select(Station.id, Station.latitude, Station.longitude)
-        .where(box.contains())
-        .where(readable_stations(visible_to))
-        .where(flat_sq <= (radius_m * _RANK_SLACK) ** 2)
-        .order_by(flat_sq)
-        .limit(limit + _EXTRA_CANDIDATES)
-    )
-    rows = (await session.execute(candidates)).all()
-    ranked = sorted(
-        ((key, haversine_m(latitude, longitude, lat, lng)) for key, lat, lng in rows),
-        key=lambda item: (item[1], item[0]),
-    )
-    return [(key, metres) for key, metres in ranked if metres <= radius_m][:limit]
+    query = _nearest_candidates(latitude, longitude, radius_m, limit, visible_to)
+    rows = (await session.execute(query)).all()
+    points = [(row[0], row[1], row[2]) for row in rows]
+    return _by_distance(latitude, longitude, radius_m, points)[:limit]
 
 
 async def next_station_connector_ids(

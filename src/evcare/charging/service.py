@@ -24,6 +24,7 @@ from evcare.charging.models import (
     ConnectorStatus,
     Station,
 )
+from evcare.charging.station_cards import StationCard, charger_blocks
 from evcare.core.clock import utcnow
 from evcare.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from evcare.core.pagination import Page, PageParams
@@ -54,7 +55,7 @@ class ConnectorDraft:
 
 @dataclass(frozen=True)
 class NearbyStation:
-    station: Station
+    station: StationCard
     distance_m: float
 
 
@@ -95,11 +96,6 @@ class StationChanges:
 
 # -- rendering rules (domain statuses seen from each side) ---------------------------------
 
-_STATION_VIEW = {
-    ConnectorStatus.AVAILABLE: "available",
-    ConnectorStatus.FAULTED: "faulted",
-    ConnectorStatus.UNAVAILABLE: "unavailable",
-}
 _CHARGER_VIEW = {
     ConnectorStatus.AVAILABLE: "Available",
     ConnectorStatus.FAULTED: "Faulted",
@@ -108,32 +104,9 @@ _CHARGER_VIEW = {
 }
 
 
-def _charger_blocks(connector: Connector, charger: Charger | None) -> str | None:
-    """The station-view status a charger's own state forces on its connector, if any."""
-    if charger is None:
-        return None
-    if charger.is_archived or charger.status in (ChargerStatus.OFFLINE, ChargerStatus.MAINTENANCE):
-        return "unavailable"
-    if charger.status == ChargerStatus.FAULTED:
-        return "faulted"
-    return None
-
-
-def station_connector_status(connector: Connector, station: Station) -> str:
-    """available | occupied | faulted | unavailable, as a driver at the station sees it:
-    an offline, archived or maintained charger, or a station not active, makes it
-    unavailable; anything plugged in or reserved is occupied."""
-    if station.status != "active":
-        return "unavailable"
-    forced = _charger_blocks(connector, connector.charger if connector.charger_id else None)
-    if forced is not None:
-        return forced
-    return _STATION_VIEW.get(ConnectorStatus(connector.status), "occupied")
-
-
 def charger_connector_status(connector: Connector, charger: Charger) -> str:
     """Available | Charging | Faulted | Unavailable, as the charger view shows it."""
-    forced = _charger_blocks(connector, charger)
+    forced = charger_blocks(charger.status, archived=charger.is_archived)
     if forced is not None:
         return forced.capitalize()
     return _CHARGER_VIEW.get(ConnectorStatus(connector.status), "Charging")
@@ -337,14 +310,10 @@ async def restore_station(session: AsyncSession, principal: Principal, station_i
 
 async def station_availability(
     session: AsyncSession, principal: Principal, station_id: str
-) -> tuple[bool, Station]:
-    """Whether any connector of the station can take a vehicle now, and the station."""
-    station = await get_station(session, principal, station_id)
-    available = any(
-        station_connector_status(connector, station) == "available"
-        for connector in station.connectors
-    )
-    return available, station
+) -> StationCard:
+    """The station as a driver sees it now (``.available``: can any connector take a
+    vehicle)."""
+    return StationCard.of(await get_station(session, principal, station_id))
 
 
 # -- chargers ------------------------------------------------------------------------------

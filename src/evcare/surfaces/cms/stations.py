@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field, field_validator
 
 from evcare.charging import service as charging
-from evcare.charging.models import Connector, ConnectorType, Station, StationStatus
+from evcare.charging.models import ConnectorType, Station, StationStatus
+from evcare.charging.station_cards import ConnectorCard, StationCard
 from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
@@ -65,13 +66,13 @@ class StationConnectorOut(CamelModel):
     pricing: PricingOut
 
     @classmethod
-    def of(cls, connector: Connector, station: Station) -> StationConnectorOut:
+    def of(cls, connector: ConnectorCard, station: StationCard) -> StationConnectorOut:
         currency = connector.currency
         return cls(
             connector_id=connector.connector_id,
             type=connector.type,
             power=number(connector.power_kw),
-            status=charging.station_connector_status(connector, station),
+            status=connector.status_at(station.status),
             pricing=PricingOut(
                 base_price=major_number(connector.base_price_minor, currency),
                 parking_fee=major_number(connector.parking_fee_minor, currency),
@@ -105,7 +106,7 @@ class StationOut(CamelModel):
     created_at: datetime
 
     @classmethod
-    def fields_of(cls, station: Station) -> dict[str, object]:
+    def fields_of(cls, station: StationCard) -> dict[str, object]:
         return {
             "id": str(station.id),
             "name": station.name,
@@ -117,11 +118,11 @@ class StationOut(CamelModel):
             "status": station.status,
             "rating": number(station.rating),
             "total_reviews": station.total_reviews,
-            "amenities": list(station.amenities or []),
+            "amenities": station.amenities,
             "operating_hours": OperatingHours(
                 open=station.opening_time, close=station.closing_time
             ),
-            "images": list(station.images or []),
+            "images": station.images,
             "connectors": [StationConnectorOut.of(c, station) for c in station.connectors],
             "owner_id": str(station.owner_id),
             "owner_type": station.owner_type,
@@ -130,7 +131,7 @@ class StationOut(CamelModel):
 
     @classmethod
     def of(cls, station: Station) -> StationOut:
-        return cls.model_validate(cls.fields_of(station))
+        return cls.model_validate(cls.fields_of(StationCard.of(station)))
 
 
 class NearbyStationOut(StationOut):
@@ -332,9 +333,9 @@ async def get_station(
 async def station_availability(
     station_id: str, principal: StationsRead, session: SessionDep
 ) -> Envelope[AvailabilityBody]:
-    available, station = await charging.station_availability(session, principal, station_id)
+    station = await charging.station_availability(session, principal, station_id)
     connectors = [StationConnectorOut.of(c, station) for c in station.connectors]
-    return Envelope(data=AvailabilityBody(available=available, connectors=connectors))
+    return Envelope(data=AvailabilityBody(available=station.available, connectors=connectors))
 
 
 @router.post("", status_code=201, operation_id="cms_create_station")
