@@ -7,6 +7,8 @@ stations are invisible unless asked for, and so are the chargers on them.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,15 +16,21 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CursorResult,
+    Float,
+    Integer,
     Select,
+    String,
     and_,
+    bindparam,
     case,
     exists,
     func,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,11 +77,22 @@ def is_operator(principal: Principal) -> bool:
 
 def readable_stations(principal: Principal) -> ColumnElement[bool]:
     """Which live stations ``principal`` may see."""
-    live = Station.deleted_at.is_(None)
+    return _readable(_visibility(principal), principal.user_id)
+
+
+def _visibility(principal: Principal) -> str:
     if principal.is_admin:
+        return "all"
+    return "own" if is_operator(principal) else "active"
+
+
+def _readable(visibility: str, owner_id: int | BindParameter[int]) -> ColumnElement[bool]:
+    """Live stations; then all of them (admins), the owner's (operators) or active ones."""
+    live = Station.deleted_at.is_(None)
+    if visibility == "all":
         return live
-    if is_operator(principal):
-        return and_(live, Station.owner_id == principal.user_id)
+    if visibility == "own":
+        return and_(live, Station.owner_id == owner_id)
     return and_(live, Station.status == StationStatus.ACTIVE)
 
 
@@ -185,34 +204,28 @@ class BoundingBox:
             max_lng=longitude + dlng,
         )
 
-    def contains(self) -> ColumnElement[bool]:
-        """Portable index-friendly filter: the latitude bands the box touches (the geo
-        index's leading column, one seek each), the longitude range inside each band
-        (wrapping across ±180°), then the exact latitude range."""
-        bands = list(range(lat_band_of(self.min_lat), lat_band_of(self.max_lat) + 1))
-        lat = and_(
-            Station.lat_band.in_(bands), Station.latitude.between(self.min_lat, self.max_lat)
-        )
-        if self.min_lng < -180.0:
-            lng: ColumnElement[bool] = or_(
-                Station.longitude >= self.min_lng + 360.0, Station.longitude <= self.max_lng
-            )
-        elif self.max_lng > 180.0:
-            lng = or_(Station.longitude >= self.min_lng, Station.longitude <= self.max_lng - 360.0)
-        else:
-            lng = Station.longitude.between(self.min_lng, self.max_lng)
-        return and_(lat, lng)
+    @property
+    def wraps(self) -> bool:
+        """Whether the box crosses the ±180° meridian."""
+        return self.min_lng < -180.0 or self.max_lng > 180.0
 
-    def unwrapped_longitude(self, longitude: float) -> ColumnElement[float]:
-        """Station longitude shifted by 360° where the box crosses ±180°, so that the
-        difference to ``longitude`` is the short way round."""
-        if self.min_lng >= -180.0 and self.max_lng <= 180.0:
-            return Station.longitude.expression
-        return case(
-            (Station.longitude < longitude - 180.0, Station.longitude + 360.0),
-            (Station.longitude > longitude + 180.0, Station.longitude - 360.0),
-            else_=Station.longitude,
-        )
+    def parameters(self) -> dict[str, Any]:
+        """The values of the nearby statement's box test: the latitude bands it touches
+        (the geo index's leading column, one seek each), the latitude range, and the
+        longitude range (across ±180°: the two pieces on either side)."""
+        if self.min_lng < -180.0:
+            lng_lo, lng_hi = self.min_lng + 360.0, self.max_lng
+        elif self.max_lng > 180.0:
+            lng_lo, lng_hi = self.min_lng, self.max_lng - 360.0
+        else:
+            lng_lo, lng_hi = self.min_lng, self.max_lng
+        return {
+            "bands": list(range(lat_band_of(self.min_lat), lat_band_of(self.max_lat) + 1)),
+            "lat_lo": self.min_lat,
+            "lat_hi": self.max_lat,
+            "lng_lo": lng_lo,
+            "lng_hi": lng_hi,
+        }
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -267,25 +280,61 @@ async def nearby_stations(
         ring *= _RING_GROWTH
 
 
-def _nearest_candidates(
-    latitude: float, longitude: float, radius_m: float, limit: int, visible_to: Principal
-) -> Select[int, float, float]:
-    """Up to ``limit`` (plus slack) readable stations nearest to the point within about
-    ``radius_m``, ranked by flat-earth distance, from the geo index alone."""
-    box = BoundingBox.around(latitude, longitude, radius_m)
-    kx = METRES_PER_DEGREE
-    ky = METRES_PER_DEGREE * math.cos(math.radians(latitude))
-    dy = (Station.latitude - latitude) * kx
-    dx = (box.unwrapped_longitude(longitude) - longitude) * ky
+def _float(name: str) -> BindParameter[float]:
+    return bindparam(name, type_=Float())
+
+
+@functools.cache
+def _nearest_statement(visibility: str, wraps: bool) -> Select[int, float, float]:
+    """Up to ``cap`` readable stations nearest to (``lat0``, ``lng0``) within the box,
+    ranked by flat-earth distance (at most ``flat_max``), from the geo index alone.
+
+    Built once per shape and executed with parameters: building and keying a statement
+    of this size costs more than SQLite takes to run it."""
+    longitude = Station.longitude
+    unwrapped: ColumnElement[float] = longitude.expression
+    in_box: ColumnElement[bool] = longitude.between(_float("lng_lo"), _float("lng_hi"))
+    if wraps:
+        # Across ±180° the box is two pieces, and a station's longitude is shifted by
+        # 360° where that makes the difference to lng0 the short way round.
+        in_box = or_(longitude >= _float("lng_lo"), longitude <= _float("lng_hi"))
+        unwrapped = case(
+            (longitude < _float("lng0") - 180.0, longitude + 360.0),
+            (longitude > _float("lng0") + 180.0, longitude - 360.0),
+            else_=longitude,
+        )
+    dy = (Station.latitude - _float("lat0")) * _float("metres_per_lat")
+    dx = (unwrapped - _float("lng0")) * _float("metres_per_lng")
     flat_sq = dx * dx + dy * dy
     return (
         select(Station.id, Station.latitude, Station.longitude)
-        .where(box.contains())
-        .where(readable_stations(visible_to))
-        .where(flat_sq <= (radius_m * _RANK_SLACK) ** 2)
+        .where(
+            Station.lat_band.in_(bindparam("bands", expanding=True, type_=Integer())),
+            Station.latitude.between(_float("lat_lo"), _float("lat_hi")),
+            in_box,
+        )
+        .where(_readable(visibility, bindparam("owner_id", type_=Integer())))
+        .where(flat_sq <= _float("flat_max"))
         .order_by(flat_sq)
-        .limit(limit + _EXTRA_CANDIDATES)
+        .limit(bindparam("cap", type_=Integer()))
     )
+
+
+def _nearest_parameters(
+    latitude: float, longitude: float, radius_m: float, limit: int, visible_to: Principal
+) -> tuple[Select[int, float, float], dict[str, Any]]:
+    box = BoundingBox.around(latitude, longitude, radius_m)
+    parameters = {
+        **box.parameters(),
+        "lat0": latitude,
+        "lng0": longitude,
+        "metres_per_lat": METRES_PER_DEGREE,
+        "metres_per_lng": METRES_PER_DEGREE * math.cos(math.radians(latitude)),
+        "flat_max": (radius_m * _RANK_SLACK) ** 2,
+        "owner_id": visible_to.user_id,
+        "cap": limit + _EXTRA_CANDIDATES,
+    }
+    return _nearest_statement(_visibility(visible_to), box.wraps), parameters
 
 
 def _by_distance(
@@ -312,10 +361,10 @@ _CARD_STATION = (
     Station.status,
     Station.rating,
     Station.total_reviews,
-    Station.amenities,
+    type_coerce(Station.amenities, String),  # JSON text, decoded once per station
     Station.opening_time,
     Station.closing_time,
-    Station.images,
+    type_coerce(Station.images, String),
     Station.owner_id,
     Station.owner_type,
     Station.created_at,
@@ -334,6 +383,30 @@ _CARD_CONNECTOR = (
     Charger.archived_at,
 )
 _N_STATION = len(_CARD_STATION)
+_JSON_FIELDS = (11, 14)  # amenities, images
+
+
+def _station_card(values: Sequence[Any]) -> StationCard:
+    """A card (no connectors yet) from the ``_CARD_STATION`` part of a row."""
+    fields: list[Any] = list(values)
+    for index in _JSON_FIELDS:
+        fields[index] = json.loads(fields[index]) if fields[index] else []
+    fields.append([])  # connectors
+    return StationCard(*fields)
+
+
+@functools.cache
+def _cards_statement(nearest: Select[int, float, float]) -> Select[*tuple[Any, ...]]:
+    """The card columns of the stations ``nearest`` finds, connector by connector."""
+    candidates = nearest.cte()
+    return (
+        select(*_CARD_STATION, *_CARD_CONNECTOR)
+        .select_from(candidates)
+        .join(Station, Station.id == candidates.c.id)
+        .outerjoin(Connector, Connector.station_id == Station.id)
+        .outerjoin(Charger, Charger.id == Connector.charger_id)
+        .order_by(Station.id, Connector.id)
+    )
 
 
 def _connector_card(values: Sequence[Any]) -> ConnectorCard:
@@ -365,22 +438,14 @@ async def _stations_within(
 ) -> list[tuple[StationCard, float]]:
     """One statement: the nearest candidates joined to their stations, connectors and
     chargers; ranked exactly here."""
-    candidates = _nearest_candidates(latitude, longitude, radius_m, limit, visible_to).cte()
-    query = (
-        select(*_CARD_STATION, *_CARD_CONNECTOR)
-        .select_from(candidates)
-        .join(Station, Station.id == candidates.c.id)
-        .outerjoin(Connector, Connector.station_id == Station.id)
-        .outerjoin(Charger, Charger.id == Connector.charger_id)
-        .order_by(Station.id, Connector.id)
-    )
-    rows = (await session.execute(query)).all()
+    candidates, parameters = _nearest_parameters(latitude, longitude, radius_m, limit, visible_to)
+    query = _cards_statement(candidates)
+    rows = (await session.execute(query, parameters)).all()
     cards: dict[int, StationCard] = {}
     for row in rows:
         card = cards.get(row[0])
         if card is None:
-            values: tuple[Any, ...] = (*row[:_N_STATION], [])  # connectors follow
-            card = cards[row[0]] = StationCard(*values)
+            card = cards[row[0]] = _station_card(row[:_N_STATION])
         if row[_N_STATION] is not None:
             card.connectors.append(_connector_card(row[_N_STATION:]))
     points = [(key, card.latitude, card.longitude) for key, card in cards.items()]
@@ -399,8 +464,8 @@ async def nearest_station_ids(
 ) -> list[tuple[int, float]]:
     """(station id, metres) of up to ``limit`` nearest readable stations within
     ``radius_m``, from the geo index alone."""
-    query = _nearest_candidates(latitude, longitude, radius_m, limit, visible_to)
-    rows = (await session.execute(query)).all()
+    query, parameters = _nearest_parameters(latitude, longitude, radius_m, limit, visible_to)
+    rows = (await session.execute(query, parameters)).all()
     points = [(row[0], row[1], row[2]) for row in rows]
     return _by_distance(latitude, longitude, radius_m, points)[:limit]
 

@@ -5,8 +5,10 @@ makes four calls per statement (open a cursor, execute, fetch all rows, close th
 cursor), and each is a round trip between the event loop and that thread: on a small VM
 a round trip costs 100 to 400 µs of wake-up latency, which is more than SQLite needs for
 most of our statements. The cursor here does the four in one function on the
-connection's thread and hands back the rows, description, rowcount and last row id; the
-rest of the adapter (transactions, errors, pooling, server-side cursors) is SQLAlchemy's.
+connection's thread and hands back the rows, description, rowcount and last row id, and
+whether a transaction is open, so that ending a session that only read (no transaction:
+Python's sqlite3 begins one only before a write) needs no round trip at all. The rest of
+the adapter (errors, pooling, server-side cursors) is SQLAlchemy's.
 
 Used by :func:`evcare.core.db.create_engine` for every ``sqlite+aiosqlite`` URL.
 """
@@ -43,8 +45,9 @@ class _Outcome:
 
 def _run(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
-) -> tuple[_Outcome, list[Any]]:
-    """On the connection's thread: the statement, its rows and what it reported."""
+) -> tuple[_Outcome, list[Any], bool]:
+    """On the connection's thread: the statement, its rows, what it reported, and whether
+    a transaction is open after it."""
     cursor = connection.cursor()
     try:
         if many:
@@ -54,7 +57,8 @@ def _run(
         else:
             cursor.execute(operation, parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return _Outcome(cursor.description, cursor.rowcount, cursor.lastrowid), rows
+        outcome = _Outcome(cursor.description, cursor.rowcount, cursor.lastrowid)
+        return outcome, rows, connection.in_transaction
     finally:
         cursor.close()
 
@@ -78,10 +82,15 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _send(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome, rows = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection._conn, operation, parameters, many
-            )
+        adapted: _Connection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            try:
+                outcome, rows, adapted.in_transaction = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run, connection._conn, operation, parameters, many
+                )
+            except BaseException:
+                adapted.in_transaction = True  # whatever happened, end it the usual way
+                raise
         self._cursor = outcome
         self._rows = collections.deque(rows)
 
@@ -104,8 +113,25 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Also knows, from its statements, whether SQLite has a transaction open: ending one
+    that is not open (every read-only session's ROLLBACK) costs no round trip."""
+
+    __slots__ = ("in_transaction",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.in_transaction = True  # not known before the first statement
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
