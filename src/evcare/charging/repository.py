@@ -392,7 +392,9 @@ def _station_card(values: Sequence[Any]) -> StationCard:
     """A card (no connectors yet) from the ``_CARD_STATION`` part of a row."""
     fields: list[Any] = list(values)
     for index in _JSON_FIELDS:
-        fields[index] = json.loads(fields[index]) if fields[index] else []
+        value = fields[index]
+        # SQLite hands back the JSON text; asyncpg's json codec has already decoded it.
+        fields[index] = json.loads(value) if isinstance(value, str) else (value or [])
     fields.append([])  # connectors
     return StationCard(*fields)
 
