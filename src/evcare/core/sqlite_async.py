@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -105,11 +104,6 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def setinputsizes(self, *inputsizes: Any) -> None:
         return None
-
-    def fetchall(self) -> Sequence[Any]:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
