@@ -82,6 +82,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 64,
         "rate_limit": "100000/minute",
         "outbox_poll_seconds": 0.2,
+        "gc_freeze_seconds": 0.5,
         "log_level": "WARNING",
         "data_dir": Path(tempfile.mkdtemp(prefix="evcare-data-")),
     }

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # Freeze surviving objects this often so collector pauses stay short (core/gcpacing.py);
+    # 0 leaves CPython's collector as it is.
+    gc_freeze_seconds: float = Field(default=10.0, ge=0, le=3600)
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
 

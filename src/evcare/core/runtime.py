@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from evcare.core import gcpacing
 from evcare.core.config import Settings
 from evcare.core.db import create_engine, create_sessionmaker
 from evcare.core.events import OutboxDispatcher
@@ -38,8 +39,10 @@ class Runtime:
 
     async def start(self) -> None:
         await self.outbox.start()
+        await gcpacing.start(self.settings.gc_freeze_seconds)
 
     async def stop(self) -> None:
+        await gcpacing.stop(self.settings.gc_freeze_seconds)
         await self.outbox.stop()
         await self.rate_limiter.close()
         await self.engine.dispose()
