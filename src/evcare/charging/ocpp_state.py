@@ -91,17 +91,26 @@ async def record_boot(
 
 
 async def record_heartbeat(session: AsyncSession, charger: ChargerRef) -> None:
-    """One UPDATE while the charger is not marked Offline (every heartbeat but the first
-    after an Offline mark); an Offline one is marked Online and announced."""
-    if await repository.touch_heartbeat_unless_offline(
-        session, charger.id, at=utcnow(), offline=ChargerStatus.OFFLINE
-    ):
-        return
-    row = await _charger(session, charger)
-    row.last_heartbeat_at = utcnow()
-    if row.status == ChargerStatus.OFFLINE:
-        row.status = ChargerStatus.ONLINE
-        await _announce(session, charger, row)
+    await record_heartbeats(session, [charger])
+
+
+async def record_heartbeats(session: AsyncSession, heard: list[ChargerRef]) -> list[None]:
+    """Heartbeats of many chargers: one UPDATE for all that are not marked Offline (every
+    heartbeat but the first after an Offline mark); an Offline one is marked Online and
+    announced. One ``None`` per charger (what the writer gives each caller)."""
+    at = utcnow()
+    touched = await repository.touch_heartbeats_unless_offline(
+        session, [charger.id for charger in heard], at=at, offline=ChargerStatus.OFFLINE
+    )
+    for charger in heard:
+        if charger.id in touched:
+            continue
+        row = await _charger(session, charger)
+        row.last_heartbeat_at = at
+        if row.status == ChargerStatus.OFFLINE:
+            row.status = ChargerStatus.ONLINE
+            await _announce(session, charger, row)
+    return [None] * len(heard)
 
 
 async def record_status(
@@ -132,8 +141,15 @@ async def record_status(
 
 
 async def record_power(session: AsyncSession, charger: ChargerRef, *, power_w: int) -> None:
-    """The charger's live power (one UPDATE: this runs on every meter reading)."""
-    await repository.set_charger_power(session, charger.id, max(power_w, 0))
+    await record_powers(session, {charger.id: power_w})
+
+
+async def record_powers(session: AsyncSession, power_w: dict[int, int]) -> None:
+    """Chargers' live power by charger id (one UPDATE for all: this runs on every meter
+    reading)."""
+    await repository.set_chargers_power(
+        session, {charger_id: max(watts, 0) for charger_id, watts in power_w.items()}
+    )
 
 
 async def connector_price(

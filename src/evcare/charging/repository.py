@@ -13,12 +13,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    CursorResult,
     Float,
     Integer,
     Select,
@@ -625,24 +624,29 @@ async def charger_row(session: AsyncSession, charger_id: int) -> Charger:
     return (await session.scalars(select(Charger).where(Charger.id == charger_id))).one()
 
 
-async def touch_heartbeat_unless_offline(
-    session: AsyncSession, charger_id: int, *, at: datetime, offline: str
-) -> bool:
-    """One UPDATE of last_heartbeat_at; False when the charger is marked ``offline``."""
-    touched = await session.execute(
+async def touch_heartbeats_unless_offline(
+    session: AsyncSession, charger_ids: list[int], *, at: datetime, offline: str
+) -> set[int]:
+    """One UPDATE of last_heartbeat_at; the chargers it touched (not those marked
+    ``offline``)."""
+    touched = await session.scalars(
         update(Charger)
-        .where(Charger.id == charger_id)
+        .where(Charger.id.in_(charger_ids))
         .where(Charger.status != offline)
         .values(last_heartbeat_at=at)
+        .returning(Charger.id)
         .execution_options(synchronize_session=False)
     )
-    return bool(cast(CursorResult[Any], touched).rowcount)
+    return set(touched.all())
 
 
-async def set_charger_power(session: AsyncSession, charger_id: int, power_w: int) -> None:
-    await session.execute(
-        update(Charger).where(Charger.id == charger_id).values(current_power_w=power_w)
-    )
+async def set_chargers_power(session: AsyncSession, power_w: dict[int, int]) -> None:
+    """Each charger's current power (by id), one executemany UPDATE."""
+    if power_w:
+        await session.execute(
+            update(Charger),
+            [{"id": charger_id, "current_power_w": watts} for charger_id, watts in power_w.items()],
+        )
 
 
 async def charger_connector(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.models import Charger, Station
@@ -178,11 +179,36 @@ async def find_by_transaction(
     )
 
 
-async def newest_reading_at(session: AsyncSession, session_id: int) -> datetime | None:
-    newest: datetime | None = await session.scalar(
-        select(func.max(MeterValue.measured_at)).where(MeterValue.session_id == session_id)
+async def sessions_for_reports(
+    session: AsyncSession, *, charger_ids: set[int], transaction_ids: set[str]
+) -> Sequence[ChargingSession]:
+    """The chargers' active sessions and those with one of the transaction ids (locked,
+    in id order so that concurrent writers take the locks in one order)."""
+    if not charger_ids:
+        return []
+    wanted = ChargingSession.status == SessionStatus.ACTIVE
+    if transaction_ids:
+        wanted = or_(wanted, ChargingSession.transaction_id.in_(transaction_ids))
+    rows = await session.scalars(
+        select(ChargingSession)
+        .where(ChargingSession.charger_id.in_(charger_ids))
+        .where(wanted)
+        .order_by(ChargingSession.id)
+        .with_for_update()
     )
-    return None if newest is None else as_utc(newest)
+    return rows.all()
+
+
+async def newest_readings_at(session: AsyncSession, session_ids: list[int]) -> dict[int, datetime]:
+    """The newest stored reading's time of each session that has one."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(MeterValue.session_id, func.max(MeterValue.measured_at))
+        .where(MeterValue.session_id.in_(session_ids))
+        .group_by(MeterValue.session_id)
+    )
+    return {session_id: as_utc(newest) for session_id, newest in rows}
 
 
 async def find_replayed_start(

@@ -34,7 +34,7 @@ from evcare.charging.sessions_models import (
     MeterValue,
     SessionStatus,
 )
-from evcare.core.events import publish
+from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
 from evcare.ocpp.meter import MeterSample
 
@@ -176,6 +176,16 @@ async def find_transaction(
     )
 
 
+@dataclass(frozen=True)
+class MeterReport:
+    """One MeterValues message (or a Stop's/TransactionEvent's readings) of one charger."""
+
+    charger: ChargerRef
+    connector_id: int
+    transaction_id: str | None
+    samples: list[MeterSample]
+
+
 async def record_meter_values(
     session: AsyncSession,
     charger: ChargerRef,
@@ -186,60 +196,92 @@ async def record_meter_values(
 ) -> ChargingSession | None:
     """Store an active session's new readings and announce them; readings of no session,
     of a closed one, or replayed (not newer than the last stored) are dropped."""
-    row: ChargingSession | None = None
-    if transaction_id is not None:
-        row = await repository.find_by_transaction(
-            session, charger_id=charger.id, transaction_id=transaction_id
-        )
-    if row is None and connector_id > 0:
-        row = await repository.find_active_on_connector(
-            session, charger_id=charger.id, connector_id=connector_id
-        )
-    if row is None or row.status != SessionStatus.ACTIVE:
-        return row
-    # A reading no newer than the last one stored is a replay: stored and announced once.
-    newest = await repository.newest_reading_at(session, row.id)
-    samples = [s for s in samples if newest is None or s.measured_at > newest]
-    if not samples:
-        return row
-    for sample in samples:
-        session.add(
-            MeterValue(
-                session_id=row.id,
-                measured_at=sample.measured_at,
-                context=sample.context,
-                energy_wh=sample.energy_wh,
-                power_w=sample.power_w,
-                current_a=sample.current_a,
-                voltage_v=sample.voltage_v,
-                soc=sample.soc,
-            )
-        )
-    energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
-    power = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
-    soc = next((s.soc for s in reversed(samples) if s.soc is not None), None)
-    if energy is not None and energy >= row.meter_start_wh:
-        row.last_meter_wh = energy
-    if power is not None:
-        row.last_power_w = power
-        await chargers.record_power(session, charger, power_w=power)
-    if soc is not None:
-        row.last_soc = soc
-    await session.flush()
-    # The Session object needs no names: built from the row, without another query.
-    document = session_document(SessionView(row, charger.charge_point_id, charger.owner_id))
-    await publish(
+    report = MeterReport(charger, connector_id, transaction_id, samples)
+    return (await record_meter_reports(session, [report]))[0]
+
+
+async def record_meter_reports(
+    session: AsyncSession, reports: list[MeterReport]
+) -> list[ChargingSession | None]:
+    """:func:`record_meter_values` for many reports at once, set-based: one SELECT for
+    their sessions, one for those sessions' newest readings, then one flush (one INSERT
+    of all readings, the sessions' UPDATEs, one INSERT of all events) and one UPDATE of
+    the chargers' power. The session each report belongs to, in order."""
+    candidates = await repository.sessions_for_reports(
         session,
-        events.SESSION_UPDATED,
-        events.session_updated(
-            session=as_json(document),
-            owner_id=str(charger.owner_id),
-            meter_value_wh=row.last_meter_wh,
-            power_kw=None if row.last_power_w is None else round(row.last_power_w / 1000, 3),
-            estimated_cost=document["cost"],
-        ),
+        charger_ids={r.charger.id for r in reports},
+        transaction_ids={r.transaction_id for r in reports if r.transaction_id is not None},
     )
-    return row
+    by_transaction = {(row.charger_id, row.transaction_id): row for row in candidates}
+    active: dict[tuple[int, int], ChargingSession] = {}
+    for candidate in sorted(candidates, key=lambda r: r.started_at):  # the newest wins
+        if candidate.status == SessionStatus.ACTIVE:
+            active[(candidate.charger_id, candidate.connector_id)] = candidate
+    newest = await repository.newest_readings_at(
+        session, [row.id for row in candidates if row.status == SessionStatus.ACTIVE]
+    )
+    found: list[ChargingSession | None] = []
+    power: dict[int, int] = {}
+    announce: list[tuple[ChargingSession, ChargerRef]] = []
+    for report in reports:
+        charger = report.charger
+        row: ChargingSession | None = None
+        if report.transaction_id is not None:
+            row = by_transaction.get((charger.id, report.transaction_id))
+        if row is None and report.connector_id > 0:
+            row = active.get((charger.id, report.connector_id))
+        found.append(row)
+        if row is None or row.status != SessionStatus.ACTIVE:
+            continue
+        # A reading no newer than the last one stored is a replay: stored and announced once.
+        last = newest.get(row.id)
+        samples = [s for s in report.samples if last is None or s.measured_at > last]
+        if not samples:
+            continue
+        newest[row.id] = max(s.measured_at for s in samples)
+        session.add_all(_meter_value(row.id, sample) for sample in samples)
+        energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
+        watts = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
+        soc = next((s.soc for s in reversed(samples) if s.soc is not None), None)
+        if energy is not None and energy >= row.meter_start_wh:
+            row.last_meter_wh = energy
+        if watts is not None:
+            row.last_power_w = watts
+            power[charger.id] = watts
+        if soc is not None:
+            row.last_soc = soc
+        if (row, charger) not in announce:
+            announce.append((row, charger))
+    # The Session object needs no names: built from the row, without another query.
+    await publish_many(
+        session, [(events.SESSION_UPDATED, _update_event(r, c)) for r, c in announce]
+    )
+    await chargers.record_powers(session, power)
+    return found
+
+
+def _meter_value(session_id: int, sample: MeterSample) -> MeterValue:
+    return MeterValue(
+        session_id=session_id,
+        measured_at=sample.measured_at,
+        context=sample.context,
+        energy_wh=sample.energy_wh,
+        power_w=sample.power_w,
+        current_a=sample.current_a,
+        voltage_v=sample.voltage_v,
+        soc=sample.soc,
+    )
+
+
+def _update_event(row: ChargingSession, charger: ChargerRef) -> events.Document:
+    document = session_document(SessionView(row, charger.charge_point_id, charger.owner_id))
+    return events.session_updated(
+        session=as_json(document),
+        owner_id=str(charger.owner_id),
+        meter_value_wh=row.last_meter_wh,
+        power_kw=None if row.last_power_w is None else round(row.last_power_w / 1000, 3),
+        estimated_cost=document["cost"],
+    )
 
 
 async def stop_transaction(

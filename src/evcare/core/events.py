@@ -71,10 +71,17 @@ def handlers_for(topic: str) -> list[Handler]:
 
 async def publish(session: AsyncSession, topic: str, payload: dict[str, Any]) -> OutboxEvent:
     """Record an event in the current transaction; it is dispatched after commit."""
-    event = OutboxEvent(topic=topic, payload=payload)
-    session.add(event)
+    return (await publish_many(session, [(topic, payload)]))[0]
+
+
+async def publish_many(
+    session: AsyncSession, events: list[tuple[str, dict[str, Any]]]
+) -> list[OutboxEvent]:
+    """Record several events (topic, payload) in the current transaction with one flush."""
+    rows = [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    session.add_all(rows)
     await session.flush()
-    return event
+    return rows
 
 
 class OutboxDispatcher:

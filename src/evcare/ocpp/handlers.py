@@ -66,6 +66,7 @@ def _frame_summary(value: object) -> str:
 FRAME_LOG.addFilter(_FrameRedaction())
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 F = TypeVar("F", bound=Callable[..., Any])
 
 HEARTBEAT_INTERVAL = 300
@@ -98,7 +99,7 @@ class Csms:
             now - self._heartbeat_written < HEARTBEAT_WRITE_SECONDS
         ):
             return
-        await self.transact(lambda s: chargers.record_heartbeat(s, self.charger))
+        await self.together(chargers.record_heartbeats, self.charger)
         self._heartbeat_written = now
 
     async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -106,9 +107,21 @@ class Csms:
 
         The transaction may be shared with other chargers' messages (group commit, see
         :mod:`evcare.ocpp.writer`); either way this returns only once it is committed."""
+        value: T = await self._bounded(self._writer.run(work, key=self.charger.id))
+        return value
+
+    async def together(
+        self, apply: Callable[[AsyncSession, list[Item]], Awaitable[list[T]]], item: Item
+    ) -> T:
+        """Have ``apply`` do ``item`` set-based with other chargers' items of the same
+        kind in one committed transaction (see :mod:`evcare.ocpp.writer`); its result."""
+        value: T = await self._bounded(self._writer.run_together(apply, item, key=self.charger.id))
+        return value
+
+    @staticmethod
+    async def _bounded(answer: Awaitable[Any]) -> Any:
         try:
-            value: T = await asyncio.wait_for(self._writer.run(work), timeout=DB_TIMEOUT)
-            return value
+            return await asyncio.wait_for(answer, timeout=DB_TIMEOUT)
         except TimeoutError as error:
             raise InternalError(description="Database busy; please retry") from error
 
@@ -249,17 +262,14 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
     async def on_meter_values(
         self, connector_id: int, meter_value: list[dict[str, Any]], **extra: Any
     ) -> result16.MeterValues:
-        samples = parse_meter_values(meter_value)
         transaction = extra.get("transaction_id")
-        await self.csms.transact(
-            lambda s: sessions.record_meter_values(
-                s,
-                self.csms.charger,
-                connector_id=connector_id,
-                transaction_id=None if transaction is None else str(transaction),
-                samples=samples,
-            )
+        report = sessions.MeterReport(
+            self.csms.charger,
+            connector_id=connector_id,
+            transaction_id=None if transaction is None else str(transaction),
+            samples=parse_meter_values(meter_value),
         )
+        await self.csms.together(sessions.record_meter_reports, report)
         return result16.MeterValues()
 
     @on(Action16.data_transfer)
@@ -401,12 +411,13 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
     async def on_meter_values(
         self, evse_id: int, meter_value: list[dict[str, Any]], **_: Any
     ) -> result201.MeterValues:
-        samples = parse_meter_values(meter_value)
-        await self.csms.transact(
-            lambda s: sessions.record_meter_values(
-                s, self.csms.charger, connector_id=evse_id, transaction_id=None, samples=samples
-            )
+        report = sessions.MeterReport(
+            self.csms.charger,
+            connector_id=evse_id,
+            transaction_id=None,
+            samples=parse_meter_values(meter_value),
         )
+        await self.csms.together(sessions.record_meter_reports, report)
         return result201.MeterValues()
 
     @on(Action201.data_transfer)
