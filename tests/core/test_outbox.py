@@ -106,3 +106,28 @@ async def test_two_dispatchers_racing_handle_each_event_exactly_once(runtime: Ru
     assert set(handled.values()) == {1}
     events = await _events(runtime, "test.raced")
     assert all(event.dispatched_at is not None and event.attempts == 1 for event in events)
+
+
+async def test_handlers_outside_the_database_fail_alone_and_run_in_publish_order(
+    runtime: Runtime,
+) -> None:
+    from evcare.core.events import publish
+
+    seen: list[int] = []
+
+    async def emit(_: AsyncSession, event: OutboxEvent) -> None:
+        seen.append(int(event.payload["n"]))
+        if event.payload["n"] == 1:
+            raise RuntimeError("socket gone")
+
+    subscribe("test.emit-only", emit, uses_database=False)
+    async with runtime.sessionmaker() as session:
+        for n in range(3):
+            await publish(session, "test.emit-only", {"n": n})
+        await session.commit()
+    await runtime.outbox.drain()
+    assert seen == [0, 1, 2]
+    events = {int(e.payload["n"]): e for e in await _events(runtime, "test.emit-only")}
+    assert events[0].dispatched_at is not None and events[2].dispatched_at is not None
+    assert events[1].dispatched_at is None
+    assert events[1].last_error == "RuntimeError: socket gone"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from ocpp.v16 import call
@@ -13,7 +15,7 @@ from evcare.charging.sessions_models import ChargingSession, MeterValue
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from tests.factories.identity import make_user
-from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
+from tests.factories.ocpp import connect, iso, make_charger, make_id_tag, make_session
 
 
 async def test_boot_authorize_start_meter_stop_makes_a_billed_session(
@@ -210,3 +212,80 @@ async def test_an_unknown_id_tag_is_invalid_and_its_session_has_no_driver(
     async with runtime.sessionmaker() as session:
         row = (await session.scalars(select(ChargingSession))).one()
     assert row.user_id is None
+
+
+def _reading(at: datetime, wh: int, watts: int) -> list[dict[str, object]]:
+    return [
+        {
+            "timestamp": iso(at),
+            "sampled_value": [
+                {"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                {"value": str(watts), "measurand": "Power.Active.Import", "unit": "W"},
+            ],
+        }
+    ]
+
+
+async def test_meter_values_of_many_chargers_at_once_are_each_stored_once(
+    live_server: str, runtime: Runtime
+) -> None:
+    """Readings arriving together are written set-based in one batch: each lands on its
+    own session and charger, and a replay in the same burst is stored once."""
+    at = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    chargers = [await make_charger(runtime) for _ in range(4)]
+    rows = [
+        await make_session(runtime, charger, user=None, started_at=at, minutes=None)
+        for charger in chargers
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        points = [
+            await stack.enter_async_context(connect(live_server, c.charge_point_id))
+            for c in chargers
+        ]
+        reading = [
+            call.MeterValues(
+                connector_id=1,
+                transaction_id=int(row.transaction_id or row.id),
+                meter_value=_reading(at + timedelta(minutes=5), 2000 + i, 7000 + i),
+            )
+            for i, row in enumerate(rows)
+        ]
+        await asyncio.gather(*(cp.call(r) for cp, r in zip(points, reading, strict=True)))
+        # The first charger replays its reading while the others send a newer one.
+        await asyncio.gather(
+            points[0].call(reading[0]),
+            *(
+                cp.call(
+                    call.MeterValues(
+                        connector_id=1,
+                        transaction_id=int(row.transaction_id or row.id),
+                        meter_value=_reading(at + timedelta(minutes=10), 3000 + i, 8000 + i),
+                    )
+                )
+                for i, (cp, row) in enumerate(zip(points[1:], rows[1:], strict=True), start=1)
+            ),
+        )
+        # Read while connected: a charger that disconnects is marked Offline, power 0.
+        async with runtime.sessionmaker() as session:
+            stored = (
+                await session.execute(select(MeterValue.session_id, MeterValue.energy_wh))
+            ).all()
+            saved = {r.id: r for r in (await session.scalars(select(ChargingSession))).all()}
+            power = {
+                charger_id: watts
+                for charger_id, watts in await session.execute(
+                    select(Charger.id, Charger.current_power_w)
+                )
+            }
+            updates = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.topic == events.SESSION_UPDATED)
+            )
+    assert sorted(stored) == sorted(
+        [(rows[0].id, 2000)]
+        + [(row.id, wh) for i, row in enumerate(rows[1:], start=1) for wh in (2000 + i, 3000 + i)]
+    )
+    assert [saved[row.id].last_meter_wh for row in rows] == [2000, 3001, 3002, 3003]
+    assert [power[c.id] for c in chargers] == [7000, 8001, 8002, 8003]
+    assert updates == 7

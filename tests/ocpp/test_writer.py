@@ -78,3 +78,64 @@ async def test_a_caller_that_gave_up_before_its_turn_changes_nothing(runtime: Ru
         return await session.scalar(select(Charger.name).where(Charger.id == charger.id))
 
     assert await writer.run(name_now) == before
+
+
+def _rename_all(calls: list[list[tuple[int, str]]]) -> Callable[..., Awaitable[list[str]]]:
+    """Grouped work: renames every (charger id, name) item of a batch in one UPDATE."""
+
+    async def together(session: AsyncSession, items: list[tuple[int, str]]) -> list[str]:
+        calls.append(items)
+        await session.execute(
+            update(Charger), [{"id": charger_id, "name": name} for charger_id, name in items]
+        )
+        if any(name == "refused" for _, name in items):
+            raise ValueError("this item is refused")
+        return [name for _, name in items]
+
+    return together
+
+
+async def test_grouped_items_of_a_batch_are_done_in_one_call(runtime: Runtime) -> None:
+    chargers = [await make_charger(runtime) for _ in range(3)]
+    calls: list[list[tuple[int, str]]] = []
+    together = _rename_all(calls)
+    writer = GroupWriter(runtime.sessionmaker, after_commit=lambda: None)
+    answers = await asyncio.gather(
+        writer.run(_rename(chargers[0].id, "alone"), key=chargers[0].id),
+        *(
+            writer.run_together(together, (c.id, f"grouped {i}"), key=c.id)
+            for i, c in enumerate(chargers[1:])
+        ),
+    )
+    assert answers == ["alone", "grouped 0", "grouped 1"]
+    assert len(calls) == 1 and len(calls[0]) == 2
+    assert await _names(runtime, [c.id for c in chargers]) == answers
+
+
+async def test_a_second_piece_of_one_charger_waits_for_the_next_batch(runtime: Runtime) -> None:
+    charger, other = await make_charger(runtime), await make_charger(runtime)
+    calls: list[list[tuple[int, str]]] = []
+    together = _rename_all(calls)
+    writer = GroupWriter(runtime.sessionmaker, after_commit=lambda: None)
+    answers = await asyncio.gather(
+        writer.run_together(together, (charger.id, "first"), key=charger.id),
+        writer.run_together(together, (other.id, "other"), key=other.id),
+        writer.run_together(together, (charger.id, "second"), key=charger.id),
+    )
+    assert answers == ["first", "other", "second"]
+    assert calls == [[(charger.id, "first"), (other.id, "other")], [(charger.id, "second")]]
+    assert await _names(runtime, [charger.id, other.id]) == ["second", "other"]
+
+
+async def test_a_refused_grouped_item_fails_alone(runtime: Runtime) -> None:
+    kept, refused = await make_charger(runtime), await make_charger(runtime)
+    before = (await _names(runtime, [refused.id]))[0]
+    writer = GroupWriter(runtime.sessionmaker, after_commit=lambda: None)
+    together = _rename_all([])
+    answers = await asyncio.gather(
+        writer.run_together(together, (kept.id, "kept"), key=kept.id),
+        writer.run_together(together, (refused.id, "refused"), key=refused.id),
+        return_exceptions=True,
+    )
+    assert answers[0] == "kept" and isinstance(answers[1], ValueError)
+    assert await _names(runtime, [kept.id, refused.id]) == ["kept", before]

@@ -57,12 +57,20 @@ class OutboxEvent(Base):
 
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+# Handlers that never use the database session they are given (they emit, send, log).
+_outside_database: set[Handler] = set()
 
 
-def subscribe(topic: str, handler: Handler) -> None:
-    """Run ``handler`` for every committed event of ``topic`` (``*`` for all)."""
+def subscribe(topic: str, handler: Handler, *, uses_database: bool = True) -> None:
+    """Run ``handler`` for every committed event of ``topic`` (``*`` for all).
+
+    ``uses_database=False`` promises the handler never touches the session it is given:
+    an event whose handlers all promise it is dispatched without a SAVEPOINT of its own
+    (there is nothing of theirs to roll back when one fails)."""
     if handler not in _handlers[topic]:
         _handlers[topic].append(handler)
+    if not uses_database:
+        _outside_database.add(handler)
 
 
 def handlers_for(topic: str) -> list[Handler]:
@@ -82,6 +90,11 @@ async def publish_many(
     session.add_all(rows)
     await session.flush()
     return rows
+
+
+async def _run_handlers(handlers: list[Handler], session: AsyncSession, event: OutboxEvent) -> None:
+    for handler in handlers:
+        await handler(session, event)
 
 
 class OutboxDispatcher:
@@ -148,10 +161,13 @@ class OutboxDispatcher:
             events = await self._claim(session)
             failures: dict[uuid.UUID, tuple[int, str]] = {}
             for event in events:
+                handlers = handlers_for(event.topic)
                 try:
-                    async with session.begin_nested():
-                        for handler in handlers_for(event.topic):
-                            await handler(session, event)
+                    if all(handler in _outside_database for handler in handlers):
+                        await _run_handlers(handlers, session, event)
+                    else:
+                        async with session.begin_nested():
+                            await _run_handlers(handlers, session, event)
                 except Exception as error:
                     failures[event.id] = (event.attempts, f"{type(error).__name__}: {error}")
                     log.warning(
@@ -171,31 +187,26 @@ class OutboxDispatcher:
             .order_by(OutboxEvent.created_at)
             .limit(self._batch_size)
         )
-        ids = list((await session.scalars(pending)).all())
-        if not ids:
-            return []
-        token = uuid.uuid4()
-        # The WHERE repeats the pending test: of two dispatchers racing for a row, the
-        # second one's UPDATE no longer matches it once the first has leased it.
-        await session.execute(
+        # One statement: pick, lease and read the batch. The WHERE repeats the pending
+        # test: of two dispatchers racing for a row, the second one's UPDATE no longer
+        # matches it once the first has leased it (PostgreSQL re-checks a row it waited
+        # for; SQLite has one writer at a time).
+        claimed = await session.scalars(
             update(OutboxEvent)
-            .where(OutboxEvent.id.in_(ids))
+            .where(OutboxEvent.id.in_(pending))
             .where(OutboxEvent.dispatched_at.is_(None))
             .where(OutboxEvent.available_at <= now)
             .values(
-                claim_token=token,
+                claim_token=uuid.uuid4(),
                 available_at=now + self._lease,
                 attempts=OutboxEvent.attempts + 1,
             )
+            .returning(OutboxEvent)
+            .execution_options(synchronize_session=False)
         )
+        events = sorted(claimed.all(), key=lambda event: (event.created_at, str(event.id)))
         await session.commit()
-        claimed = await session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.claim_token == token)
-            .order_by(OutboxEvent.created_at)
-            .execution_options(populate_existing=True)
-        )
-        return list(claimed.all())
+        return events
 
     async def _settle(
         self,

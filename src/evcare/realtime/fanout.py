@@ -49,10 +49,11 @@ def detach(emit: Emit, recheck: Recheck | None = None) -> None:
 
 
 def register() -> None:
-    subscribe(charging.SESSION_STARTED, _session_started)
-    subscribe(charging.SESSION_UPDATED, _session_updated)
-    subscribe(charging.SESSION_STOPPED, _session_stopped)
-    subscribe(charging.CHARGER_STATUS, _charger_status)
+    # These only emit: no SAVEPOINT per event for them (see ``subscribe``).
+    subscribe(charging.SESSION_STARTED, _session_started, uses_database=False)
+    subscribe(charging.SESSION_UPDATED, _session_updated, uses_database=False)
+    subscribe(charging.SESSION_STOPPED, _session_stopped, uses_database=False)
+    subscribe(charging.CHARGER_STATUS, _charger_status, uses_database=False)
     # Subscribed after engagement's own handler, which writes the in-app record first.
     for topic in notifications.NOTIFYING_TOPICS:
         subscribe(topic, _notification)
