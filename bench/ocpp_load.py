@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import gc
 import json
 import os
 import random
@@ -231,14 +232,16 @@ def run_evcare_pooled(port: int, pool_size: int) -> None:
     )
 
 
-async def start_bare(port: int) -> asyncio.subprocess.Process:
+async def start_bare(port: int, *, paced: bool) -> asyncio.subprocess.Process:
+    pacing = ["--bare-gc-pacer"] if paced else []
     return await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--role", "bare", "--port", str(port)
+        sys.executable, __file__, "--role", "bare", "--port", str(port), *pacing
     )
 
 
-def run_bare_csms(port: int) -> None:
-    """A central system made of the ``ocpp`` library alone: canned answers, no storage."""
+def run_bare_csms(port: int, *, paced: bool) -> None:
+    """A central system made of the ``ocpp`` library alone: canned answers, no storage;
+    ``paced``: with EVCare's collector pacer, to tell its effect from the rest."""
     raise_fd_limit()
     from datetime import UTC, datetime
 
@@ -291,6 +294,11 @@ def run_bare_csms(port: int) -> None:
             await cp.start()
 
     async def main() -> None:
+        background: list[asyncio.Task[None]] = []
+        if paced:
+            from evcare.core.gcpacing import GcPacer
+
+            background.append(asyncio.create_task(GcPacer(10.0).run()))
         async with serve(
             handle,
             "127.0.0.1",
@@ -452,9 +460,6 @@ def _now() -> str:
 async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
     from evcare.core.gcpacing import GcPacer
 
-    # The generator holds N connections too: without this its own full collections
-    # (~0.6 s at 10,000) would show up as latency of whichever server is measured.
-    pacer = asyncio.create_task(GcPacer(5.0).run())
     recorder = Recorder()
     chargers = [LoadCharger(i, args.url, recorder) for i in range(args.chargers)]
     metered = set(
@@ -478,6 +483,13 @@ async def generate_load(args: argparse.Namespace) -> dict[str, Any]:
     ramp_seconds = time.monotonic() - started
     live = [c for c in chargers if c.ws is not None]
     print(json.dumps({"ready": len(live), "ramp_seconds": ramp_seconds}), flush=True)
+    # The generator holds N connections too: its own full collections (~0.6 s at
+    # 10,000) would show up as latency of whichever server is measured. One now, then
+    # everything frozen and paced (see evcare.core.gcpacing), before measuring.
+    gc.collect()
+    pacer_of_generator = GcPacer(5.0)
+    pacer_of_generator.tick()
+    pacer = asyncio.create_task(pacer_of_generator.run())
     # Let the parent read memory with everything connected, then measure.
     await asyncio.sleep(args.settle)
     recorder.measuring = True
@@ -571,7 +583,7 @@ async def measure(name: str, args: argparse.Namespace, workdir: Path) -> Figures
         await prepare_evcare_database(url, args.chargers)
         server = await start_evcare(url, port, workdir, args.sqlite_pool_size)
     else:
-        server = await start_bare(port)
+        server = await start_bare(port, paced=args.bare_gc_pacer)
     try:
         await wait_ready(port, server)
         await asyncio.sleep(2)
@@ -713,6 +725,11 @@ def main() -> None:
     parser.add_argument("--target", choices=["both", "evcare", "bare"], default="both")
     parser.add_argument("--database-url", default=None, help="EVCare database (fresh schema)")
     parser.add_argument(
+        "--bare-gc-pacer",
+        action="store_true",
+        help="give the bare system EVCare's collector pacer too (evcare.core.gcpacing)",
+    )
+    parser.add_argument(
         "--sqlite-pool-size",
         type=int,
         default=None,
@@ -726,7 +743,7 @@ def main() -> None:
     if not 1 <= args.duration <= 3600:
         parser.error("--duration must be between 1 and 3600 seconds")
     if args.role == "bare":
-        run_bare_csms(args.port)
+        run_bare_csms(args.port, paced=args.bare_gc_pacer)
     elif args.role == "evcare-pooled":
         run_evcare_pooled(args.port, args.sqlite_pool_size)
     elif args.role == "load":
