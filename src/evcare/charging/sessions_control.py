@@ -28,7 +28,7 @@ from evcare.charging import commands
 from evcare.charging import service as charging
 from evcare.charging import sessions_repository as repository
 from evcare.charging.events import session_key
-from evcare.charging.session_records import SessionView
+from evcare.charging.session_records import SessionView, public_session_id
 from evcare.charging.sessions_models import SessionStatus
 from evcare.charging.sessions_service import app_token
 from evcare.core.clock import utcnow
@@ -61,6 +61,15 @@ async def list_sessions(
     session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None
 ) -> Page[SessionView]:
     return await repository.list_views(session, principal, params, status=status)
+
+
+async def current_sessions(
+    session: AsyncSession, principal: Principal, charger_ids: list[int]
+) -> dict[tuple[int, int], str]:
+    """The Charger object's ``currentSession`` per (charger id, connector number): the
+    public id of the session running there, if the principal may see that session."""
+    running = await repository.running_on_chargers(session, principal, charger_ids)
+    return {place: public_session_id(key) for place, key in running.items()}
 
 
 async def active_sessions(session: AsyncSession, principal: Principal) -> list[SessionView]:

@@ -179,6 +179,25 @@ async def find_by_transaction(
     )
 
 
+async def running_on_chargers(
+    session: AsyncSession, principal: Principal, charger_ids: list[int]
+) -> dict[tuple[int, int], int]:
+    """The active session the principal may see on each (charger id, connector number)."""
+    if not charger_ids:
+        return {}
+    query = _scoped(
+        select(ChargingSession.charger_id, ChargingSession.connector_id, ChargingSession.id)
+        .join(Charger, Charger.id == ChargingSession.charger_id)
+        .join(Station, Station.id == Charger.station_id)
+        .where(ChargingSession.charger_id.in_(charger_ids))
+        .where(ChargingSession.status == SessionStatus.ACTIVE)
+        .order_by(ChargingSession.started_at),  # the newest one wins below
+        principal,
+    )
+    rows = await session.execute(query)
+    return {(charger_id, connector): key for charger_id, connector, key in rows}
+
+
 async def sessions_for_reports(
     session: AsyncSession, *, charger_ids: set[int], transaction_ids: set[str]
 ) -> Sequence[ChargingSession]:

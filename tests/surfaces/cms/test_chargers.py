@@ -419,3 +419,31 @@ async def test_rotating_the_password_retires_the_old_one(
         assert stored is not None
     assert runtime.credentials.passwords.verify(stored.password_hash, data["ocppPassword"])
     assert not runtime.credentials.passwords.verify(stored.password_hash, "old-pass")
+
+
+async def test_a_connector_names_the_session_running_on_it_to_who_may_see_it(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from evcare.charging.session_records import public_session_id
+    from tests.factories.ocpp import make_session
+
+    brand, brand_headers = await signed_in(runtime, client, Role.BRAND)
+    driver, driver_headers = await signed_in(runtime, client, Role.USER)
+    _, stranger_headers = await signed_in(runtime, client, Role.USER)
+    charger = await make_charger(runtime, await make_station(runtime, brand), connectors=2)
+    await make_session(runtime, charger, user=driver, started_at=utcnow(), minutes=20)
+    running = await make_session(
+        runtime, charger, user=driver, started_at=utcnow(), minutes=None, connector_id=2
+    )
+
+    async def current(headers: dict[str, str]) -> list[str | None]:
+        one = await client.get(f"/api/v1/chargers/{charger.id}", headers=headers)
+        listed = await client.get("/api/v1/chargers", headers=headers)
+        assert one.status_code == listed.status_code == 200
+        [same] = [c for c in listed.json()["data"]["chargers"] if c["id"] == str(charger.id)]
+        assert same["connectors"] == one.json()["data"]["charger"]["connectors"]
+        return [c["currentSession"] for c in same["connectors"]]
+
+    assert await current(brand_headers) == [None, public_session_id(running.id)]
+    assert await current(driver_headers) == [None, public_session_id(running.id)]
+    assert await current(stranger_headers) == [None, None]

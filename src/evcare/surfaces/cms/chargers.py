@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from evcare.charging import service as charging
+from evcare.charging import sessions_control as control
 from evcare.charging.models import Charger, Connector
 from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.pagination import Pagination
@@ -35,6 +36,9 @@ ChargersRead = Annotated[Principal, Depends(Authenticator(Scope.READ_CHARGERS))]
 ChargersWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_CHARGERS))]
 ChargersRestore = Annotated[Principal, Depends(Authenticator(Scope.RESTORE_CHARGERS))]
 
+# (charger id, connector number) -> the public id of the session running there.
+CurrentSessions = dict[tuple[int, int], str]
+
 ChargerStatusName = Literal["Online", "Offline", "Faulted", "Maintenance"]
 ChargePointId = Annotated[
     str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._-]{1,48}$")
@@ -52,12 +56,16 @@ class ChargerConnectorOut(CamelModel):
     current_session: str | None = None
 
     @classmethod
-    def of(cls, connector: Connector, charger: Charger) -> ChargerConnectorOut:
+    def of(
+        cls, connector: Connector, charger: Charger, current: CurrentSessions
+    ) -> ChargerConnectorOut:
+        number_ = connector.connector_number or 0
         return cls(
-            connector_id=connector.connector_number or 0,
+            connector_id=number_,
             type=connector.type,
             power=number(connector.power_kw),
             status=charging.charger_connector_status(connector, charger),
+            current_session=current.get((charger.id, number_)),
         )
 
 
@@ -76,7 +84,9 @@ class ChargerOut(CamelModel):
     is_archived: bool
 
     @classmethod
-    def of(cls, charger: Charger) -> ChargerOut:
+    def of(cls, charger: Charger, current: CurrentSessions | None = None) -> ChargerOut:
+        """``current``: the sessions running on its connectors (``currentSession``)."""
+        current = current or {}
         station = charger.station
         place = ", ".join(part for part in (station.name, station.address, station.city) if part)
         return cls(
@@ -89,7 +99,7 @@ class ChargerOut(CamelModel):
             firmware_version=charger.firmware_version,
             status=charger.status,
             last_heartbeat=charger.last_heartbeat_at,
-            connectors=[ChargerConnectorOut.of(c, charger) for c in charger.connectors],
+            connectors=[ChargerConnectorOut.of(c, charger, current) for c in charger.connectors],
             location=place,
             is_archived=charger.is_archived,
         )
@@ -206,8 +216,9 @@ async def list_chargers(
         status=status,
         manufacturer=manufacturer,
     )
+    current = await control.current_sessions(session, principal, [c.id for c in page.items])
     return PagedEnvelope(
-        data=ChargersBody(chargers=[ChargerOut.of(c) for c in page.items]),
+        data=ChargersBody(chargers=[ChargerOut.of(c, current) for c in page.items]),
         pagination=PaginationOut.of(page),  # type: ignore[arg-type]
     )
 
@@ -235,7 +246,8 @@ async def get_charger(
     charger_id: str, principal: ChargersRead, session: SessionDep
 ) -> Envelope[ChargerBody]:
     charger = await charging.get_charger(session, principal, charger_id)
-    return Envelope(data=ChargerBody(charger=ChargerOut.of(charger)))
+    current = await control.current_sessions(session, principal, [charger.id])
+    return Envelope(data=ChargerBody(charger=ChargerOut.of(charger, current)))
 
 
 @router.get("/{charger_id}/status", operation_id="cms_charger_live_status")
@@ -319,7 +331,10 @@ async def update_charger(
         manufacturer=body.manufacturer,
         model=body.model,
     )
-    return Envelope(message="Charger updated", data=ChargerBody(charger=ChargerOut.of(charger)))
+    current = await control.current_sessions(session, principal, [charger.id])
+    return Envelope(
+        message="Charger updated", data=ChargerBody(charger=ChargerOut.of(charger, current))
+    )
 
 
 @router.patch("/{charger_id}/archive", operation_id="cms_archive_charger")
