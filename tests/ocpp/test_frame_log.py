@@ -1,4 +1,5 @@
-"""The OCPP library's frame log never carries a payload (id tags) or a traceback."""
+"""The OCPP library's frame log never carries a payload (id tags) or a traceback, but
+names the exception's type."""
 
 from __future__ import annotations
 
@@ -24,5 +25,6 @@ def test_a_failing_frame_is_logged_by_action_without_payload_or_traceback() -> N
         FRAME_LOG.removeHandler(handler)
     logged = stream.getvalue()
     assert "action=Authorize" in logged and "unique_id=m7" in logged
+    assert "[ValueError]" in logged  # what failed, for diagnosis
     assert "RFID-SECRET-42" not in logged
     assert "Traceback" not in logged

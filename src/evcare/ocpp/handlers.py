@@ -44,9 +44,12 @@ FRAME_LOG.setLevel(logging.WARNING)
 
 class _FrameRedaction(logging.Filter):
     """The library logs a failing frame whole with its traceback (``logger.exception``);
-    keep the line, but only the frame's action and message id: payloads carry id tags."""
+    keep the line, but only the frame's action and message id (payloads carry id tags)
+    and the exception's type (its message and traceback may quote the payload)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"{record.msg} [{record.exc_info[0].__name__}]"
         record.exc_info = None
         record.exc_text = None
         record.stack_info = None
