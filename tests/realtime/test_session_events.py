@@ -178,3 +178,41 @@ async def test_driver_hears_nothing_of_charger_status(
         await start_session(cp, tag)
         await socket.next("session-started")
     assert socket.received("charger-status") == []
+
+
+async def test_driver_follows_a_201_session_from_started_to_ended(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    charger = await make_charger(runtime)
+    driver, tag, token = await driver_with_tag(runtime, client)
+    async with (
+        connected(live_server, token=token) as socket,
+        connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs,
+    ):
+        await cs.transaction_event("Started", "tx-live-201", energy_wh=4000, id_token=tag, at=START)
+        started = await socket.next("session-started")
+        session = started["session"]
+        assert (session["userId"], session["status"]) == (str(driver.id), "active")
+        await cs.transaction_event(
+            "Updated",
+            "tx-live-201",
+            energy_wh=9000,
+            power_w=11000,
+            at=START + timedelta(minutes=20),
+        )
+        first = await socket.next("session-update")  # the reading Started carried
+        update = await socket.next("session-update")
+        assert first["sessionId"] == update["sessionId"] == session["sessionId"]
+        assert first["meterValue"] == 4000
+        assert (update["meterValue"], update["power"]) == (9000, 11.0)
+        await cs.transaction_event(
+            "Ended", "tx-live-201", energy_wh=12000, at=START + timedelta(minutes=40)
+        )
+        stopped = await socket.next("session-stopped")
+    assert stopped["session"]["status"] == "completed"
+    assert stopped["cdr"]["energyConsumed"] == 8.0
+    view = await client.get(
+        f"/api/v1/sessions/{session['sessionId']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert view.status_code == 200
+    assert view.json()["data"]["session"]["status"] == "completed"
