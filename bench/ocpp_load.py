@@ -84,14 +84,14 @@ async def prepare_evcare_database(url: str, count: int) -> None:
     from evcare.core.config import Settings
     from evcare.core.migrate import upgrade
     from evcare.core.runtime import Runtime
+    from evcare.core.security import hash_generated_secret
     from evcare.identity.models import Role, User
 
     await upgrade(url)
-    settings = Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=64)
+    settings = Settings(database_url=url)
     runtime = Runtime.build(settings)
-    # One hash for all: verification reads the cost from the hash itself, so the
-    # benchmark measures the OCPP path, not N Argon2 runs at production cost.
-    password_hash = runtime.credentials.passwords.hash(PASSWORD)
+    # Stored as the service stores generated OCPP passwords (one hash for all).
+    password_hash = hash_generated_secret(PASSWORD)
     try:
         async with runtime.sessionmaker() as session:
             owner = User(

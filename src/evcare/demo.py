@@ -201,9 +201,7 @@ DEMO_STATIONS = (
 )
 
 
-async def ensure_charging_network(
-    session: AsyncSession, credentials: Credentials, brand: User
-) -> list[str]:
+async def ensure_charging_network(session: AsyncSession, brand: User) -> list[str]:
     """The demo brand's Bengaluru stations and chargers ``EVC-DEMO-001``..``004`` (OCPP
     password ``demo-charger-secret``), each created only if missing."""
     acting = Principal(
@@ -240,7 +238,6 @@ async def ensure_charging_network(
             await charging.register_charger(
                 session,
                 acting,
-                credentials.passwords,
                 charge_point_id=charger.charge_point_id,
                 name=charger.name,
                 station_id=str(station.id),
@@ -421,7 +418,7 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
             created.append(f"vehicle {plate} for {email}")
     brand = await users.get_user_by_login(session, "brand@evcare.dev")
     if brand is not None:
-        created.extend(await ensure_charging_network(session, credentials, brand))
+        created.extend(await ensure_charging_network(session, brand))
     driver = await users.get_user_by_login(session, "driver@evcare.dev")
     if driver is not None and await ensure_id_tag(session, driver, token=DEMO_ID_TAG):
         created.append(f"RFID tag {DEMO_ID_TAG} for driver@evcare.dev")

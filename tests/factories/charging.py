@@ -7,6 +7,7 @@ from datetime import datetime
 
 from evcare.charging.models import Charger, ChargerStatus, Connector, Station
 from evcare.core.runtime import Runtime
+from evcare.core.security import hash_generated_secret
 from evcare.identity.models import User
 
 CHARGER_PASSWORD = "charger-password-1"
@@ -81,7 +82,7 @@ async def make_charger(
             manufacturer=manufacturer,
             model="Terra 54",
             status=status,
-            password_hash=runtime.credentials.passwords.hash(password),
+            password_hash=hash_generated_secret(password),
             archived_at=archived_at,
         )
         session.add(charger)

@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager
 import pytest
 import websockets
 from ocpp.v16 import call
-from sqlalchemy import update
+from sqlalchemy import select, update
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from evcare.charging.models import Charger
 from evcare.core.runtime import Runtime
+from evcare.core.security import hash_generated_secret
 from evcare.ocpp.registry import registry_of
 from tests.factories.ocpp import CHARGER_PASSWORD, basic_auth, connect, make_charger, ws_url
 
@@ -202,3 +203,38 @@ async def test_a_wrong_password_is_refused_even_after_a_right_one_connected(
     async with raw(live_server, charger.charge_point_id) as again:
         await again.send(json.dumps([2, "h2", "Heartbeat", {}]))
         assert (await _answer(again))[:2] == [3, "h2"]
+
+
+async def test_a_charger_with_an_argon2_password_hash_connects_once_and_is_upgraded(
+    live_server: str, runtime: Runtime
+) -> None:
+    """Chargers registered before OCPP passwords were stored as SHA-256 keep working:
+    the Argon2id hash is checked once, then replaced; a wrong password is still refused."""
+    charger = await make_charger(runtime)
+    legacy = runtime.credentials.passwords.hash(CHARGER_PASSWORD)
+    async with runtime.sessionmaker() as session:
+        await session.execute(
+            update(Charger).where(Charger.id == charger.id).values(password_hash=legacy)
+        )
+        await session.commit()
+    with pytest.raises(InvalidStatus) as refused:
+        async with raw(live_server, charger.charge_point_id, password="not-the-password"):
+            pass
+    assert refused.value.response.status_code == 401
+    assert await _stored_hash(runtime, charger.id) == legacy
+    async with raw(live_server, charger.charge_point_id) as socket:
+        await socket.send(json.dumps([2, "h1", "Heartbeat", {}]))
+        assert (await _answer(socket))[:2] == [3, "h1"]
+    upgraded = await _stored_hash(runtime, charger.id)
+    assert upgraded == hash_generated_secret(CHARGER_PASSWORD)
+    async with raw(live_server, charger.charge_point_id) as socket:
+        await socket.send(json.dumps([2, "h2", "Heartbeat", {}]))
+        assert (await _answer(socket))[:2] == [3, "h2"]
+
+
+async def _stored_hash(runtime: Runtime, charger_id: int) -> str | None:
+    async with runtime.sessionmaker() as session:
+        stored: str | None = await session.scalar(
+            select(Charger.password_hash).where(Charger.id == charger_id)
+        )
+        return stored

@@ -18,7 +18,12 @@ from evcare.charging import events, repository
 from evcare.charging.models import Charger, ChargerStatus, Connector, ConnectorStatus
 from evcare.core.clock import utcnow
 from evcare.core.events import publish
-from evcare.core.security import Passwords
+from evcare.core.security import (
+    GENERATED_SECRET_SCHEME,
+    Passwords,
+    generated_secret_matches,
+    hash_generated_secret,
+)
 
 # 2.0.1 connector states mapped onto the 1.6 vocabulary the charger rows keep.
 _STATUS_201 = {"Occupied": ConnectorStatus.OCCUPIED}
@@ -46,9 +51,27 @@ async def find_charger_for_login(
     return ref, charger.password_hash
 
 
+def password_is_hashed_slowly(password_hash: str) -> bool:
+    """Whether the hash is an Argon2id one (chargers registered before OCPP passwords
+    were stored as :func:`hash_generated_secret`): checked on a thread, then upgraded."""
+    return not password_hash.startswith(GENERATED_SECRET_SCHEME)
+
+
 def password_matches(passwords: Passwords, password_hash: str, password: str) -> bool:
-    """Constant-time check of a charger's Basic-auth password (Argon2id hash)."""
-    return passwords.verify(password_hash, password)
+    """Constant-time check of a charger's Basic-auth password against its stored hash."""
+    if password_is_hashed_slowly(password_hash):
+        return passwords.verify(password_hash, password)
+    return generated_secret_matches(password_hash, password)
+
+
+async def upgrade_password_hash(
+    session: AsyncSession, charger: ChargerRef, *, old_hash: str, password: str
+) -> None:
+    """Store a verified password in the generated-secret form, unless the password was
+    rotated meanwhile (the old hash no longer matches)."""
+    await repository.replace_password_hash(
+        session, charger.id, old_hash=old_hash, new_hash=hash_generated_secret(password)
+    )
 
 
 async def record_connected(session: AsyncSession, charger: ChargerRef, *, protocol: str) -> None:

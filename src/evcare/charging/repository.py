@@ -640,6 +640,18 @@ async def touch_heartbeats_unless_offline(
     return set(touched.all())
 
 
+async def replace_password_hash(
+    session: AsyncSession, charger_id: int, *, old_hash: str, new_hash: str
+) -> None:
+    await session.execute(
+        update(Charger)
+        .where(Charger.id == charger_id)
+        .where(Charger.password_hash == old_hash)
+        .values(password_hash=new_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_chargers_power(session: AsyncSession, power_w: dict[int, int]) -> None:
     """Each charger's current power (by id), one executemany UPDATE."""
     if power_w:

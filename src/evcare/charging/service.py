@@ -28,7 +28,7 @@ from evcare.charging.station_cards import StationCard, charger_blocks
 from evcare.core.clock import utcnow
 from evcare.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from evcare.core.pagination import Page, PageParams
-from evcare.core.security import Passwords
+from evcare.core.security import hash_generated_secret
 from evcare.identity import repository as users
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
@@ -405,7 +405,6 @@ def new_ocpp_password() -> str:
 async def register_charger(
     session: AsyncSession,
     principal: Principal,
-    passwords: Passwords,
     *,
     charge_point_id: str,
     name: str,
@@ -418,7 +417,8 @@ async def register_charger(
     ocpp_password: str | None = None,
 ) -> RegisteredCharger:
     """Register a charger at one of the caller's stations. Its OCPP password is generated
-    (or given, for demo data), stored as an Argon2 hash, and returned this once only.
+    (or given, for demo data), stored hashed (:func:`hash_generated_secret`), and
+    returned this once only.
     Charge point ids are unique, case-insensitively."""
     if not CHARGE_POINT_ID.match(charge_point_id):
         raise ValidationFailed(
@@ -449,7 +449,7 @@ async def register_charger(
         serial_number=serial_number,
         firmware_version=firmware_version,
         status=ChargerStatus.OFFLINE,
-        password_hash=passwords.hash(password),
+        password_hash=hash_generated_secret(password),
     )
     session.add(charger)
     await session.flush()
@@ -465,13 +465,13 @@ async def register_charger(
 
 
 async def rotate_charger_password(
-    session: AsyncSession, principal: Principal, passwords: Passwords, charger_id: str
+    session: AsyncSession, principal: Principal, charger_id: str
 ) -> RegisteredCharger:
     """Give a charger a new OCPP password (the old one stops working at once); returned
     this once only."""
     charger = await get_managed_charger(session, principal, charger_id)
     password = new_ocpp_password()
-    charger.password_hash = passwords.hash(password)
+    charger.password_hash = hash_generated_secret(password)
     await session.flush()
     return RegisteredCharger(charger=charger, ocpp_password=password)
 

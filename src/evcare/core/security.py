@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -120,3 +121,21 @@ def new_refresh_token() -> str:
 def hash_token(token: str) -> str:
     """Refresh tokens and other bearer secrets are stored as SHA-256 only."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# How a generated secret's stored hash starts (anything else is an Argon2 hash).
+GENERATED_SECRET_SCHEME = "sha256$"
+
+
+def hash_generated_secret(secret: str) -> str:
+    """The stored form of a secret EVCare generated itself (a charger's OCPP password:
+    192 random bits). Like :func:`hash_token`, SHA-256 and no slow hash: a slow hash
+    protects guessable human passwords; nobody can enumerate 2**192 candidates either
+    way, and checking it costs microseconds instead of Argon2's ~25 ms of CPU, which
+    10,000 chargers reconnecting after a restart would otherwise pay at once."""
+    return GENERATED_SECRET_SCHEME + hash_token(secret)
+
+
+def generated_secret_matches(stored: str, secret: str) -> bool:
+    """Constant-time check of ``secret`` against :func:`hash_generated_secret`'s form."""
+    return hmac.compare_digest(stored.encode(), hash_generated_secret(secret).encode())

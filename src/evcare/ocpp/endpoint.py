@@ -20,8 +20,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import hashlib
-import hmac
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -42,8 +40,6 @@ log = logging.getLogger("evcare.ocpp")
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}
 _CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,48}$")
 _LIMITS_KEY = "ocpp_limits"
-_LOGINS_KEY = "ocpp_verified_logins"
-_MAX_REMEMBERED_LOGINS = 200_000
 _PASSWORD_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
 
 
@@ -142,28 +138,22 @@ async def _authenticate(
 async def _password_ok(
     runtime: Runtime, charger: ChargerRef, password_hash: str, password: str
 ) -> bool:
-    """Argon2id on a small dedicated pool (the default pool validates OCPP payloads),
-    remembered per process as a keyed digest so a reconnect storm costs no Argon2 runs.
-    A rotated password changes the hash and so misses the memo."""
-    memo = runtime.extras.setdefault(_LOGINS_KEY, {})
-    assert isinstance(memo, dict)
-    key = (charger.id, password_hash)
-    secret = runtime.settings.secret_key.get_secret_value().encode()
-    digest = hmac.new(secret, password.encode(), hashlib.sha256).digest()
-    remembered = memo.get(key)
-    if isinstance(remembered, bytes) and hmac.compare_digest(remembered, digest):
-        return True
+    """A generated-secret hash is checked inline (microseconds). An Argon2id hash (a
+    charger registered before those) is checked on a small dedicated pool (the default
+    pool validates OCPP payloads) and, once it matches, replaced by the generated-secret
+    form, so each charger pays Argon2 once."""
+    passwords = runtime.credentials.passwords
+    if not chargers.password_is_hashed_slowly(password_hash):
+        return chargers.password_matches(passwords, password_hash, password)
     matches = await asyncio.get_running_loop().run_in_executor(
-        _PASSWORD_CHECKS,
-        chargers.password_matches,
-        runtime.credentials.passwords,
-        password_hash,
-        password,
+        _PASSWORD_CHECKS, chargers.password_matches, passwords, password_hash, password
     )
     if matches:
-        if len(memo) >= _MAX_REMEMBERED_LOGINS:
-            memo.clear()
-        memo[key] = digest
+        async with runtime.sessionmaker() as session:
+            await chargers.upgrade_password_hash(
+                session, charger, old_hash=password_hash, password=password
+            )
+            await session.commit()
     return matches
 
 

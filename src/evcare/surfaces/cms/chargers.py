@@ -28,7 +28,7 @@ from evcare.surfaces.cms.schemas import (
     StrictCamelModel,
 )
 from evcare.surfaces.cms.stations import ConnectorTypeName, PricingIn, connector_draft, number
-from evcare.surfaces.deps import Authenticator, CredentialsDep
+from evcare.surfaces.deps import Authenticator
 
 router = APIRouter(prefix="/chargers", tags=["chargers"], route_class=TransactionalRoute)
 
@@ -279,13 +279,11 @@ async def register_charger(
     body: ChargerIn,
     principal: ChargersWrite,
     session: SessionDep,
-    credentials: CredentialsDep,
     request: Request,
 ) -> Envelope[OcppCredentialsBody]:
     registered = await charging.register_charger(
         session,
         principal,
-        credentials.passwords,
         charge_point_id=body.charger_id,
         name=body.name,
         station_id=body.station_id,
@@ -306,12 +304,9 @@ async def rotate_charger_password(
     charger_id: str,
     principal: ChargersWrite,
     session: SessionDep,
-    credentials: CredentialsDep,
     request: Request,
 ) -> Envelope[OcppCredentialsBody]:
-    registered = await charging.rotate_charger_password(
-        session, principal, credentials.passwords, charger_id
-    )
+    registered = await charging.rotate_charger_password(session, principal, charger_id)
     return Envelope(
         message="New OCPP password issued; the old one no longer works",
         data=credentials_body(request, registered),
