@@ -289,3 +289,68 @@ async def test_meter_values_of_many_chargers_at_once_are_each_stored_once(
     assert [saved[row.id].last_meter_wh for row in rows] == [2000, 3001, 3002, 3003]
     assert [power[c.id] for c in chargers] == [7000, 8001, 8002, 8003]
     assert updates == 7
+
+
+async def test_boots_and_statuses_of_many_chargers_at_once_land_on_each_charger(
+    live_server: str, runtime: Runtime
+) -> None:
+    """Boot and StatusNotification are written set-based per batch: each charger gets its
+    own firmware and connector status, and each message its own announcement."""
+    chargers = [await make_charger(runtime) for _ in range(4)]
+    async with contextlib.AsyncExitStack() as stack:
+        points = [
+            await stack.enter_async_context(connect(live_server, c.charge_point_id))
+            for c in chargers
+        ]
+        await asyncio.gather(
+            *(
+                cp.call(
+                    call.BootNotification(
+                        charge_point_model="Terra",
+                        charge_point_vendor="ABB",
+                        firmware_version=f"fw-{i}",
+                    )
+                )
+                for i, cp in enumerate(points)
+            )
+        )
+        statuses = ["Preparing", "Charging", "Faulted", "Available"]
+        await asyncio.gather(
+            *(
+                cp.call(call.StatusNotification(connector_id=1, error_code=code, status=status))
+                for cp, status, code in zip(
+                    points,
+                    statuses,
+                    ["NoError", "NoError", "GroundFailure", "NoError"],
+                    strict=True,
+                )
+            )
+        )
+        async with runtime.sessionmaker() as session:
+            firmware = {
+                charger_id: version
+                for charger_id, version in await session.execute(
+                    select(Charger.id, Charger.firmware_version)
+                )
+            }
+            connectors = {
+                c.charger_id: (c.status, c.error_code)
+                for c in (
+                    await session.scalars(select(Connector).where(Connector.connector_number == 1))
+                ).all()
+            }
+            announced = await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.topic == events.CHARGER_STATUS)
+            )
+            last_status = {
+                e.payload["chargerId"]: e.payload["connectors"][0]["status"]
+                for e in sorted(announced.all(), key=lambda e: e.created_at)
+            }
+    assert [firmware[c.id] for c in chargers] == ["fw-0", "fw-1", "fw-2", "fw-3"]
+    assert [connectors[c.id] for c in chargers] == [
+        ("Preparing", None),
+        ("Charging", None),
+        ("Faulted", "GroundFailure"),
+        ("Available", None),
+    ]
+    assert [last_status[c.charge_point_id] for c in chargers] == statuses

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging import events, repository
 from evcare.charging.models import Charger, ChargerStatus, Connector, ConnectorStatus
 from evcare.core.clock import utcnow
-from evcare.core.events import publish
+from evcare.core.events import publish_many
 from evcare.core.security import (
     GENERATED_SECRET_SCHEME,
     Passwords,
@@ -74,12 +74,52 @@ async def upgrade_password_hash(
     )
 
 
+@dataclass(frozen=True)
+class Connected:
+    """A charger's WebSocket was accepted with this OCPP subprotocol."""
+
+    charger: ChargerRef
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Boot:
+    """A BootNotification: what the charger says it is."""
+
+    charger: ChargerRef
+    vendor: str | None
+    model: str | None
+    serial_number: str | None
+    firmware_version: str | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A StatusNotification: connector 0 is the charger itself (1.6)."""
+
+    charger: ChargerRef
+    connector_number: int
+    status: str
+    error_code: str | None
+    reported_at: datetime | None
+
+
 async def record_connected(session: AsyncSession, charger: ChargerRef, *, protocol: str) -> None:
-    row = await _charger(session, charger)
-    row.ocpp_protocol = protocol
-    row.status = ChargerStatus.ONLINE
-    row.last_heartbeat_at = utcnow()
-    await _announce(session, charger, row)
+    await record_connections(session, [Connected(charger, protocol)])
+
+
+async def record_connections(session: AsyncSession, connected: list[Connected]) -> list[None]:
+    """Chargers now connected: Online, with their protocol, announced. Set-based: one
+    SELECT of the chargers, one of their connectors, one flush."""
+    rows, connectors = await _load(session, [c.charger for c in connected])
+    now = utcnow()
+    for item in connected:
+        row = rows[item.charger.id]
+        row.ocpp_protocol = item.protocol
+        row.status = ChargerStatus.ONLINE
+        row.last_heartbeat_at = now
+    await _announce_all(session, [(c.charger, rows[c.charger.id]) for c in connected], connectors)
+    return [None] * len(connected)
 
 
 async def record_disconnected(session: AsyncSession, charger: ChargerRef) -> None:
@@ -99,18 +139,27 @@ async def record_boot(
     serial_number: str | None,
     firmware_version: str | None,
 ) -> None:
-    row = await _charger(session, charger)
-    if vendor:
-        row.manufacturer = vendor[:100]
-    if model:
-        row.model = model[:100]
-    if serial_number:
-        row.serial_number = serial_number[:100]
-    if firmware_version:
-        row.firmware_version = firmware_version[:100]
-    row.status = ChargerStatus.ONLINE
-    row.last_heartbeat_at = utcnow()
-    await _announce(session, charger, row)
+    await record_boots(session, [Boot(charger, vendor, model, serial_number, firmware_version)])
+
+
+async def record_boots(session: AsyncSession, boots: list[Boot]) -> list[None]:
+    """BootNotifications of many chargers, set-based like :func:`record_connections`."""
+    rows, connectors = await _load(session, [b.charger for b in boots])
+    now = utcnow()
+    for boot in boots:
+        row = rows[boot.charger.id]
+        if boot.vendor:
+            row.manufacturer = boot.vendor[:100]
+        if boot.model:
+            row.model = boot.model[:100]
+        if boot.serial_number:
+            row.serial_number = boot.serial_number[:100]
+        if boot.firmware_version:
+            row.firmware_version = boot.firmware_version[:100]
+        row.status = ChargerStatus.ONLINE
+        row.last_heartbeat_at = now
+    await _announce_all(session, [(b.charger, rows[b.charger.id]) for b in boots], connectors)
+    return [None] * len(boots)
 
 
 async def record_heartbeat(session: AsyncSession, charger: ChargerRef) -> None:
@@ -145,22 +194,34 @@ async def record_status(
     error_code: str | None,
     reported_at: datetime | None,
 ) -> None:
-    """A StatusNotification: connector 0 is the charger itself (1.6)."""
-    row = await _charger(session, charger)
-    status = _STATUS_201.get(status, status)
-    if connector_number == 0:
-        row.status = ChargerStatus.FAULTED if status == "Faulted" else ChargerStatus.ONLINE
-    else:
-        connector = await repository.charger_connector(session, charger.id, connector_number)
-        if connector is not None:
-            connector.status = status
-            connector.error_code = None if error_code in (None, "NoError") else error_code[:50]
-            connector.status_at = reported_at or utcnow()
-        if row.status in (ChargerStatus.FAULTED, ChargerStatus.OFFLINE) and status != "Faulted":
-            # A charger reporting its connectors is talking to us: it is online.
-            row.status = ChargerStatus.ONLINE
-    row.last_heartbeat_at = utcnow()
-    await _announce(session, charger, row)
+    report = StatusReport(charger, connector_number, status, error_code, reported_at)
+    await record_statuses(session, [report])
+
+
+async def record_statuses(session: AsyncSession, reports: list[StatusReport]) -> list[None]:
+    """StatusNotifications of many chargers, set-based like :func:`record_connections`."""
+    rows, connectors = await _load(session, [r.charger for r in reports])
+    now = utcnow()
+    for report in reports:
+        row = rows[report.charger.id]
+        status = _STATUS_201.get(report.status, report.status)
+        if report.connector_number == 0:
+            row.status = ChargerStatus.FAULTED if status == "Faulted" else ChargerStatus.ONLINE
+        else:
+            for connector in connectors.get(row.id, []):
+                if connector.connector_number == report.connector_number:
+                    connector.status = status
+                    error = report.error_code
+                    connector.error_code = None if error in (None, "NoError") else error[:50]
+                    connector.status_at = report.reported_at or now
+            if row.status in (ChargerStatus.FAULTED, ChargerStatus.OFFLINE) and (
+                status != "Faulted"
+            ):
+                # A charger reporting its connectors is talking to us: it is online.
+                row.status = ChargerStatus.ONLINE
+        row.last_heartbeat_at = now
+    await _announce_all(session, [(r.charger, rows[r.charger.id]) for r in reports], connectors)
+    return [None] * len(reports)
 
 
 async def record_power(session: AsyncSession, charger: ChargerRef, *, power_w: int) -> None:
@@ -192,16 +253,42 @@ async def _charger(session: AsyncSession, charger: ChargerRef) -> Charger:
 
 
 async def _announce(session: AsyncSession, charger: ChargerRef, row: Charger) -> None:
-    connectors = await repository.charger_connectors(session, charger.id)
-    await publish(
+    _, connectors = await _load(session, [charger], rows=False)
+    await _announce_all(session, [(charger, row)], connectors)
+
+
+async def _load(
+    session: AsyncSession, chargers: list[ChargerRef], *, rows: bool = True
+) -> tuple[dict[int, Charger], dict[int, list[Connector]]]:
+    """The chargers' rows (by id) and their connectors (by charger id, in number order)."""
+    ids = sorted({charger.id for charger in chargers})
+    loaded = {row.id: row for row in await repository.charger_rows(session, ids)} if rows else {}
+    connectors: dict[int, list[Connector]] = {}
+    for connector in await repository.connectors_of_chargers(session, ids):
+        connectors.setdefault(connector.charger_id or 0, []).append(connector)
+    return loaded, connectors
+
+
+async def _announce_all(
+    session: AsyncSession,
+    changed: list[tuple[ChargerRef, Charger]],
+    connectors: dict[int, list[Connector]],
+) -> None:
+    """One ``charger_status`` event per charger (its status and connectors), one flush."""
+    await publish_many(
         session,
-        events.CHARGER_STATUS,
-        events.charger_status(
-            charger_id=charger.charge_point_id,
-            owner_id=str(charger.owner_id),
-            status=row.status,
-            connectors=[_connector_doc(connector) for connector in connectors],
-        ),
+        [
+            (
+                events.CHARGER_STATUS,
+                events.charger_status(
+                    charger_id=charger.charge_point_id,
+                    owner_id=str(charger.owner_id),
+                    status=row.status,
+                    connectors=[_connector_doc(c) for c in connectors.get(charger.id, [])],
+                ),
+            )
+            for charger, row in changed
+        ],
     )
 
 

@@ -624,6 +624,23 @@ async def charger_row(session: AsyncSession, charger_id: int) -> Charger:
     return (await session.scalars(select(Charger).where(Charger.id == charger_id))).one()
 
 
+async def charger_rows(session: AsyncSession, charger_ids: list[int]) -> Sequence[Charger]:
+    return (await session.scalars(select(Charger).where(Charger.id.in_(charger_ids)))).all()
+
+
+async def connectors_of_chargers(
+    session: AsyncSession, charger_ids: list[int]
+) -> Sequence[Connector]:
+    """The chargers' connectors, by charger then connector number."""
+    return (
+        await session.scalars(
+            select(Connector)
+            .where(Connector.charger_id.in_(charger_ids))
+            .order_by(Connector.charger_id, Connector.connector_number)
+        )
+    ).all()
+
+
 async def touch_heartbeats_unless_offline(
     session: AsyncSession, charger_ids: list[int], *, at: datetime, offline: str
 ) -> set[int]:
@@ -675,13 +692,3 @@ async def first_charger_connector(session: AsyncSession, charger_id: int) -> Con
     return await session.scalar(
         select(Connector).where(Connector.charger_id == charger_id).order_by(Connector.id)
     )
-
-
-async def charger_connectors(session: AsyncSession, charger_id: int) -> Sequence[Connector]:
-    return (
-        await session.scalars(
-            select(Connector)
-            .where(Connector.charger_id == charger_id)
-            .order_by(Connector.connector_number)
-        )
-    ).all()

@@ -22,6 +22,7 @@ import binascii
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
@@ -94,21 +95,20 @@ async def _serve(
     if previous is not None:
         await previous.close(1000, "replaced by a new connection of the same charger")
     # Bookkeeping runs beside the receive loop: a slow database must not delay serving.
-    connected = asyncio.create_task(
-        _best_effort(csms, lambda s: chargers.record_connected(s, charger, protocol=subprotocol))
-    )
+    joined = csms.together(chargers.record_connections, chargers.Connected(charger, subprotocol))
+    connected = asyncio.create_task(_best_effort(joined))
     try:
         await link.run()
     finally:
         await connected
         if registry.unregister(link):
-            await _best_effort(csms, lambda s: chargers.record_disconnected(s, charger))
+            await _best_effort(csms.transact(lambda s: chargers.record_disconnected(s, charger)))
 
 
-async def _best_effort(csms: Csms, work: object) -> None:
+async def _best_effort(bookkeeping: Awaitable[object]) -> None:
     """Connection bookkeeping must never keep a charger from being served."""
     with contextlib.suppress(Exception):
-        await csms.transact(work)  # type: ignore[arg-type]
+        await bookkeeping
 
 
 def _pick_version(offered: list[str]) -> str | None:

@@ -159,16 +159,14 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
     async def on_boot_notification(
         self, charge_point_vendor: str, charge_point_model: str, **extra: Any
     ) -> result16.BootNotification:
-        await self.csms.transact(
-            lambda s: chargers.record_boot(
-                s,
-                self.csms.charger,
-                vendor=charge_point_vendor,
-                model=charge_point_model,
-                serial_number=extra.get("charge_point_serial_number"),
-                firmware_version=extra.get("firmware_version"),
-            )
+        boot = chargers.Boot(
+            self.csms.charger,
+            vendor=charge_point_vendor,
+            model=charge_point_model,
+            serial_number=extra.get("charge_point_serial_number"),
+            firmware_version=extra.get("firmware_version"),
         )
+        await self.csms.together(chargers.record_boots, boot)
         return result16.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
         )
@@ -183,16 +181,14 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
         self, connector_id: int, error_code: str, status: str, **extra: Any
     ) -> result16.StatusNotification:
         reported = _when(extra["timestamp"]) if extra.get("timestamp") else None
-        await self.csms.transact(
-            lambda s: chargers.record_status(
-                s,
-                self.csms.charger,
-                connector_number=connector_id,
-                status=status,
-                error_code=error_code,
-                reported_at=reported,
-            )
+        report = chargers.StatusReport(
+            self.csms.charger,
+            connector_number=connector_id,
+            status=status,
+            error_code=error_code,
+            reported_at=reported,
         )
+        await self.csms.together(chargers.record_statuses, report)
         return result16.StatusNotification()
 
     @on(Action16.authorize)
@@ -306,16 +302,14 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
     async def on_boot_notification(
         self, charging_station: dict[str, Any], reason: str, **_: Any
     ) -> result201.BootNotification:
-        await self.csms.transact(
-            lambda s: chargers.record_boot(
-                s,
-                self.csms.charger,
-                vendor=charging_station.get("vendor_name"),
-                model=charging_station.get("model"),
-                serial_number=charging_station.get("serial_number"),
-                firmware_version=charging_station.get("firmware_version"),
-            )
+        boot = chargers.Boot(
+            self.csms.charger,
+            vendor=charging_station.get("vendor_name"),
+            model=charging_station.get("model"),
+            serial_number=charging_station.get("serial_number"),
+            firmware_version=charging_station.get("firmware_version"),
         )
+        await self.csms.together(chargers.record_boots, boot)
         return result201.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
         )
@@ -330,16 +324,14 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
         self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **_: Any
     ) -> result201.StatusNotification:
         reported = _when(timestamp)
-        await self.csms.transact(
-            lambda s: chargers.record_status(
-                s,
-                self.csms.charger,
-                connector_number=evse_id,
-                status=connector_status,
-                error_code=None,
-                reported_at=reported,
-            )
+        report = chargers.StatusReport(
+            self.csms.charger,
+            connector_number=evse_id,
+            status=connector_status,
+            error_code=None,
+            reported_at=reported,
         )
+        await self.csms.together(chargers.record_statuses, report)
         return result201.StatusNotification()
 
     @on(Action201.authorize)
