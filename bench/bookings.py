@@ -33,7 +33,7 @@ from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
 from evcare.service import bookings
-from evcare.service.booking_models import BookingItem, PickupType, ServiceBooking
+from evcare.service.bookings.models import BookingItem, PickupType, ServiceBooking
 from evcare.service.models import Service, ServiceCategory, Timeslot
 from evcare.vehicles.models import Vehicle
 

@@ -25,7 +25,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
 from evcare.service import bookings, catalogue, mechanics, places, scheduling
 from evcare.service import repository as workshop_repository
-from evcare.service.booking_models import PickupType
+from evcare.service.bookings.models import PickupType
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
 

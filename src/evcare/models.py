@@ -9,7 +9,7 @@ from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
 from evcare.engagement.notification_models import Notification
 from evcare.identity.models import AuthSession, RefreshToken, User
-from evcare.service.booking_models import (
+from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
     BookingItem,

@@ -13,7 +13,7 @@ from evcare.core.ids import format_public_id
 from evcare.core.money import Money, major_number
 from evcare.identity.models import User
 from evcare.service import bookings
-from evcare.service.booking_models import BookingAnalysis, BookingEvent, PickupType
+from evcare.service.bookings.models import BookingAnalysis, BookingEvent, PickupType
 from evcare.surfaces.revcare.schemas import RevIn, RevModel
 
 Key = Annotated[int, Field(ge=1, le=2_147_483_647)]

@@ -17,7 +17,7 @@ from evcare.core.pagination import Pagination
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import bookings
-from evcare.service.booking_models import BookingStatus, PaymentMode
+from evcare.service.bookings.models import BookingStatus, PaymentMode
 from evcare.surfaces.deps import Authenticator, RuntimeDep
 from evcare.surfaces.revcare.booking_schemas import (
     AnalysisEdit,

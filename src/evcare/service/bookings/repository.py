@@ -12,7 +12,7 @@ from evcare.core.db import is_postgresql
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
-from evcare.service.booking_models import (
+from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
     BookingItem,
