@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from starlette.routing import Mount
 
 from evcare.app import create_app
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.errors import Conflict
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.models import Role, User
 from tests.conftest import make_settings
 

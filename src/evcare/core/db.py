@@ -1,18 +1,14 @@
-"""Async engine, sessions, the declarative base, and the request-owned transaction.
+"""Async engine, sessions and the declarative base.
 
-The request owns the transaction: :class:`TransactionalRoute` commits the request's
-session after the endpoint returns and **before** the response is sent, and rolls it
-back on any error. Services and repositories only ``flush()``.
+The request-owned transaction (``SessionDep``, ``TransactionalRoute``) is in
+:mod:`evcare.core.transactions`, above the runtime that hands out the sessions.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -26,10 +22,6 @@ from sqlalchemy.types import TypeDecorator
 
 from evcare.core import sqlite_async
 from evcare.core.clock import as_utc, utcnow
-from evcare.core.errors import DomainError
-
-if TYPE_CHECKING:
-    from evcare.core.runtime import Runtime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,52 +93,3 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 def is_postgresql(session: AsyncSession) -> bool:
     """Dialect helper: the one place code asks which database it is talking to."""
     return session.get_bind().dialect.name == "postgresql"
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work; committed by :class:`TransactionalRoute`."""
-    runtime = _runtime(request)
-    async with runtime.sessionmaker() as session:
-        request.state.db_session = session
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-class TransactionalRoute(APIRoute):
-    """Commit the request's session before the response leaves; roll back on any error."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def transactional_handler(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except DomainError as error:
-                await _finish(request, commit=error.keep_changes)
-                raise
-            except BaseException:
-                await _finish(request, commit=False)
-                raise
-            await _finish(request, commit=response.status_code < 400)
-            return response
-
-        return transactional_handler
-
-
-async def _finish(request: Request, *, commit: bool) -> None:
-    session: AsyncSession | None = getattr(request.state, "db_session", None)
-    if session is None:
-        return
-    request.state.db_session = None
-    if commit:
-        await session.commit()
-        _runtime(request).outbox.wake()
-    else:
-        await session.rollback()

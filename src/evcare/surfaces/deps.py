@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from evcare.core.db import SessionDep
 from evcare.core.errors import Forbidden, Unauthorized
 from evcare.core.runtime import Runtime
 from evcare.core.security import Credentials
+from evcare.core.transactions import SessionDep
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope

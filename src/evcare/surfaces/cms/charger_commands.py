@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from evcare.charging import commands
-from evcare.core.db import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.ocpp.registry import registry_of

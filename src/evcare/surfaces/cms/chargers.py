@@ -15,8 +15,8 @@ from pydantic import Field
 from evcare.charging import service as charging
 from evcare.charging import sessions_control as control
 from evcare.charging.models import Charger, Connector
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import (

@@ -16,9 +16,9 @@ from pydantic import Field
 
 from evcare.charging import sessions_control as control
 from evcare.charging.session_records import SessionView, cdr_document, session_document
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.money import major_number
 from evcare.core.pagination import Page, Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.ocpp.registry import registry_of

@@ -12,9 +12,9 @@ from pydantic import Field, field_validator
 from evcare.charging import service as charging
 from evcare.charging.models import ConnectorType, Station, StationStatus
 from evcare.charging.station_cards import ConnectorCard, StationCard
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import (

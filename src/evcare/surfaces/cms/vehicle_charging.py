@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from evcare.charging import sessions_control as control
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.pagination import Page, Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Envelope, PagedEnvelope, PaginationOut

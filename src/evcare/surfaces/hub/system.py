@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from evcare import __version__
-from evcare.core.db import TransactionalRoute
+from evcare.core.transactions import TransactionalRoute
 from evcare.surfaces.deps import Authenticated
 
 router = APIRouter(tags=["system"], route_class=TransactionalRoute)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Form, Request, Response
 
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.errors import Unauthorized
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
 from evcare.surfaces.deps import Authenticated, CredentialsDep, RuntimeDep
 from evcare.surfaces.revcare.schemas import Message, RevModel

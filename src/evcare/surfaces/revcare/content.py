@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from evcare.core.db import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.engagement import content
 from evcare.engagement.models import ContentEntry
 from evcare.identity.principal import Principal

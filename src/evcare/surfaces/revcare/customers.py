@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.ids import parse_public_id
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query
 
 from evcare.billing import tax
 from evcare.billing.models import GstRate
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.ids import format_public_id
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticator

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.ids import parse_public_id
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import mechanics

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.ids import parse_public_id
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.engagement import notifications
 from evcare.engagement.notification_models import Notification
 from evcare.identity.principal import Principal

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import Field
 
 from evcare.billing.razorpay import PaymentGateway, gateway_for
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.errors import BusinessRuleViolation
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import bookings

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from evcare.core.clock import utcnow
-from evcare.core.db import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import scheduling

@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.ids import format_public_id
 from evcare.core.money import major_number
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import catalogue

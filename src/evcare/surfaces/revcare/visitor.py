@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from evcare.core.db import SessionDep
+from evcare.core.transactions import SessionDep
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.surfaces.deps import CredentialsDep

@@ -1,0 +1,71 @@
+"""The request-owned transaction.
+
+The request owns the transaction: :class:`TransactionalRoute` commits the request's
+session after the endpoint returns and **before** the response is sent, and rolls it
+back on any error. Services and repositories only ``flush()``.
+
+This module sits above :mod:`evcare.core.runtime` (which builds the engine from
+:mod:`evcare.core.db` and the outbox from :mod:`evcare.core.events`), so core's imports
+run one way: transactions -> runtime -> events -> db.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.core.errors import DomainError
+from evcare.core.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work; committed by :class:`TransactionalRoute`."""
+    runtime = _runtime(request)
+    async with runtime.sessionmaker() as session:
+        request.state.db_session = session
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+class TransactionalRoute(APIRoute):
+    """Commit the request's session before the response leaves; roll back on any error."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def transactional_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except DomainError as error:
+                await _finish(request, commit=error.keep_changes)
+                raise
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            await _finish(request, commit=response.status_code < 400)
+            return response
+
+        return transactional_handler
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    session: AsyncSession | None = getattr(request.state, "db_session", None)
+    if session is None:
+        return
+    request.state.db_session = None
+    if commit:
+        await session.commit()
+        _runtime(request).outbox.wake()
+    else:
+        await session.rollback()
