@@ -170,6 +170,28 @@ async def test_the_webhook_pays_once_and_refuses_forgeries_and_ignores_replays(
     assert _paid_steps(detail) == 1
 
 
+async def test_a_signed_webhook_for_a_different_amount_is_refused_and_pays_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
+) -> None:
+    shop = await make_workshop(runtime, client)
+    booking = await completed_booking(client, shop)
+    checkout = (await _order(client, shop, booking["id"]))["checkout"]
+    assert isinstance(checkout, dict)
+    order_id, amount = str(checkout["order_id"]), int(checkout["amount"])
+    for wrong in (amount - 1, 100, amount + 100):
+        body, headers = razorpay.webhook("payment.captured", order_id, "pay_short01", amount=wrong)
+        refused = await client.post("/payment/razorpay/webhook", content=body, headers=headers)
+        assert "amount" in assert_revcare_error(refused, 400)["detail"]
+    detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert (detail["status"], detail["payment_status"]) != ("paid", "captured")
+    assert detail["status"] == "completed" and _paid_steps(detail) == 0
+    # The right amount still pays: the refused deliveries left nothing half-recorded.
+    body, headers = razorpay.webhook("payment.captured", order_id, "pay_full0001")
+    ok(await client.post("/payment/razorpay/webhook", content=body, headers=headers))
+    paid = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert (paid["status"], paid["payment_status"]) == ("paid", "captured")
+
+
 async def test_checkout_verification_and_webhook_racing_for_one_payment_pay_once(
     client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
 ) -> None:
