@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from evcare.core.runtime import Runtime
+from evcare.service.booking_models import BookingStatus
 from tests.factories.bookings import (
     Workshop,
     analyse,
@@ -26,17 +27,7 @@ from tests.factories.bookings import (
 )
 from tests.surfaces.revcare.helpers import assert_revcare_error
 
-STATES = [
-    "created",
-    "mechanic_assigned",
-    "analysis_submitted",
-    "analysis_approved",
-    "services_confirmed",
-    "in_progress",
-    "completed",
-    "paid",
-    "cancelled",
-]
+STATES = [str(status) for status in BookingStatus]
 
 
 @dataclass
