@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from evcare.billing import tax
@@ -13,6 +14,7 @@ from evcare.core.money import Money
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
+from tests.factories.bookings import analyse, approve, assign, book, confirm, make_workshop, ok
 from tests.factories.identity import make_user
 
 
@@ -36,11 +38,31 @@ def test_gst_on_one_amount_is_rounded_half_up_to_the_paisa(
     assert taxed.gross == Money(amount_minor + gst_minor, "INR")
 
 
-def test_each_line_is_taxed_on_its_own_so_lines_add_up_to_the_total() -> None:
-    lines = [Money(25, "INR"), Money(25, "INR")]
-    taxed = [tax.apply_gst(line, Decimal("18")) for line in lines]
-    # Per line 4.5 -> 5 paise each: 10 in total, not 9 (which taxing the sum would give).
-    assert sum(t.gst.amount_minor for t in taxed) == 10
+async def test_each_line_is_taxed_on_its_own_so_lines_add_up_to_the_total(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Two lines of Rs 0.25 at 18 %: 4.5 paise each rounds up to 5, so the booking's GST
+    is 10 paise, not the 9 that taxing the subtotal (9.0 paise) would give, and what
+    the app shows per line adds up to its ``gst_amount`` and its ``total``."""
+    shop = await make_workshop(runtime, client)
+    booking_id = (await book(client, shop))["id"]
+    await assign(client, shop, booking_id)
+    await analyse(client, shop, booking_id, ("0.25", "0.25"))
+    await approve(client, shop, booking_id)
+    confirmed = await confirm(client, shop, booking_id)
+    shown = ok(await client.get(f"/bookings/{booking_id}", headers=shop.customer.headers))
+    for booking in (confirmed, shown):
+        lines = booking["services"]
+        assert [(line["amount"], line["gst_amount"]) for line in lines] == [(0.25, 0.05)] * 2
+        assert booking["gst_percent"] == 18
+        paise = sum(round(line["gst_amount"] * 100) for line in lines)
+        assert round(booking["gst_amount"] * 100) == paise == 10
+        assert round(booking["subtotal"] * 100) == 50
+        assert round(booking["total"] * 100) == 50 + paise
+    cash = ok(
+        await client.post(f"/payment/cash-on-delivery/{booking_id}", headers=shop.customer.headers)
+    )
+    assert round(cash["payment"]["amount"] * 100) == 60, cash
 
 
 async def _admin(runtime: Runtime) -> Principal:

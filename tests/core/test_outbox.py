@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.errors import Conflict
 from evcare.core.events import OutboxEvent, subscribe
 from evcare.core.runtime import Runtime
-from tests.factories.identity import make_user
+from evcare.identity.models import User
 
 
 async def _events(runtime: Runtime, topic: str) -> list[OutboxEvent]:
@@ -49,15 +51,31 @@ async def test_registration_publishes_an_event_that_is_dispatched_after_commit(
 
 
 async def test_a_failed_request_announces_nothing(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await make_user(runtime, email="taken@example.com")
+    """The request fails *after* the service published (and flushed) its event: the
+    event goes with the rolled-back transaction, so no one is told of a registration
+    that did not happen."""
+    from evcare.surfaces.cms import auth
+
+    reached: list[str] = []
+
+    def fail_after_publishing(*args: object, **kwargs: object) -> object:
+        reached.append("rendering")
+        raise Conflict("the response could not be built")
+
+    monkeypatch.setattr(auth, "_tokens", fail_after_publishing)
     response = await client.post(
         "/api/v1/auth/register",
-        json={"email": "taken@example.com", "password": "secret12", "name": "Dup"},
+        json={"email": "late-failure@example.com", "password": "secret12", "name": "Late"},
     )
-    assert response.status_code == 409
+    assert response.status_code == 409, response.text
+    assert reached == ["rendering"], "the failure must come after the event was published"
+    await runtime.outbox.drain()
     assert await _events(runtime, "identity.user_registered") == []
+    async with runtime.sessionmaker() as session:
+        user = await session.scalar(select(User).where(User.email == "late-failure@example.com"))
+    assert user is None
 
 
 async def test_a_failing_subscriber_leaves_the_event_pending_with_a_back_off(

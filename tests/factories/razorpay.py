@@ -84,9 +84,16 @@ class RazorpayStandIn:
         }
 
     def webhook(
-        self, event: str, order_id: str, payment_id: str, *, event_id: str | None = None
+        self,
+        event: str,
+        order_id: str,
+        payment_id: str,
+        *,
+        event_id: str | None = None,
+        amount: int | None = None,
     ) -> tuple[bytes, dict[str, str]]:
-        """A signed ``payment.captured``-style delivery: raw body and headers."""
+        """A signed ``payment.captured``-style delivery: raw body and headers (``amount``
+        overrides the order's, as a payment captured for another sum would carry)."""
         order = self.orders[order_id]
         body = json.dumps(
             {
@@ -99,7 +106,7 @@ class RazorpayStandIn:
                         "entity": {
                             "id": payment_id,
                             "entity": "payment",
-                            "amount": order["amount"],
+                            "amount": order["amount"] if amount is None else amount,
                             "currency": order["currency"],
                             "status": "captured",
                             "order_id": order_id,

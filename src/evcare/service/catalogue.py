@@ -50,12 +50,13 @@ async def get_category(session: AsyncSession, *, category_id: int) -> ServiceCat
 async def create_category(
     session: AsyncSession, principal: Principal, *, name: str, description: str, is_active: bool
 ) -> ServiceCategory:
-    """Category names are unique, ignoring case."""
+    """Category names are unique by :func:`evcare.core.names.name_key` (case, accent
+    composition and spacing do not make a new name)."""
     if await repository.category_name_taken(session, name):
         raise Conflict(f"A service category named '{name}' already exists")
     category = ServiceCategory(name=name, description=description, is_active=is_active)
     session.add(category)
-    await session.flush()
+    await _flush_named(session, name)
     return category
 
 
@@ -78,8 +79,16 @@ async def update_category(
     if is_active is not None:
         category.is_active = is_active
     category.updated_at = utcnow()
-    await session.flush()
+    await _flush_named(session, category.name)
     return category
+
+
+async def _flush_named(session: AsyncSession, name: str) -> None:
+    """Flush; the name key a concurrent request took first is a 409, not a 500."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"A service category named '{name}' already exists") from error
 
 
 async def delete_category(session: AsyncSession, principal: Principal, *, category_id: int) -> None:

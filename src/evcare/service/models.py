@@ -17,10 +17,11 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from evcare.core.clock import utcnow
 from evcare.core.db import Base, Timestamped
+from evcare.core.names import NameKeyed, name_key
 
 
 class ReviewStatus(StrEnum):
@@ -30,8 +31,9 @@ class ReviewStatus(StrEnum):
     HIDDEN = "hidden"
 
 
-class ServiceCategory(Timestamped, Base):
+class ServiceCategory(NameKeyed, Timestamped, Base):
     __tablename__ = "service_category"
+    __table_args__ = (Index("uq_service_category_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -59,6 +61,16 @@ class Service(Timestamped, Base):
     currency: Mapped[str] = mapped_column(String(3), default="INR")
     duration_minutes: Mapped[int]
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    # name_key(name) + "\n" + name_key(description): what ``search`` is matched against
+    # (a key never holds a newline, so a search cannot match across the two).
+    search_key: Mapped[str] = mapped_column(Text, default="")
+
+    @validates("name", "description")
+    def _keep_search_key(self, field: str, value: str) -> str:
+        name = value if field == "name" else self.name or ""
+        description = value if field == "description" else self.description or ""
+        self.search_key = f"{name_key(name)}\n{name_key(description)}"
+        return value
 
 
 class ServiceReview(Timestamped, Base):
@@ -111,10 +123,11 @@ class FavouriteService(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MechanicAssignmentType(Timestamped, Base):
+class MechanicAssignmentType(NameKeyed, Timestamped, Base):
     """How a mechanic takes work: doorstep, in-workshop, roadside, ..."""
 
     __tablename__ = "mechanic_assignment_type"
+    __table_args__ = (Index("uq_mechanic_assignment_type_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import time
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.db import Base
 from evcare.core.errors import NotFound
+from evcare.core.names import name_key
 from evcare.core.pagination import Page, PageParams
 from evcare.service.models import (
     Address,
@@ -50,7 +51,7 @@ async def list_categories(session: AsyncSession, *, active_only: bool) -> list[S
 async def category_name_taken(
     session: AsyncSession, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(ServiceCategory.id).where(func.lower(ServiceCategory.name) == name.lower())
+    query = select(ServiceCategory.id).where(ServiceCategory.name_key == name_key(name))
     if except_id is not None:
         query = query.where(ServiceCategory.id != except_id)
     return (await session.scalar(query.limit(1))) is not None
@@ -74,14 +75,8 @@ async def list_services(
         query = query.where(Service.category_id == category_id)
     if active is not None:
         query = query.where(Service.is_active.is_(active))
-    if search:
-        pattern = f"%{_escape_like(search.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Service.name).like(pattern, escape="\\"),
-                func.lower(Service.description).like(pattern, escape="\\"),
-            )
-        )
+    if search and (key := name_key(search)):
+        query = query.where(Service.search_key.like(f"%{_escape_like(key)}%", escape="\\"))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(Service.name, Service.id).offset(params.offset).limit(params.limit)
@@ -187,7 +182,7 @@ async def assignment_type_name_taken(
     session: AsyncSession, name: str, *, except_id: int | None = None
 ) -> bool:
     query = select(MechanicAssignmentType.id).where(
-        func.lower(MechanicAssignmentType.name) == name.lower()
+        MechanicAssignmentType.name_key == name_key(name)
     )
     if except_id is not None:
         query = query.where(MechanicAssignmentType.id != except_id)

@@ -12,36 +12,45 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evcare.core.db import Base, Timestamped
+from evcare.core.names import NameKeyed
 
 # kWh with two decimals: 0.01 .. 9999.99 (inputs are bounded far below).
 BATTERY_KWH = Numeric(6, 2)
 
 
-class FuelType(Base):
+class FuelType(NameKeyed, Base):
     __tablename__ = "fuel_type"
+    __table_args__ = (Index("uq_fuel_type_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
 
 
-class VehicleClass(Base):
+class VehicleClass(NameKeyed, Base):
     __tablename__ = "vehicle_class"
+    __table_args__ = (Index("uq_vehicle_class_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
 
 
-class VehicleManufacturer(Base):
+class VehicleManufacturer(NameKeyed, Base):
     __tablename__ = "vehicle_manufacturer"
+    __table_args__ = (Index("uq_vehicle_manufacturer_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
     country: Mapped[str | None] = mapped_column(String(60), default=None)
 
 
-class VehicleModel(Base):
+class VehicleModel(NameKeyed, Base):
     __tablename__ = "vehicle_model"
-    __table_args__ = (UniqueConstraint("manufacturer_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("manufacturer_id", "name"),
+        Index(
+            "uq_vehicle_model_manufacturer_id_name_key", "manufacturer_id", "name_key", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     manufacturer_id: Mapped[int] = mapped_column(

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
+from evcare.core.names import name_key
 from evcare.identity.models import User
 from evcare.vehicles.models import (
     FuelType,
@@ -165,8 +166,8 @@ async def reference_name_taken(
     manufacturer_id: int | None = None,
     except_id: int | None = None,
 ) -> bool:
-    """Names are unique per kind (model names: per manufacturer), compared case-insensitively."""
-    query = select(kind.id).where(func.lower(kind.name) == name.lower())
+    """Names are unique per kind (model names: per manufacturer), compared by name key."""
+    query = select(kind.id).where(kind.name_key == name_key(name))
     if kind is VehicleModel:
         query = query.where(VehicleModel.manufacturer_id == manufacturer_id)
     if except_id is not None:

@@ -72,13 +72,31 @@ async def test_backup_names_outside_the_pattern_are_refused_before_touching_file
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     _, headers = await signed_in(runtime, client, Role.ADMIN)
-    for name in ("..%2F..%2Fevcare.db", "evcare.db", "evcare-2026.sqlite3", "x" * 200):
+    # Real files where each refused name points: the validator, not a missing file, must
+    # be what refuses them (a 404 would mean the name reached the filesystem).
+    folder = runtime.settings.data_dir / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    outside = runtime.settings.data_dir / "evcare-outside.db"
+    outside.write_bytes(b"not a backup")
+    planted = ["evcare.db", "evcare-2026.sqlite3", "evcare-20260101T000000000000Z.sqlite3.bak"]
+    for name in planted:
+        (folder / name).write_bytes(b"not a backup")
+    for name in [*planted, "%2E%2E", "%2E%2E%5Cevcare-outside.db"]:
         response = await client.delete(f"/backup/delete/{name}", headers=headers)
-        assert response.status_code in (404, 422), (name, response.text)
-    traversal = await client.post(
-        "/backup/restore", json={"backup_name": "../evcare.db"}, headers=headers
-    )
-    assert assert_revcare_error(traversal, 422)["detail"].startswith("backup_name")
+        assert assert_revcare_error(response, 422)["detail"].startswith("backup_name"), name
+    too_long = await client.delete(f"/backup/delete/{'x' * 200}", headers=headers)
+    assert_revcare_error(too_long, 422)
+    for traversal in ("../evcare-outside.db", "../backups/evcare.db", "evcare.db"):
+        body = await client.post(
+            "/backup/restore", json={"backup_name": traversal}, headers=headers
+        )
+        assert assert_revcare_error(body, 422)["detail"].startswith("backup_name")
+        query = await client.post(
+            "/backup/restore", params={"backup_name": traversal}, headers=headers
+        )
+        assert assert_revcare_error(query, 422)["detail"].startswith("backup_name")
+    assert all((folder / name).read_bytes() == b"not a backup" for name in planted)
+    assert outside.read_bytes() == b"not a backup"
     missing = await client.post("/backup/restore", json={}, headers=headers)
     assert_revcare_error(missing, 422)
     nameless = await client.post("/backup/restore", headers=headers)
@@ -91,6 +109,9 @@ async def test_backup_names_outside_the_pattern_are_refused_before_touching_file
     assert_revcare_error(unknown, 404)
     bad_label = await client.post("/backup/create", json={"label": "../x"}, headers=headers)
     assert_revcare_error(bad_label, 422)
+    for name in planted:
+        (folder / name).unlink()
+    outside.unlink()
 
 
 async def test_backup_routes_refuse_anonymous_callers_and_non_admins(

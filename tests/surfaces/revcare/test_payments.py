@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -43,6 +44,17 @@ async def _order(client: httpx.AsyncClient, shop: Workshop, booking_id: int) -> 
     )
     result: dict[str, object] = ok(response)
     return result
+
+
+async def _completed_with_order(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> tuple[Workshop, dict[str, Any], dict[str, Any]]:
+    """A completed booking with an open Razorpay order: (shop, booking, checkout)."""
+    shop = await make_workshop(runtime, client)
+    booking = await completed_booking(client, shop)
+    checkout = (await _order(client, shop, booking["id"]))["checkout"]
+    assert isinstance(checkout, dict)
+    return shop, booking, checkout
 
 
 def _paid_steps(detail: dict[str, object]) -> int:
@@ -136,10 +148,7 @@ async def test_a_valid_payment_named_for_another_booking_is_refused_and_pays_not
 async def test_the_webhook_pays_once_and_refuses_forgeries_and_ignores_replays(
     client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
 ) -> None:
-    shop = await make_workshop(runtime, client)
-    booking = await completed_booking(client, shop)
-    checkout = (await _order(client, shop, booking["id"]))["checkout"]
-    assert isinstance(checkout, dict)
+    shop, booking, checkout = await _completed_with_order(client, runtime)
     order_id = str(checkout["order_id"])
     body, headers = razorpay.webhook("payment.captured", order_id, "pay_webhook0001")
 
@@ -168,6 +177,25 @@ async def test_the_webhook_pays_once_and_refuses_forgeries_and_ignores_replays(
     )
     detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
     assert _paid_steps(detail) == 1
+
+
+async def test_a_signed_webhook_for_a_different_amount_is_refused_and_pays_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, razorpay: RazorpayStandIn
+) -> None:
+    shop, booking, checkout = await _completed_with_order(client, runtime)
+    order_id, amount = str(checkout["order_id"]), int(checkout["amount"])
+    for wrong in (amount - 1, 100, amount + 100):
+        body, headers = razorpay.webhook("payment.captured", order_id, "pay_short01", amount=wrong)
+        refused = await client.post("/payment/razorpay/webhook", content=body, headers=headers)
+        assert "amount" in assert_revcare_error(refused, 400)["detail"]
+    detail = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert (detail["status"], detail["payment_status"]) != ("paid", "captured")
+    assert detail["status"] == "completed" and _paid_steps(detail) == 0
+    # The right amount still pays: the refused deliveries left nothing half-recorded.
+    body, headers = razorpay.webhook("payment.captured", order_id, "pay_full0001")
+    ok(await client.post("/payment/razorpay/webhook", content=body, headers=headers))
+    paid = ok(await client.get(f"/bookings/{booking['id']}", headers=shop.customer.headers))
+    assert (paid["status"], paid["payment_status"]) == ("paid", "captured")
 
 
 async def test_checkout_verification_and_webhook_racing_for_one_payment_pay_once(

@@ -5,10 +5,23 @@ availability, and services or slots in use that cannot be deleted."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from tests.factories.bookings import book, completed_booking, make_workshop
+from tests.factories.bookings import (
+    Workshop,
+    analyse,
+    approve,
+    assign,
+    book,
+    completed_booking,
+    confirm,
+    make_workshop,
+    ok,
+    report,
+    validate,
+)
 from tests.factories.identity import signed_in
 from tests.factories.service import make_service
 from tests.surfaces.revcare.helpers import assert_revcare_error
@@ -56,16 +69,62 @@ async def test_a_customer_reviews_a_service_after_a_completed_booking_and_an_adm
     assert [r["id"] for r in admin_view.json()] == [review["id"]]
 
 
+async def _booking_at(client: httpx.AsyncClient, shop: Workshop, state: str) -> int:
+    """A booking whose services the customer accepted, stopped at ``state``."""
+    booking_id = (await book(client, shop))["id"]
+    await assign(client, shop, booking_id)
+    await analyse(client, shop, booking_id, ("1000", "2000"))
+    await approve(client, shop, booking_id)
+    await confirm(client, shop, booking_id)
+    if state == "in_progress":
+        # One service done and validated, the other still being worked on.
+        first, second = shop.services
+        done = await report(client, shop, booking_id, first.id, "completed")
+        await validate(client, shop, done["id"])
+        await report(client, shop, booking_id, second.id, "in-progress")
+    detail = ok(await client.get(f"/bookings/{booking_id}", headers=shop.customer.headers))
+    assert detail["status"] == state
+    assert {line["decision"] for line in detail["services"]} == {"accepted"}
+    return booking_id
+
+
+@pytest.mark.parametrize("state", ["services_confirmed", "in_progress"])
 async def test_a_customer_cannot_review_before_the_booking_is_completed(
+    client: httpx.AsyncClient, runtime: Runtime, state: str
+) -> None:
+    # The services are accepted (and one is even done): only the booking's state is missing.
+    shop = await make_workshop(runtime, client)
+    await _booking_at(client, shop, state)
+    for service in shop.services:
+        response = await client.post(
+            f"/services/review/{service.id}", json=REVIEW, headers=shop.customer.headers
+        )
+        body = assert_revcare_error(response, 400)
+        assert "completed booking" in body["detail"]
+
+
+async def test_a_service_the_customer_declined_cannot_be_reviewed_after_completion(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     shop = await make_workshop(runtime, client)
-    await book(client, shop)
-    response = await client.post(
-        f"/services/review/{shop.services[0].id}", json=REVIEW, headers=shop.customer.headers
+    kept, declined = shop.services
+    booking_id = (await book(client, shop))["id"]
+    await assign(client, shop, booking_id)
+    await analyse(client, shop, booking_id, ("1000", "2000"))
+    await approve(client, shop, booking_id)
+    await confirm(client, shop, booking_id, declined=[declined.id])
+    done = await report(client, shop, booking_id, kept.id, "completed")
+    await validate(client, shop, done["id"])
+    detail = ok(await client.get(f"/bookings/{booking_id}", headers=shop.customer.headers))
+    assert detail["status"] == "completed"
+    refused = await client.post(
+        f"/services/review/{declined.id}", json=REVIEW, headers=shop.customer.headers
     )
-    body = assert_revcare_error(response, 400)
-    assert "completed booking" in body["detail"]
+    assert "completed booking" in assert_revcare_error(refused, 400)["detail"]
+    accepted = await client.post(
+        f"/services/review/{kept.id}", json=REVIEW, headers=shop.customer.headers
+    )
+    assert accepted.status_code == 201, accepted.text
 
 
 async def test_a_customer_cannot_review_a_service_their_booking_did_not_include(

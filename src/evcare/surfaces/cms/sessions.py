@@ -30,6 +30,7 @@ from evcare.surfaces.cms.schemas import (
     StrictCamelModel,
 )
 from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=TransactionalRoute)
 
@@ -172,8 +173,8 @@ async def session_history(
     principal: SessionsRead,
     session: SessionDep,
     page: Pagination,
-    start_date: Annotated[date | None, Query(alias="startDate")] = None,
-    end_date: Annotated[date | None, Query(alias="endDate")] = None,
+    start_date: Annotated[IsoDate | None, Query(alias="startDate")] = None,
+    end_date: Annotated[IsoDate | None, Query(alias="endDate")] = None,
 ) -> PagedEnvelope[HistoryBody]:
     result, totals = await control.history(
         session, principal, page, start=_day_start(start_date), end=_day_end(end_date)

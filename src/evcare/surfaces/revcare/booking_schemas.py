@@ -15,6 +15,7 @@ from evcare.identity.models import User
 from evcare.service import bookings
 from evcare.service.bookings.models import BookingAnalysis, BookingEvent, PickupType
 from evcare.surfaces.revcare.schemas import RevIn, RevModel
+from evcare.surfaces.times import IsoDate
 
 Key = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Notes = Annotated[str, Field(max_length=1000)]
@@ -47,7 +48,7 @@ class BookingCreate(RevIn):
     vehicle_id: Key
     pickup_type: Annotated[PickupType, BeforeValidator(_pickup)]
     timeslot_id: Key
-    service_date: date | None = Field(default=None, description="default: today (UTC)")
+    service_date: IsoDate | None = Field(default=None, description="default: today (UTC)")
     address_id: Key | None = Field(
         default=None, description="doorstep: default address when omitted"
     )

@@ -6,7 +6,6 @@ are declared before ``/bookings/{booking_id}`` so they are never taken for an id
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -35,6 +34,7 @@ from evcare.surfaces.revcare.booking_schemas import (
     ProgressOut,
     estimates,
 )
+from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/bookings", tags=["bookings"], route_class=TransactionalRoute)
 
@@ -99,8 +99,8 @@ async def dashboard(
     status: StatusFilter = None,
     customer_id: CustomerFilter = None,
     mechanic_id: Annotated[str | None, Query(max_length=20, description="MEC000034")] = None,
-    from_date: Annotated[date | None, Query(description="service date from")] = None,
-    to_date: Annotated[date | None, Query(description="service date to")] = None,
+    from_date: Annotated[IsoDate | None, Query(description="service date from")] = None,
+    to_date: Annotated[IsoDate | None, Query(description="service date to")] = None,
 ) -> DashboardOut:
     """Bookings counted per status (under the same filters) and the matching page."""
     result = await bookings.dashboard(

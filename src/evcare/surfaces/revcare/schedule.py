@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -19,6 +18,7 @@ from evcare.service.models import Timeslot, WorkStatus
 from evcare.surfaces.deps import Authenticator
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
+from evcare.surfaces.times import IsoDate, UtcTimeOfDay
 
 router = APIRouter(prefix="/utils", tags=["utils"], route_class=TransactionalRoute)
 
@@ -48,15 +48,15 @@ class StatusOut(RevModel):
 
 
 class TimeslotIn(RevIn):
-    start_time: time = Field(description="HH:MM, UTC")
-    end_time: time = Field(description="HH:MM, UTC")
+    start_time: UtcTimeOfDay
+    end_time: UtcTimeOfDay
     capacity: Capacity
     is_active: bool = True
 
 
 class TimeslotUpdate(RevIn):
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: UtcTimeOfDay | None = None
+    end_time: UtcTimeOfDay | None = None
     capacity: Capacity | None = None
     is_active: bool | None = None
 
@@ -115,7 +115,7 @@ async def timeslot_availability(
     session: SessionDep,
     visitor: Visitor,
     on: Annotated[
-        date | None, Query(alias="date", description="YYYY-MM-DD; today if absent")
+        IsoDate | None, Query(alias="date", description="YYYY-MM-DD; today if absent")
     ] = None,
     include_inactive: Annotated[bool, Query(description="admins only")] = False,
 ) -> list[SlotAvailabilityOut]:
