@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,19 +108,27 @@ async def refresh(
         raise Unauthorized("Refresh token revoked")
     now = utcnow()
     if stored.used_at is not None:
-        family.revoked_at = now
-        family.revoked_reason = "refresh_token_reused"
-        await session.flush()
-        raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
+        await _revoke_reused(session, family, now)
     if stored.expires_at <= now or family.expires_at <= now:
         raise Unauthorized("Refresh token expired")
     user = await repository.get_user(session, family.user_id)
     if user is None:
         raise Unauthorized("Account no longer exists")
     _ensure_active(user)
-    stored.used_at = now
+    # The read above may be stale: a concurrent request with the same token can have
+    # spent it since. Only the one whose conditional UPDATE matched rotates; for the
+    # other it is reuse, like a spent token presented later.
+    if not await repository.spend_refresh_token(session, stored.id, at=now):
+        await _revoke_reused(session, family, now)
     tokens = await _issue_tokens(session, credentials, user, family)
     return user, tokens
+
+
+async def _revoke_reused(session: AsyncSession, family: AuthSession, now: datetime) -> NoReturn:
+    family.revoked_at = now
+    family.revoked_reason = "refresh_token_reused"
+    await session.flush()
+    raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
 
 
 async def logout(session: AsyncSession, principal: Principal) -> None:

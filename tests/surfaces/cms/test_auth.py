@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -253,3 +254,31 @@ async def test_a_token_signed_with_another_key_is_refused(
     claims = jwt.decode(token, options={"verify_signature": False})
     forged = jwt.encode(claims, "another-key-another-key-another-key", algorithm="HS256")
     assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(forged)), 401)
+
+
+async def test_two_concurrent_refreshes_of_one_token_let_exactly_one_through(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    for _ in range(3):
+        access, refresh = await login_pair(client, user)
+        body = {"refreshToken": refresh}
+        first, second = await asyncio.gather(
+            client.post("/api/v1/auth/refresh-token", json=body),
+            client.post("/api/v1/auth/refresh-token", json=body),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 401], (
+            first.text,
+            second.text,
+        )
+        winner = first if first.status_code == 200 else second
+        loser = second if winner is first else first
+        assert "already used" in str(assert_cms_error(loser, 401)["message"])
+        # The loser is reuse: the family is revoked, the winner's new tokens included.
+        rotated = winner.json()["data"]
+        again = await client.post(
+            "/api/v1/auth/refresh-token", json={"refreshToken": rotated["refreshToken"]}
+        )
+        assert_cms_error(again, 401)
+        for token in (access, rotated["accessToken"]):
+            assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)

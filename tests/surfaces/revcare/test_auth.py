@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from evcare.core.runtime import Runtime
@@ -107,3 +109,33 @@ async def test_a_token_from_ev_cms_works_on_revcare_and_the_reverse(
     assert me.json()["data"]["user"]["id"] == str(user.id)
     hub = await client.get("/v1/me", headers=bearer(revcare_token))
     assert hub.json()["role"] == Role.USER
+
+
+async def test_two_concurrent_refreshes_of_one_cookie_let_exactly_one_through(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    for _ in range(3):
+        signed_in = await client.post(
+            "/auth/login", data={"username": user.email, "password": PASSWORD}
+        )
+        cookie = client.cookies.get("refresh_token", path="/auth")
+        client.cookies.clear()
+        headers = {"Cookie": f"refresh_token={cookie}"}
+        first, second = await asyncio.gather(
+            client.post("/auth/refresh", headers=headers),
+            client.post("/auth/refresh", headers=headers),
+        )
+        client.cookies.clear()
+        assert sorted([first.status_code, second.status_code]) == [200, 401], (
+            first.text,
+            second.text,
+        )
+        winner = first if first.status_code == 200 else second
+        loser = second if winner is first else first
+        assert "already used" in assert_revcare_error(loser, 401)["detail"]
+        rotated = winner.cookies.get("refresh_token")
+        again = await client.post("/auth/refresh", headers={"Cookie": f"refresh_token={rotated}"})
+        assert_revcare_error(again, 401)
+        for token in (signed_in.json()["access_token"], winner.json()["access_token"]):
+            assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)
