@@ -35,7 +35,10 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Access-token lifetime per surface, as each seed document promises (RevCare: 30
+    # minutes; EV-CMS: 1 hour). A refresh issues its own surface's lifetime.
+    cms_access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    revcare_access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=7, ge=1, le=90)
     # Argon2id cost; tests lower it, production keeps the library's recommended values.
     argon2_time_cost: int = Field(default=3, ge=1)

@@ -51,13 +51,18 @@ class AccessTokens:
     def __init__(self, settings: Settings) -> None:
         self._key = settings.secret_key.get_secret_value()
         self._algorithm = settings.jwt_algorithm
-        self.lifetime = timedelta(minutes=settings.access_token_minutes)
 
     def issue(
-        self, *, user_id: int, session_id: uuid.UUID, role: str, scopes: frozenset[str]
+        self,
+        *,
+        user_id: int,
+        session_id: uuid.UUID,
+        role: str,
+        scopes: frozenset[str],
+        lifetime: timedelta,
     ) -> tuple[str, datetime]:
         now = utcnow()
-        expires = now + self.lifetime
+        expires = now + lifetime
         claims: dict[str, Any] = {
             "sub": str(user_id),
             "sid": str(session_id),
@@ -104,6 +109,9 @@ class Credentials:
     passwords: Passwords
     access_tokens: AccessTokens
     refresh_lifetime: timedelta
+    # Each surface's sign-in issues access tokens of the lifetime its document promises.
+    cms_access_lifetime: timedelta
+    revcare_access_lifetime: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Credentials:
@@ -111,6 +119,8 @@ class Credentials:
             passwords=Passwords(settings),
             access_tokens=AccessTokens(settings),
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
+            cms_access_lifetime=timedelta(minutes=settings.cms_access_token_minutes),
+            revcare_access_lifetime=timedelta(minutes=settings.revcare_access_token_minutes),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,7 @@ from evcare.identity.scopes import scopes_for
 class TokenPair:
     access_token: str
     access_expires_at: datetime
+    access_lifetime: timedelta
     refresh_token: str
     refresh_expires_at: datetime
 
@@ -53,6 +54,7 @@ async def register(
     name: str,
     phone: str | None = None,
     role: str | None = None,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
     """Create a ``user`` account and sign it in. Asking for any other role is refused."""
     if role is not None and role != Role.USER:
@@ -71,13 +73,18 @@ async def register(
         phone=phone,
         role=Role.USER,
     )
-    tokens = await _start_session(session, credentials, user)
+    tokens = await _start_session(session, credentials, user, access_lifetime)
     await publish(session, "identity.user_registered", {"userId": user.id, "role": user.role})
     return user, tokens
 
 
 async def login(
-    session: AsyncSession, credentials: Credentials, *, login: str, password: str
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    login: str,
+    password: str,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
     """Sign in by email or phone. The same answer for an unknown login and a wrong password."""
     user = await repository.get_user_by_login(session, login)
@@ -91,13 +98,17 @@ async def login(
     if credentials.passwords.needs_rehash(user.password_hash):
         user.password_hash = credentials.passwords.hash(password)
     user.last_login_at = utcnow()
-    tokens = await _start_session(session, credentials, user)
+    tokens = await _start_session(session, credentials, user, access_lifetime)
     await publish(session, "identity.user_logged_in", {"userId": user.id})
     return user, tokens
 
 
 async def refresh(
-    session: AsyncSession, credentials: Credentials, *, refresh_token: str
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    refresh_token: str,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
     """Rotate a refresh token. A spent token coming back revokes its whole family."""
     stored = await repository.get_refresh_token(session, hash_token(refresh_token))
@@ -120,7 +131,7 @@ async def refresh(
     # other it is reuse, like a spent token presented later.
     if not await repository.spend_refresh_token(session, stored.id, at=now):
         await _revoke_reused(session, family, now)
-    tokens = await _issue_tokens(session, credentials, user, family)
+    tokens = await _issue_tokens(session, credentials, user, family, access_lifetime)
     return user, tokens
 
 
@@ -424,7 +435,9 @@ def _require_admin(principal: Principal) -> None:
         raise Forbidden("Admin role required")
 
 
-async def _start_session(session: AsyncSession, credentials: Credentials, user: User) -> TokenPair:
+async def _start_session(
+    session: AsyncSession, credentials: Credentials, user: User, access_lifetime: timedelta
+) -> TokenPair:
     now = utcnow()
     family = AuthSession(
         id=uuid.uuid4(),
@@ -434,11 +447,15 @@ async def _start_session(session: AsyncSession, credentials: Credentials, user: 
     )
     session.add(family)
     await session.flush()
-    return await _issue_tokens(session, credentials, user, family)
+    return await _issue_tokens(session, credentials, user, family, access_lifetime)
 
 
 async def _issue_tokens(
-    session: AsyncSession, credentials: Credentials, user: User, family: AuthSession
+    session: AsyncSession,
+    credentials: Credentials,
+    user: User,
+    family: AuthSession,
+    access_lifetime: timedelta,
 ) -> TokenPair:
     now = utcnow()
     raw = new_refresh_token()
@@ -449,12 +466,17 @@ async def _issue_tokens(
         )
     )
     access, access_expires = credentials.access_tokens.issue(
-        user_id=user.id, session_id=family.id, role=user.role, scopes=scopes_for(user.role)
+        user_id=user.id,
+        session_id=family.id,
+        role=user.role,
+        scopes=scopes_for(user.role),
+        lifetime=access_lifetime,
     )
     await session.flush()
     return TokenPair(
         access_token=access,
         access_expires_at=access_expires,
+        access_lifetime=access_lifetime,
         refresh_token=raw,
         refresh_expires_at=expires,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
+import jwt
 
+from evcare.core.clock import clock
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import PASSWORD, bearer, login, make_user
@@ -139,3 +142,25 @@ async def test_two_concurrent_refreshes_of_one_cookie_let_exactly_one_through(
         assert_revcare_error(again, 401)
         for token in (signed_in.json()["access_token"], winner.json()["access_token"]):
             assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)
+
+
+def _lifetime_of(token: str) -> int:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return int(claims["exp"]) - int(claims["iat"])
+
+
+async def test_sign_in_and_refresh_issue_the_documented_30_minute_access_token(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    user = await make_user(runtime)
+    signed_in = await client.post(
+        "/auth/login", data={"username": user.email, "password": PASSWORD}
+    )
+    assert _lifetime_of(signed_in.json()["access_token"]) == 30 * 60
+    refreshed = await client.post("/auth/refresh")
+    token = refreshed.json()["access_token"]
+    assert _lifetime_of(token) == 30 * 60
+    clock.advance(timedelta(minutes=29))
+    assert (await client.get("/customers/", headers=bearer(token))).status_code == 200
+    clock.advance(timedelta(minutes=1))
+    assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)

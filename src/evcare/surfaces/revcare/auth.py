@@ -43,7 +43,13 @@ async def login(
     username: Annotated[str, Form(min_length=3, max_length=254, description="phone or email")],
     password: Annotated[str, Form(min_length=1, max_length=128)],
 ) -> TokenOut:
-    _, pair = await identity.login(session, credentials, login=username, password=password)
+    _, pair = await identity.login(
+        session,
+        credentials,
+        login=username,
+        password=password,
+        access_lifetime=credentials.revcare_access_lifetime,
+    )
     _set_refresh_cookie(response, runtime, pair)
     return TokenOut(access_token=pair.access_token)
 
@@ -59,7 +65,12 @@ async def refresh(
 ) -> TokenOut:
     if not refresh_token:
         raise Unauthorized("Refresh token cookie missing")
-    _, pair = await identity.refresh(session, credentials, refresh_token=refresh_token)
+    _, pair = await identity.refresh(
+        session,
+        credentials,
+        refresh_token=refresh_token,
+        access_lifetime=credentials.revcare_access_lifetime,
+    )
     _set_refresh_cookie(response, runtime, pair)
     return TokenOut(access_token=pair.access_token)
 
