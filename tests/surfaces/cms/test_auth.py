@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import jwt
+import pytest
 from sqlalchemy import func, select
 
 from evcare.core.clock import clock
@@ -65,12 +66,13 @@ async def test_register_returns_the_user_and_tokens_in_the_documented_shape(
     assert me.json()["data"]["user"]["id"] == user["id"]
 
 
+@pytest.mark.parametrize("role", [role.value for role in Role if role != Role.USER])
 async def test_register_asking_for_a_privileged_role_is_refused_not_downgraded(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, runtime: Runtime, role: str
 ) -> None:
     response = await client.post(
         "/api/v1/auth/register",
-        json={"email": "x@example.com", "password": "secret12", "name": "X", "role": "admin"},
+        json={"email": "x@example.com", "password": "secret12", "name": "X", "role": role},
     )
     body = assert_cms_error(response, 403)
     assert "role" in str(body["message"])
