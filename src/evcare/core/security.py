@@ -24,6 +24,7 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
         )
+        self._throwaway = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -33,6 +34,14 @@ class Passwords:
             return self._hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+    def verify_or_waste(self, password_hash: str | None, password: str) -> bool:
+        """Like :meth:`verify`; without a hash (unknown login, no password set) it spends
+        the same time on a throwaway hash, so timing does not tell the cases apart."""
+        if password_hash is None:
+            self.verify(self._throwaway, password)
+            return False
+        return self.verify(password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

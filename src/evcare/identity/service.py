@@ -17,15 +17,25 @@ from evcare.core.errors import (
     Forbidden,
     NotFound,
     TokenReuseDetected,
+    TooManyRequests,
     Unauthorized,
 )
 from evcare.core.events import publish
+from evcare.core.lockout import SignInGuard
 from evcare.core.pagination import Page, PageParams
 from evcare.core.security import Credentials, hash_token, new_refresh_token
 from evcare.identity import repository
 from evcare.identity.models import AuthSession, RefreshToken, Role, User, UserStatus
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """Where a password sign-in comes from, and the guard that counts it."""
+
+    guard: SignInGuard
+    client_ip: str
 
 
 @dataclass(frozen=True)
@@ -81,19 +91,30 @@ async def register(
 async def login(
     session: AsyncSession,
     credentials: Credentials,
+    attempt: SignInAttempt,
     *,
     login: str,
     password: str,
     access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
-    """Sign in by email or phone. The same answer for an unknown login and a wrong password."""
+    """Sign in by email or phone. The same answer for an unknown login and a wrong password.
+
+    Attempts are counted per account and per IP (:mod:`evcare.core.lockout`): too many
+    failures slow the account down, then lock it (429 with Retry-After, a correct
+    password included) and tell its owner once. An unknown login is counted and locked
+    the same way, so the answers never reveal whether an account exists."""
     user = await repository.get_user_by_login(session, login)
-    if (
-        user is None
-        or user.password_hash is None
-        or not credentials.passwords.verify(user.password_hash, password)
-    ):
+    guard = attempt.guard
+    account = guard.account_key(login, user.id if user else None)
+    await guard.check(account=account, ip=attempt.client_ip)
+    verified = credentials.passwords.verify_or_waste(user.password_hash if user else None, password)
+    if user is None or user.password_hash is None or not verified:
+        if await guard.failed(account=account, ip=attempt.client_ip):
+            if user is not None:
+                await _announce_lock(session, user, guard)
+            raise TooManyRequests(retry_after=guard.policy.lock_seconds)
         raise Unauthorized("Invalid credentials")
+    await guard.succeeded(account=account)
     _ensure_active(user)
     if credentials.passwords.needs_rehash(user.password_hash):
         user.password_hash = credentials.passwords.hash(password)
@@ -140,6 +161,29 @@ async def _revoke_reused(session: AsyncSession, family: AuthSession, now: dateti
     family.revoked_reason = "refresh_token_reused"
     await session.flush()
     raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
+
+
+async def _announce_lock(session: AsyncSession, user: User, guard: SignInGuard) -> None:
+    """One event per lock: the audit log records it, the owner gets it in-app and by email."""
+    minutes = guard.policy.lock_seconds // 60
+    await publish(
+        session,
+        "identity.sign_in_locked",
+        {
+            "userId": user.id,  # the identity events' key (audit log)
+            # What the notifier reads (engagement.notifications):
+            "user_id": user.id,
+            "category": "security",
+            "title": "Sign-in to your EVCare account is locked",
+            "message": (
+                f"After {guard.policy.max_failures} failed sign-in attempts, signing in "
+                f"to your account is locked for {minutes} minutes. If this was not you, "
+                "someone may be guessing your password: once you can sign in again, "
+                "change it."
+            ),
+            "data": {"lockedMinutes": minutes},
+        },
+    )
 
 
 async def logout(session: AsyncSession, principal: Principal) -> None:

@@ -13,7 +13,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Done, Envelope, StrictCamelModel
 from evcare.surfaces.cms.users import UserBody, UserOut
-from evcare.surfaces.deps import Authenticated, Authenticator, CredentialsDep
+from evcare.surfaces.deps import Authenticated, Authenticator, CredentialsDep, SignInDep
 from evcare.vehicles import service as vehicles
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
@@ -96,11 +96,12 @@ async def register(
 
 @router.post("/login", operation_id="cms_login")
 async def login(
-    body: LoginIn, session: SessionDep, credentials: CredentialsDep
+    body: LoginIn, session: SessionDep, credentials: CredentialsDep, attempt: SignInDep
 ) -> Envelope[LoginOut]:
     user, pair = await identity.login(
         session,
         credentials,
+        attempt,
         login=body.email,
         password=body.password,
         access_lifetime=credentials.cms_access_lifetime,

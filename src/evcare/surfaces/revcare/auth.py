@@ -9,7 +9,7 @@ from fastapi import APIRouter, Cookie, Form, Request, Response
 from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.errors import Unauthorized
 from evcare.identity import service as identity
-from evcare.surfaces.deps import Authenticated, CredentialsDep, RuntimeDep
+from evcare.surfaces.deps import Authenticated, CredentialsDep, RuntimeDep, SignInDep
 from evcare.surfaces.revcare.schemas import Message, RevModel
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
@@ -40,12 +40,14 @@ async def login(
     session: SessionDep,
     credentials: CredentialsDep,
     runtime: RuntimeDep,
+    attempt: SignInDep,
     username: Annotated[str, Form(min_length=3, max_length=254, description="phone or email")],
     password: Annotated[str, Form(min_length=1, max_length=128)],
 ) -> TokenOut:
     _, pair = await identity.login(
         session,
         credentials,
+        attempt,
         login=username,
         password=password,
         access_lifetime=credentials.revcare_access_lifetime,
