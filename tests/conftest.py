@@ -36,6 +36,9 @@ from evcare.core.migrate import upgrade
 from evcare.core.runtime import Runtime
 from evcare.models import metadata
 
+# Fixtures shared by several test packages.
+pytest_plugins = ["tests.factories.mail"]
+
 
 def _test_database_url() -> str:
     return os.environ.get("EVCARE_TEST_DATABASE_URL", "").strip()

@@ -54,6 +54,17 @@ async def test_past_the_limit_the_documented_429_body_is_returned(
     assert response.headers["x-ratelimit-remaining"] == "0"
 
 
+async def test_by_default_a_changing_x_forwarded_for_does_not_escape_the_429(
+    limited: httpx.AsyncClient,
+) -> None:
+    # Without EVCARE_TRUST_FORWARDED_FOR the header is the client's word, not its address.
+    for n in range(3):
+        sent = await limited.get("/api/v1/auth/me", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        assert sent.status_code == 401
+    spoofed = await limited.get("/api/v1/auth/me", headers={"X-Forwarded-For": "10.9.9.9"})
+    assert spoofed.status_code == 429
+
+
 async def test_routes_outside_api_are_not_limited(limited: httpx.AsyncClient) -> None:
     for _ in range(5):
         response = await limited.get("/healthz")

@@ -4,53 +4,15 @@ configured; a failing server marks the email failed and leaves the in-app record
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from evcare.core.runtime import Runtime
 from evcare.engagement import notifications
-from evcare.engagement.mail import SmtpMailer
 from tests.factories.bookings import Workshop, book, make_workshop, ok
-
-
-@dataclass
-class Inbox:
-    messages: list[tuple[str, list[str], str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        content = envelope.content.decode("utf-8", errors="replace")
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), content))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
-
-
-def _mailer(port: int) -> SmtpMailer:
-    return SmtpMailer(
-        host="127.0.0.1", port=port, sender="EVCare <no-reply@evcare.dev>", starttls=False
-    )
+from tests.factories.mail import Inbox, free_port, mailer_for
 
 
 async def _email_logs(client: httpx.AsyncClient, runtime: Runtime, shop: Workshop) -> list[Any]:
@@ -74,7 +36,7 @@ async def test_a_booking_notification_is_emailed_to_the_customer_through_smtp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, port = smtp_inbox
-    monkeypatch.setattr(notifications, "_mailer", _mailer(port))
+    monkeypatch.setattr(notifications, "_mailer", mailer_for(port))
     shop = await make_workshop(runtime, client)
     await book(client, shop)
     emails = await _email_logs(client, runtime, shop)
@@ -87,7 +49,7 @@ async def test_a_booking_notification_is_emailed_to_the_customer_through_smtp(
 async def test_an_unreachable_smtp_server_marks_the_email_failed_and_keeps_the_in_app_record(
     client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(notifications, "_mailer", _mailer(_free_port()))
+    monkeypatch.setattr(notifications, "_mailer", mailer_for(free_port()))
     shop = await make_workshop(runtime, client)
     await book(client, shop)
     emails = await _email_logs(client, runtime, shop)

@@ -107,6 +107,10 @@ def narrowed(runtime: Runtime, token: str, *, without: str) -> dict[str, str]:
     claims = tokens.verify(token)
     scopes = scopes_for(claims.role) - {without}
     narrow, _ = tokens.issue(
-        user_id=claims.user_id, session_id=claims.session_id, role=claims.role, scopes=scopes
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        role=claims.role,
+        scopes=scopes,
+        lifetime=runtime.credentials.cms_access_lifetime,
     )
     return {"Authorization": f"Bearer {narrow}"}

@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "evcare-development-secret-change-me"  # refused outside development
@@ -35,7 +36,10 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Access-token lifetime per surface, as each seed document promises (RevCare: 30
+    # minutes; EV-CMS: 1 hour). A refresh issues its own surface's lifetime.
+    cms_access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    revcare_access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=7, ge=1, le=90)
     # Argon2id cost; tests lower it, production keeps the library's recommended values.
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -44,6 +48,15 @@ class Settings(BaseSettings):
     rate_limit: str = Field(default="100/15minutes", description="`limits` notation, per IP")
     rate_limit_enabled: bool = True
     trust_forwarded_for: bool = False
+    # Password sign-in on every surface (core/lockout.py): failures of one account before
+    # it is locked, for how long, after how many failures it must wait (1 s, 2 s, 4 s ...)
+    # between attempts, and failed attempts allowed per IP whatever the account.
+    sign_in_max_failures: int = Field(default=10, ge=2, le=1000)
+    sign_in_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    sign_in_slowdown_after: int = Field(default=5, ge=0, le=1000)
+    sign_in_ip_limit: str = Field(default="50/15minutes", description="`limits` notation")
+    # Developer hub (/v1): requests per caller (token subject, or IP when anonymous).
+    hub_rate_limit: str = Field(default="600/minute", description="`limits` notation")
 
     # Razorpay (RevCare online payments). Without keys a local sandbox provider answers.
     razorpay_key_id: str | None = Field(default=None, max_length=100)
@@ -66,6 +79,18 @@ class Settings(BaseSettings):
     gc_freeze_seconds: float = Field(default=10.0, ge=0, le=3600)
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+
+    @field_validator("rate_limit", "sign_in_ip_limit", "hub_rate_limit")
+    @classmethod
+    def _is_a_limit(cls, value: str) -> str:
+        parse(value)  # ValueError on anything `limits` cannot read
+        return value
+
+    @model_validator(mode="after")
+    def _slow_down_before_locking(self) -> Settings:
+        if self.sign_in_slowdown_after >= self.sign_in_max_failures:
+            raise ValueError("EVCARE_SIGN_IN_SLOWDOWN_AFTER must be below SIGN_IN_MAX_FAILURES")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

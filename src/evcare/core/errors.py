@@ -72,6 +72,23 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooManyRequests(DomainError):
+    """Refused for now: too many sign-in attempts, or too many requests from one caller.
+
+    ``retry_after`` (seconds) becomes the ``Retry-After`` header. The request's changes
+    are kept: the lock notice published together with this error must go out."""
+
+    status_code = 429
+    title = "Too Many Requests"
+    code = "too_many_requests"
+    keep_changes = True
+
+    def __init__(
+        self, detail: str = "Too many requests, please try again later", *, retry_after: int
+    ) -> None:
+        super().__init__(detail, retry_after=max(int(retry_after), 1))
+
+
 class Unavailable(DomainError):
     """A dependency we need (a charger, a provider) cannot be reached right now."""
 

@@ -109,9 +109,14 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     def _client_ip(self, scope: Scope) -> str:
-        if self.trust_forwarded_for:
-            for name, value in scope.get("headers", []):
-                if name == b"x-forwarded-for":
-                    return str(value.decode("latin-1").split(",")[0].strip())
-        client = scope.get("client")
-        return str(client[0]) if client else "unknown"
+        return client_ip(scope, trust_forwarded_for=self.trust_forwarded_for)
+
+
+def client_ip(scope: Scope, *, trust_forwarded_for: bool) -> str:
+    """The caller's address; ``X-Forwarded-For`` only when told to trust it (behind a proxy)."""
+    if trust_forwarded_for:
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                return str(value.decode("latin-1").split(",")[0].strip())
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

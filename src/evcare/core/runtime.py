@@ -10,6 +10,7 @@ from evcare.core import gcpacing
 from evcare.core.config import Settings
 from evcare.core.db import create_engine, create_sessionmaker
 from evcare.core.events import OutboxDispatcher
+from evcare.core.lockout import SignInGuard
 from evcare.core.ratelimit import RateLimiter
 from evcare.core.security import Credentials
 
@@ -22,19 +23,23 @@ class Runtime:
     outbox: OutboxDispatcher
     rate_limiter: RateLimiter
     credentials: Credentials
+    sign_in_guard: SignInGuard
     extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         engine = create_engine(settings.resolved_database_url)
         sessionmaker = create_sessionmaker(engine)
+        rate_limiter = RateLimiter.from_settings(settings)
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
             outbox=OutboxDispatcher(sessionmaker, poll_seconds=settings.outbox_poll_seconds),
-            rate_limiter=RateLimiter.from_settings(settings),
+            rate_limiter=rate_limiter,
             credentials=Credentials.from_settings(settings),
+            # Same storage as the rate limiter: memory, or Redis shared by every process.
+            sign_in_guard=SignInGuard.from_settings(rate_limiter.storage, settings),
         )
 
     async def start(self) -> None:

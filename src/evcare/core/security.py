@@ -24,6 +24,7 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
         )
+        self._throwaway = self._hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -33,6 +34,14 @@ class Passwords:
             return self._hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+    def verify_or_waste(self, password_hash: str | None, password: str) -> bool:
+        """Like :meth:`verify`; without a hash (unknown login, no password set) it spends
+        the same time on a throwaway hash, so timing does not tell the cases apart."""
+        if password_hash is None:
+            self.verify(self._throwaway, password)
+            return False
+        return self.verify(password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
@@ -51,13 +60,18 @@ class AccessTokens:
     def __init__(self, settings: Settings) -> None:
         self._key = settings.secret_key.get_secret_value()
         self._algorithm = settings.jwt_algorithm
-        self.lifetime = timedelta(minutes=settings.access_token_minutes)
 
     def issue(
-        self, *, user_id: int, session_id: uuid.UUID, role: str, scopes: frozenset[str]
+        self,
+        *,
+        user_id: int,
+        session_id: uuid.UUID,
+        role: str,
+        scopes: frozenset[str],
+        lifetime: timedelta,
     ) -> tuple[str, datetime]:
         now = utcnow()
-        expires = now + self.lifetime
+        expires = now + lifetime
         claims: dict[str, Any] = {
             "sub": str(user_id),
             "sid": str(session_id),
@@ -104,6 +118,9 @@ class Credentials:
     passwords: Passwords
     access_tokens: AccessTokens
     refresh_lifetime: timedelta
+    # Each surface's sign-in issues access tokens of the lifetime its document promises.
+    cms_access_lifetime: timedelta
+    revcare_access_lifetime: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Credentials:
@@ -111,6 +128,8 @@ class Credentials:
             passwords=Passwords(settings),
             access_tokens=AccessTokens(settings),
             refresh_lifetime=timedelta(days=settings.refresh_token_days),
+            cms_access_lifetime=timedelta(minutes=settings.cms_access_token_minutes),
+            revcare_access_lifetime=timedelta(minutes=settings.revcare_access_token_minutes),
         )
 
 

@@ -17,6 +17,7 @@ TOPICS = (
     "identity.password_changed",
     "identity.user_created",
     "identity.user_deleted",
+    "identity.sign_in_locked",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +85,24 @@ async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> Auth
 
 async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     query = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
-    return (await session.scalars(query.with_for_update())).one_or_none()
+    return (await session.scalars(query)).one_or_none()
+
+
+async def spend_refresh_token(session: AsyncSession, token_id: int, *, at: datetime) -> bool:
+    """Mark a refresh token used, unless someone already did: true for exactly one caller.
+
+    One conditional UPDATE: of two requests racing with the same token, PostgreSQL makes
+    the second wait for the first's row lock and then re-checks ``used_at``; SQLite lets
+    one writer at a time in. Either way the second matches no row."""
+    spent = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id)
+        .where(RefreshToken.used_at.is_(None))
+        .values(used_at=at)
+        .returning(RefreshToken.id)
+        .execution_options(synchronize_session=False)
+    )
+    return spent.scalar_one_or_none() is not None
 
 
 async def revoke_sessions(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +17,11 @@ from evcare.core.errors import (
     Forbidden,
     NotFound,
     TokenReuseDetected,
+    TooManyRequests,
     Unauthorized,
 )
 from evcare.core.events import publish
+from evcare.core.lockout import SignInGuard
 from evcare.core.pagination import Page, PageParams
 from evcare.core.security import Credentials, hash_token, new_refresh_token
 from evcare.identity import repository
@@ -29,9 +31,18 @@ from evcare.identity.scopes import scopes_for
 
 
 @dataclass(frozen=True)
+class SignInAttempt:
+    """Where a password sign-in comes from, and the guard that counts it."""
+
+    guard: SignInGuard
+    client_ip: str
+
+
+@dataclass(frozen=True)
 class TokenPair:
     access_token: str
     access_expires_at: datetime
+    access_lifetime: timedelta
     refresh_token: str
     refresh_expires_at: datetime
 
@@ -53,6 +64,7 @@ async def register(
     name: str,
     phone: str | None = None,
     role: str | None = None,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
     """Create a ``user`` account and sign it in. Asking for any other role is refused."""
     if role is not None and role != Role.USER:
@@ -71,33 +83,53 @@ async def register(
         phone=phone,
         role=Role.USER,
     )
-    tokens = await _start_session(session, credentials, user)
+    tokens = await _start_session(session, credentials, user, access_lifetime)
     await publish(session, "identity.user_registered", {"userId": user.id, "role": user.role})
     return user, tokens
 
 
 async def login(
-    session: AsyncSession, credentials: Credentials, *, login: str, password: str
+    session: AsyncSession,
+    credentials: Credentials,
+    attempt: SignInAttempt,
+    *,
+    login: str,
+    password: str,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
-    """Sign in by email or phone. The same answer for an unknown login and a wrong password."""
+    """Sign in by email or phone. The same answer for an unknown login and a wrong password.
+
+    Attempts are counted per account and per IP (:mod:`evcare.core.lockout`): too many
+    failures slow the account down, then lock it (429 with Retry-After, a correct
+    password included) and tell its owner once. An unknown login is counted and locked
+    the same way, so the answers never reveal whether an account exists."""
     user = await repository.get_user_by_login(session, login)
-    if (
-        user is None
-        or user.password_hash is None
-        or not credentials.passwords.verify(user.password_hash, password)
-    ):
+    guard = attempt.guard
+    account = guard.account_key(login, user.id if user else None)
+    await guard.check(account=account, ip=attempt.client_ip)
+    verified = credentials.passwords.verify_or_waste(user.password_hash if user else None, password)
+    if user is None or user.password_hash is None or not verified:
+        if await guard.failed(account=account, ip=attempt.client_ip):
+            if user is not None:
+                await _announce_lock(session, user, guard)
+            raise TooManyRequests(retry_after=guard.policy.lock_seconds)
         raise Unauthorized("Invalid credentials")
+    await guard.succeeded(account=account)
     _ensure_active(user)
     if credentials.passwords.needs_rehash(user.password_hash):
         user.password_hash = credentials.passwords.hash(password)
     user.last_login_at = utcnow()
-    tokens = await _start_session(session, credentials, user)
+    tokens = await _start_session(session, credentials, user, access_lifetime)
     await publish(session, "identity.user_logged_in", {"userId": user.id})
     return user, tokens
 
 
 async def refresh(
-    session: AsyncSession, credentials: Credentials, *, refresh_token: str
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    refresh_token: str,
+    access_lifetime: timedelta,
 ) -> tuple[User, TokenPair]:
     """Rotate a refresh token. A spent token coming back revokes its whole family."""
     stored = await repository.get_refresh_token(session, hash_token(refresh_token))
@@ -108,19 +140,50 @@ async def refresh(
         raise Unauthorized("Refresh token revoked")
     now = utcnow()
     if stored.used_at is not None:
-        family.revoked_at = now
-        family.revoked_reason = "refresh_token_reused"
-        await session.flush()
-        raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
+        await _revoke_reused(session, family, now)
     if stored.expires_at <= now or family.expires_at <= now:
         raise Unauthorized("Refresh token expired")
     user = await repository.get_user(session, family.user_id)
     if user is None:
         raise Unauthorized("Account no longer exists")
     _ensure_active(user)
-    stored.used_at = now
-    tokens = await _issue_tokens(session, credentials, user, family)
+    # The read above may be stale: a concurrent request with the same token can have
+    # spent it since. Only the one whose conditional UPDATE matched rotates; for the
+    # other it is reuse, like a spent token presented later.
+    if not await repository.spend_refresh_token(session, stored.id, at=now):
+        await _revoke_reused(session, family, now)
+    tokens = await _issue_tokens(session, credentials, user, family, access_lifetime)
     return user, tokens
+
+
+async def _revoke_reused(session: AsyncSession, family: AuthSession, now: datetime) -> NoReturn:
+    family.revoked_at = now
+    family.revoked_reason = "refresh_token_reused"
+    await session.flush()
+    raise TokenReuseDetected("Refresh token already used; all sessions of it are revoked")
+
+
+async def _announce_lock(session: AsyncSession, user: User, guard: SignInGuard) -> None:
+    """One event per lock: the audit log records it, the owner gets it in-app and by email."""
+    minutes = guard.policy.lock_seconds // 60
+    await publish(
+        session,
+        "identity.sign_in_locked",
+        {
+            "userId": user.id,  # the identity events' key (audit log)
+            # What the notifier reads (engagement.notifications):
+            "user_id": user.id,
+            "category": "security",
+            "title": "Sign-in to your EVCare account is locked",
+            "message": (
+                f"After {guard.policy.max_failures} failed sign-in attempts, signing in "
+                f"to your account is locked for {minutes} minutes. If this was not you, "
+                "someone may be guessing your password: once you can sign in again, "
+                "change it."
+            ),
+            "data": {"lockedMinutes": minutes},
+        },
+    )
 
 
 async def logout(session: AsyncSession, principal: Principal) -> None:
@@ -416,7 +479,9 @@ def _require_admin(principal: Principal) -> None:
         raise Forbidden("Admin role required")
 
 
-async def _start_session(session: AsyncSession, credentials: Credentials, user: User) -> TokenPair:
+async def _start_session(
+    session: AsyncSession, credentials: Credentials, user: User, access_lifetime: timedelta
+) -> TokenPair:
     now = utcnow()
     family = AuthSession(
         id=uuid.uuid4(),
@@ -426,11 +491,15 @@ async def _start_session(session: AsyncSession, credentials: Credentials, user: 
     )
     session.add(family)
     await session.flush()
-    return await _issue_tokens(session, credentials, user, family)
+    return await _issue_tokens(session, credentials, user, family, access_lifetime)
 
 
 async def _issue_tokens(
-    session: AsyncSession, credentials: Credentials, user: User, family: AuthSession
+    session: AsyncSession,
+    credentials: Credentials,
+    user: User,
+    family: AuthSession,
+    access_lifetime: timedelta,
 ) -> TokenPair:
     now = utcnow()
     raw = new_refresh_token()
@@ -441,12 +510,17 @@ async def _issue_tokens(
         )
     )
     access, access_expires = credentials.access_tokens.issue(
-        user_id=user.id, session_id=family.id, role=user.role, scopes=scopes_for(user.role)
+        user_id=user.id,
+        session_id=family.id,
+        role=user.role,
+        scopes=scopes_for(user.role),
+        lifetime=access_lifetime,
     )
     await session.flush()
     return TokenPair(
         access_token=access,
         access_expires_at=access_expires,
+        access_lifetime=access_lifetime,
         refresh_token=raw,
         refresh_expires_at=expires,
     )

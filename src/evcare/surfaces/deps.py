@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from evcare.core.errors import Forbidden, Unauthorized
+from evcare.core.ratelimit import client_ip
 from evcare.core.runtime import Runtime
 from evcare.core.security import Credentials
 from evcare.core.transactions import SessionDep
@@ -36,6 +37,15 @@ def get_credentials(runtime: RuntimeDep) -> Credentials:
 
 
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
+
+
+def get_sign_in(request: Request, runtime: RuntimeDep) -> identity.SignInAttempt:
+    """Who is trying to sign in from where, checked against the shared brute-force guard."""
+    ip = client_ip(request.scope, trust_forwarded_for=runtime.settings.trust_forwarded_for)
+    return identity.SignInAttempt(guard=runtime.sign_in_guard, client_ip=ip)
+
+
+SignInDep = Annotated[identity.SignInAttempt, Depends(get_sign_in)]
 
 
 class Authenticator:

@@ -93,7 +93,10 @@ def internal_report() -> ErrorReport:
 def install_error_handlers(app: FastAPI, render: Renderer) -> None:
     async def on_domain(request: Request, error: Exception) -> Response:
         assert isinstance(error, DomainError)
-        return render(request, domain_report(error))
+        response = render(request, domain_report(error))
+        if "retry_after" in error.extra:
+            response.headers["Retry-After"] = str(error.extra["retry_after"])
+        return response
 
     async def on_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
+import jwt
+import pytest
 from sqlalchemy import func, select
 
 from evcare.core.clock import clock
@@ -63,12 +66,13 @@ async def test_register_returns_the_user_and_tokens_in_the_documented_shape(
     assert me.json()["data"]["user"]["id"] == user["id"]
 
 
+@pytest.mark.parametrize("role", [role.value for role in Role if role != Role.USER])
 async def test_register_asking_for_a_privileged_role_is_refused_not_downgraded(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, runtime: Runtime, role: str
 ) -> None:
     response = await client.post(
         "/api/v1/auth/register",
-        json={"email": "x@example.com", "password": "secret12", "name": "X", "role": "admin"},
+        json={"email": "x@example.com", "password": "secret12", "name": "X", "role": role},
     )
     body = assert_cms_error(response, 403)
     assert "role" in str(body["message"])
@@ -239,17 +243,78 @@ async def test_an_access_token_expires_after_its_lifetime(
 ) -> None:
     user = await make_user(runtime)
     token = await login(client, user)
-    clock.advance(runtime.credentials.access_tokens.lifetime + timedelta(seconds=1))
+    clock.advance(runtime.credentials.cms_access_lifetime + timedelta(seconds=1))
     assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
 
 
 async def test_a_token_signed_with_another_key_is_refused(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    import jwt
-
     user = await make_user(runtime, role=Role.ADMIN)
     token = await login(client, user)
     claims = jwt.decode(token, options={"verify_signature": False})
     forged = jwt.encode(claims, "another-key-another-key-another-key", algorithm="HS256")
     assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(forged)), 401)
+
+
+async def test_two_concurrent_refreshes_of_one_token_let_exactly_one_through(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    for _ in range(3):
+        access, refresh = await login_pair(client, user)
+        body = {"refreshToken": refresh}
+        first, second = await asyncio.gather(
+            client.post("/api/v1/auth/refresh-token", json=body),
+            client.post("/api/v1/auth/refresh-token", json=body),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 401], (
+            first.text,
+            second.text,
+        )
+        winner = first if first.status_code == 200 else second
+        loser = second if winner is first else first
+        assert "already used" in str(assert_cms_error(loser, 401)["message"])
+        # The loser is reuse: the family is revoked, the winner's new tokens included.
+        rotated = winner.json()["data"]
+        again = await client.post(
+            "/api/v1/auth/refresh-token", json={"refreshToken": rotated["refreshToken"]}
+        )
+        assert_cms_error(again, 401)
+        for token in (access, rotated["accessToken"]):
+            assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
+
+
+def _lifetime_of(token: str) -> int:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return int(claims["exp"]) - int(claims["iat"])
+
+
+async def test_sign_in_and_refresh_issue_the_documented_one_hour_access_token(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    registered = await client.post(
+        "/api/v1/auth/register",
+        json={"email": "hour@example.com", "password": "secret12", "name": "H"},
+    )
+    tokens = registered.json()["data"]["tokens"]
+    assert tokens["expiresIn"] == 3600 == _lifetime_of(tokens["accessToken"])
+    signed_in = (
+        await client.post(
+            "/api/v1/auth/login", json={"email": "hour@example.com", "password": "secret12"}
+        )
+    ).json()["data"]
+    assert signed_in["expiresIn"] == 3600 == _lifetime_of(signed_in["accessToken"])
+    rotated = (
+        await client.post(
+            "/api/v1/auth/refresh-token", json={"refreshToken": signed_in["refreshToken"]}
+        )
+    ).json()["data"]
+    assert rotated["expiresIn"] == 3600 == _lifetime_of(rotated["accessToken"])
+    clock.advance(timedelta(minutes=59))
+    me = await client.get("/api/v1/auth/me", headers=bearer(rotated["accessToken"]))
+    assert me.status_code == 200
+    clock.advance(timedelta(minutes=1))
+    assert_cms_error(
+        await client.get("/api/v1/auth/me", headers=bearer(rotated["accessToken"])), 401
+    )

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+from datetime import timedelta
 
+import httpx
+import jwt
+
+from evcare.core.clock import clock
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import PASSWORD, bearer, login, make_user
@@ -107,3 +112,55 @@ async def test_a_token_from_ev_cms_works_on_revcare_and_the_reverse(
     assert me.json()["data"]["user"]["id"] == str(user.id)
     hub = await client.get("/v1/me", headers=bearer(revcare_token))
     assert hub.json()["role"] == Role.USER
+
+
+async def test_two_concurrent_refreshes_of_one_cookie_let_exactly_one_through(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user = await make_user(runtime)
+    for _ in range(3):
+        signed_in = await client.post(
+            "/auth/login", data={"username": user.email, "password": PASSWORD}
+        )
+        cookie = client.cookies.get("refresh_token", path="/auth")
+        client.cookies.clear()
+        headers = {"Cookie": f"refresh_token={cookie}"}
+        first, second = await asyncio.gather(
+            client.post("/auth/refresh", headers=headers),
+            client.post("/auth/refresh", headers=headers),
+        )
+        client.cookies.clear()
+        assert sorted([first.status_code, second.status_code]) == [200, 401], (
+            first.text,
+            second.text,
+        )
+        winner = first if first.status_code == 200 else second
+        loser = second if winner is first else first
+        assert "already used" in assert_revcare_error(loser, 401)["detail"]
+        rotated = winner.cookies.get("refresh_token")
+        again = await client.post("/auth/refresh", headers={"Cookie": f"refresh_token={rotated}"})
+        assert_revcare_error(again, 401)
+        for token in (signed_in.json()["access_token"], winner.json()["access_token"]):
+            assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)
+
+
+def _lifetime_of(token: str) -> int:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return int(claims["exp"]) - int(claims["iat"])
+
+
+async def test_sign_in_and_refresh_issue_the_documented_30_minute_access_token(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    user = await make_user(runtime)
+    signed_in = await client.post(
+        "/auth/login", data={"username": user.email, "password": PASSWORD}
+    )
+    assert _lifetime_of(signed_in.json()["access_token"]) == 30 * 60
+    refreshed = await client.post("/auth/refresh")
+    token = refreshed.json()["access_token"]
+    assert _lifetime_of(token) == 30 * 60
+    clock.advance(timedelta(minutes=29))
+    assert (await client.get("/customers/", headers=bearer(token))).status_code == 200
+    clock.advance(timedelta(minutes=1))
+    assert_revcare_error(await client.get("/customers/", headers=bearer(token)), 401)

@@ -13,7 +13,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Done, Envelope, StrictCamelModel
 from evcare.surfaces.cms.users import UserBody, UserOut
-from evcare.surfaces.deps import Authenticated, Authenticator, CredentialsDep
+from evcare.surfaces.deps import Authenticated, Authenticator, CredentialsDep, SignInDep
 from evcare.vehicles import service as vehicles
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
@@ -66,11 +66,11 @@ class LoginOut(CamelModel):
     expires_in: int
 
 
-def _tokens(pair: identity.TokenPair, lifetime_seconds: int) -> TokensOut:
+def _tokens(pair: identity.TokenPair) -> TokensOut:
     return TokensOut(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
-        expires_in=lifetime_seconds,
+        expires_in=int(pair.access_lifetime.total_seconds()),
     )
 
 
@@ -86,20 +86,25 @@ async def register(
         name=body.name,
         phone=body.phone,
         role=body.role,
+        access_lifetime=credentials.cms_access_lifetime,
     )
-    seconds = int(credentials.access_tokens.lifetime.total_seconds())
     return Envelope(
         message="Registration successful",
-        data=RegisterOut(user=UserOut.of(user), tokens=_tokens(pair, seconds)),
+        data=RegisterOut(user=UserOut.of(user), tokens=_tokens(pair)),
     )
 
 
 @router.post("/login", operation_id="cms_login")
 async def login(
-    body: LoginIn, session: SessionDep, credentials: CredentialsDep
+    body: LoginIn, session: SessionDep, credentials: CredentialsDep, attempt: SignInDep
 ) -> Envelope[LoginOut]:
     user, pair = await identity.login(
-        session, credentials, login=body.email, password=body.password
+        session,
+        credentials,
+        attempt,
+        login=body.email,
+        password=body.password,
+        access_lifetime=credentials.cms_access_lifetime,
     )
     owned = await vehicles.list_user_vehicles(session, user_id=user.id)
     return Envelope(
@@ -108,7 +113,7 @@ async def login(
             user=UserOut.of(user, vehicles=owned),
             access_token=pair.access_token,
             refresh_token=pair.refresh_token,
-            expires_in=int(credentials.access_tokens.lifetime.total_seconds()),
+            expires_in=int(pair.access_lifetime.total_seconds()),
         ),
     )
 
@@ -117,8 +122,13 @@ async def login(
 async def refresh_token(
     body: RefreshIn, session: SessionDep, credentials: CredentialsDep
 ) -> Envelope[TokensOut]:
-    _, pair = await identity.refresh(session, credentials, refresh_token=body.refresh_token)
-    return Envelope(data=_tokens(pair, int(credentials.access_tokens.lifetime.total_seconds())))
+    _, pair = await identity.refresh(
+        session,
+        credentials,
+        refresh_token=body.refresh_token,
+        access_lifetime=credentials.cms_access_lifetime,
+    )
+    return Envelope(data=_tokens(pair))
 
 
 @router.get("/me", operation_id="cms_me")

@@ -18,6 +18,8 @@ def render_cms_error(request: Request, report: ErrorReport) -> JSONResponse:
         "error": report.detail if report.status_code == 422 else report.title,
         "statusCode": report.status_code,
     }
+    if report.status_code == 429 and "retry_after" in report.extra:
+        body["retryAfter"] = report.extra["retry_after"]  # as the rate-limit 429 documents
     if report.fields:
         body["errors"] = [{"field": f.field, "message": f.message} for f in report.fields]
     if report.status_code >= 500:

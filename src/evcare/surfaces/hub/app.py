@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import system
 from evcare.surfaces.hub.errors import render_hub_error
+from evcare.surfaces.hub.throttle import CallerLimit
 
 SECTIONS = (system,)
 
@@ -20,6 +21,7 @@ def build_hub_app(runtime: Runtime) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(CallerLimit(runtime))],
     )
     app.state.runtime = runtime
     install_error_handlers(app, render_hub_error)

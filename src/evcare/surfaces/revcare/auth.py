@@ -9,7 +9,7 @@ from fastapi import APIRouter, Cookie, Form, Request, Response
 from evcare.core.errors import Unauthorized
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
-from evcare.surfaces.deps import Authenticated, CredentialsDep, RuntimeDep
+from evcare.surfaces.deps import Authenticated, CredentialsDep, RuntimeDep, SignInDep
 from evcare.surfaces.revcare.schemas import Message, RevModel
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
@@ -40,10 +40,18 @@ async def login(
     session: SessionDep,
     credentials: CredentialsDep,
     runtime: RuntimeDep,
+    attempt: SignInDep,
     username: Annotated[str, Form(min_length=3, max_length=254, description="phone or email")],
     password: Annotated[str, Form(min_length=1, max_length=128)],
 ) -> TokenOut:
-    _, pair = await identity.login(session, credentials, login=username, password=password)
+    _, pair = await identity.login(
+        session,
+        credentials,
+        attempt,
+        login=username,
+        password=password,
+        access_lifetime=credentials.revcare_access_lifetime,
+    )
     _set_refresh_cookie(response, runtime, pair)
     return TokenOut(access_token=pair.access_token)
 
@@ -59,7 +67,12 @@ async def refresh(
 ) -> TokenOut:
     if not refresh_token:
         raise Unauthorized("Refresh token cookie missing")
-    _, pair = await identity.refresh(session, credentials, refresh_token=refresh_token)
+    _, pair = await identity.refresh(
+        session,
+        credentials,
+        refresh_token=refresh_token,
+        access_lifetime=credentials.revcare_access_lifetime,
+    )
     _set_refresh_cookie(response, runtime, pair)
     return TokenOut(access_token=pair.access_token)
 
