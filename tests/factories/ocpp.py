@@ -316,9 +316,7 @@ async def make_session(
             energy_rate_minor=rate_minor,
             currency="INR",
         )
-        session.add(row)
-        await session.flush()
-        row.transaction_id = str(row.id)
+        # Inserted closed when it is (one active session per connector is a rule).
         if minutes is not None:
             row.status = "completed"
             row.ended_at = started_at + timedelta(minutes=minutes)
@@ -329,5 +327,8 @@ async def make_session(
             row.gst_minor = 0
             row.cost_minor = row.energy_cost_minor
             row.stop_reason = "Local"
+        session.add(row)
+        await session.flush()
+        row.transaction_id = str(row.id)
         await session.commit()
         return row
