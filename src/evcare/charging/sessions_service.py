@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging import events
 from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_repository as repository
+from evcare.charging.models import ChargerStatus
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import (
     SessionView,
@@ -34,7 +35,6 @@ from evcare.charging.sessions_models import (
     MeterValue,
     SessionStatus,
 )
-from evcare.charging.models import ChargerStatus
 from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
@@ -452,8 +452,8 @@ async def mark_vanished_chargers(session: AsyncSession, *, silent_since: datetim
     never recorded their disconnection), and their active sessions are marked
     interrupted (announced with ``interrupted: true``). How many sessions were marked."""
     vanished = await repository.silent_chargers(session, silent_since=silent_since)
-    for charger, row in vanished:
-        if row.status != ChargerStatus.OFFLINE:
+    for charger, charger_row in vanished:
+        if charger_row.status != ChargerStatus.OFFLINE:
             await chargers.record_disconnected(session, charger)
     refs = {charger.id: charger for charger, _ in vanished}
     rows = await repository.active_on_chargers(session, list(refs), uninterrupted=True)

@@ -84,7 +84,9 @@ async def _serve(
     websocket: WebSocket, runtime: Runtime, charger: ChargerRef, version: str, subprotocol: str
 ) -> None:
     csms = Csms(runtime, charger)
-    charge_point = HANDLERS[version](charger.charge_point_id, WebSocketPipe(websocket, version), csms)
+    charge_point = HANDLERS[version](
+        charger.charge_point_id, WebSocketPipe(websocket, version), csms
+    )
     link = ChargerLink(
         websocket=websocket,
         charge_point=charge_point,
