@@ -1,4 +1,5 @@
-"""Sessions of vanished chargers: interrupted mark, estimated stops, one active per connector.
+"""Sessions of vanished chargers: interrupted mark, estimated stops, one active per connector;
+outbox events keyed by the resource they are about (per-resource order).
 
 Before the unique index is built, a connector's older duplicate active sessions (ghosts
 of chargers that vanished) are closed the way EVCare now closes them: billed on their
@@ -24,6 +25,9 @@ _ACTIVE = sa.text("status = 'active'")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox_event") as batch:
+        batch.add_column(sa.Column("resource_key", sa.String(length=80), nullable=True))
+        batch.create_index("ix_outbox_event_resource", ["resource_key", "dispatched_at"])
     with op.batch_alter_table("charging_session") as batch:
         batch.add_column(
             sa.Column("interrupted_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True)
@@ -68,6 +72,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_event") as batch:
+        batch.drop_index("ix_outbox_event_resource")
+        batch.drop_column("resource_key")
     op.drop_index("uq_charging_session_active_connector", table_name="charging_session")
     with op.batch_alter_table("charging_session") as batch:
         batch.drop_column("stop_estimated")
