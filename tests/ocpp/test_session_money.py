@@ -6,23 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from ocpp.v16 import call
-from sqlalchemy import select
 
-from evcare.charging.sessions_models import ChargingSession
 from evcare.core.runtime import Runtime
 from tests.factories.identity import bearer, login, make_user
-from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
+from tests.factories.ocpp import connect, iso, make_charger, make_id_tag, start_charging
 
 START = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
-
-
-def _energy(at: datetime, wh: int) -> list[dict[str, object]]:
-    return [
-        {
-            "timestamp": iso(at),
-            "sampled_value": [{"value": str(wh), "measurand": "Energy.Active.Import.Register"}],
-        }
-    ]
 
 
 async def test_an_active_session_counts_energy_and_cost_from_its_meter_start(
@@ -32,27 +21,15 @@ async def test_an_active_session_counts_energy_and_cost_from_its_meter_start(
     driver = await make_user(runtime)
     tag = await make_id_tag(runtime, driver)
     async with connect(live_server, charger.charge_point_id) as cp:
-        started = await cp.call(
-            call.StartTransaction(
-                connector_id=1, id_tag=tag, meter_start=120_000, timestamp=iso(START)
-            )
-        )
-        await cp.call(
-            call.MeterValues(
-                connector_id=1,
-                transaction_id=started.transaction_id,
-                meter_value=_energy(START + timedelta(minutes=15), 122_500),
-            )
-        )
+        reading = (START + timedelta(minutes=15), 122_500)
+        transaction = await start_charging(cp, tag, meter_start=120_000, at=START, reading=reading)
     headers = bearer(await login(client, driver))
-    response = await client.get(f"/api/v1/sessions/{started.transaction_id}", headers=headers)
+    response = await client.get(f"/api/v1/sessions/{transaction}", headers=headers)
     assert response.status_code == 200, response.text
     session = response.json()["data"]["session"]
     assert session["status"] == "active" and session["meterStart"] == 120_000
     assert session["energyConsumed"] == 2.5  # 122,500 - 120,000 Wh, not 122.5 kWh
     assert session["cost"] == 50  # 2.5 kWh x 20.00
-    async with runtime.sessionmaker() as db:
-        assert (await db.scalars(select(ChargingSession.id))).all() == [started.transaction_id]
 
 
 async def test_energy_cost_is_rounded_half_up_to_the_paisa(
@@ -62,28 +39,18 @@ async def test_energy_cost_is_rounded_half_up_to_the_paisa(
     charger = await make_charger(runtime, base_price_minor=1801)
     driver = await make_user(runtime)
     tag = await make_id_tag(runtime, driver)
+    headers = bearer(await login(client, driver))
     async with connect(live_server, charger.charge_point_id) as cp:
-        started = await cp.call(
-            call.StartTransaction(
-                connector_id=1, id_tag=tag, meter_start=7_000, timestamp=iso(START)
-            )
-        )
-        await cp.call(
-            call.MeterValues(
-                connector_id=1,
-                transaction_id=started.transaction_id,
-                meter_value=_energy(START + timedelta(minutes=5), 7_500),
-            )
-        )
-        headers = bearer(await login(client, driver))
-        path = f"/api/v1/sessions/{started.transaction_id}"
+        reading = (START + timedelta(minutes=5), 7_500)
+        transaction = await start_charging(cp, tag, meter_start=7_000, at=START, reading=reading)
+        path = f"/api/v1/sessions/{transaction}"
         active = (await client.get(path, headers=headers)).json()["data"]["session"]
         assert active["cost"] == 9.01
         await cp.call(
             call.StopTransaction(
                 meter_stop=7_500,
                 timestamp=iso(START + timedelta(minutes=6)),
-                transaction_id=started.transaction_id,
+                transaction_id=transaction,
             )
         )
     closed = (await client.get(path, headers=headers)).json()["data"]["session"]

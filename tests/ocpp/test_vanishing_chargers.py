@@ -20,18 +20,16 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.ocpp import vanished
 from tests.factories.identity import bearer, login, make_user
-from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
+from tests.factories.ocpp import (
+    SimCharger16,
+    connect,
+    iso,
+    make_charger,
+    make_id_tag,
+    start_charging,
+)
 
 START = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
-
-
-def _reading(at: datetime, wh: int) -> list[dict[str, object]]:
-    return [
-        {
-            "timestamp": iso(at),
-            "sampled_value": [{"value": str(wh), "measurand": "Energy.Active.Import.Register"}],
-        }
-    ]
 
 
 async def _sessions(runtime: Runtime) -> list[ChargingSession]:
@@ -51,8 +49,8 @@ async def _stopped_events(runtime: Runtime, public_id: str) -> list[dict[str, ob
         return [p for p in payloads if p["sessionId"] == public_id]
 
 
-async def _start16(cp: object, tag: str, *, meter_start: int, at: datetime) -> int:
-    started = await cp.call(  # type: ignore[attr-defined]
+async def _start16(cp: SimCharger16, tag: str, *, meter_start: int, at: datetime) -> int:
+    started = await cp.call(
         call.StartTransaction(
             connector_id=1, id_tag=tag, meter_start=meter_start, timestamp=iso(at)
         )
@@ -66,14 +64,8 @@ async def test_a_new_transaction_closes_the_connectors_stale_session_and_a_late_
     charger = await make_charger(runtime, base_price_minor=2000)
     tag = await make_id_tag(runtime, await make_user(runtime))
     async with connect(live_server, charger.charge_point_id) as cp:
-        first = await _start16(cp, tag, meter_start=1000, at=START)
-        await cp.call(
-            call.MeterValues(
-                connector_id=1,
-                transaction_id=first,
-                meter_value=_reading(START + timedelta(minutes=20), 3000),
-            )
-        )
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
     # The charger vanished without a Stop; back, it starts a new transaction on connector 1.
     async with connect(live_server, charger.charge_point_id) as cp:
         second = await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
