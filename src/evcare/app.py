@@ -19,6 +19,7 @@ from evcare.core.runtime import Runtime
 from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
+from evcare.ocpp import vanished as vanished_chargers
 from evcare.realtime.server import Realtime
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.hub.app import build_hub_app
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         await realtime.start()
+        await vanished_chargers.start(runtime)
         try:
             yield
         finally:
+            await vanished_chargers.stop(runtime)
             await realtime.stop()
             await runtime.stop()
 

@@ -149,3 +149,73 @@ async def test_handlers_outside_the_database_fail_alone_and_run_in_publish_order
     assert events[0].dispatched_at is not None and events[2].dispatched_at is not None
     assert events[1].dispatched_at is None
     assert events[1].last_error == "RuntimeError: socket gone"
+
+
+async def test_a_dead_dispatchers_event_comes_back_in_seconds_and_is_not_overtaken(
+    runtime: Runtime,
+) -> None:
+    """A dispatcher claims the ``active`` update of a session and dies; the newer
+    ``stopped`` of that session waits for it (never overtakes it), and the older one is
+    claimable again once its lease of seconds ran out, then both go in order."""
+    from datetime import timedelta
+
+    from evcare.core import events as outbox
+    from evcare.core.events import OutboxDispatcher, publish
+
+    assert timedelta(seconds=30) >= outbox.LEASE
+    delivered: list[str] = []
+
+    async def deliver(_: AsyncSession, event: OutboxEvent) -> None:
+        delivered.append(str(event.payload["status"]))
+
+    subscribe("test.session-news", deliver, uses_database=False)
+    async with runtime.sessionmaker() as session:
+        await publish(session, "test.session-news", {"sessionId": "SES000042", "status": "active"})
+        await session.commit()
+    # The dying dispatcher: claims with its own connection, then never settles. Its lease
+    # is the default one, shortened only so that the test does not wait for it.
+    dying = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=1))
+    async with runtime.sessionmaker() as session:
+        [claimed] = await dying._claim(session)
+    assert claimed.payload["status"] == "active"
+    async with runtime.sessionmaker() as session:
+        await publish(session, "test.session-news", {"sessionId": "SES000042", "status": "stopped"})
+        await publish(session, "test.session-news", {"sessionId": "SES000043", "status": "other"})
+        await session.commit()
+
+    await runtime.outbox.drain()
+    assert delivered == ["other"]  # another session's news is not held back
+    for _ in range(100):
+        await runtime.outbox.drain()
+        if len(delivered) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert delivered == ["other", "active", "stopped"]
+
+
+async def test_a_running_batch_keeps_its_lease_while_its_handlers_work(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from evcare.core.events import OutboxDispatcher, publish
+
+    release = asyncio.Event()
+    runs: list[str] = []
+
+    async def slow(_: AsyncSession, event: OutboxEvent) -> None:
+        runs.append(str(event.payload["n"]))
+        if len(runs) == 1:  # the first run is the slow one
+            await release.wait()
+
+    subscribe("test.slow", slow, uses_database=False)
+    async with runtime.sessionmaker() as session:
+        await publish(session, "test.slow", {"n": 1})
+        await session.commit()
+    working = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
+    other = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
+    task = asyncio.create_task(working.drain())
+    for _ in range(80):  # well past the lease: renewed, so nobody else takes it
+        await asyncio.sleep(0.05)
+        assert await other.dispatch_batch() == 0
+    release.set()
+    assert await task == 1
+    assert runs == ["1"]

@@ -90,6 +90,34 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def energy_reading(at: datetime, wh: int) -> list[dict[str, Any]]:
+    """A 1.6 ``meterValue`` list with one energy register reading."""
+    return [
+        {
+            "timestamp": iso(at),
+            "sampled_value": [{"value": str(wh), "measurand": "Energy.Active.Import.Register"}],
+        }
+    ]
+
+
+async def start_charging(
+    cp: SimCharger16, tag: str, *, meter_start: int, at: datetime, reading: tuple[datetime, int]
+) -> int:
+    """A 1.6 transaction on connector 1 and one MeterValues of it; its transaction id."""
+    started = await cp.call(
+        call16.StartTransaction(
+            connector_id=1, id_tag=tag, meter_start=meter_start, timestamp=iso(at)
+        )
+    )
+    transaction_id = int(started.transaction_id)
+    await cp.call(
+        call16.MeterValues(
+            connector_id=1, transaction_id=transaction_id, meter_value=energy_reading(*reading)
+        )
+    )
+    return transaction_id
+
+
 class SimCharger16(ChargePoint16):
     """A 1.6J charge point that accepts what the CSMS asks and remembers it."""
 
@@ -316,9 +344,7 @@ async def make_session(
             energy_rate_minor=rate_minor,
             currency="INR",
         )
-        session.add(row)
-        await session.flush()
-        row.transaction_id = str(row.id)
+        # Inserted closed when it is (one active session per connector is a rule).
         if minutes is not None:
             row.status = "completed"
             row.ended_at = started_at + timedelta(minutes=minutes)
@@ -329,5 +355,8 @@ async def make_session(
             row.gst_minor = 0
             row.cost_minor = row.energy_cost_minor
             row.stop_reason = "Local"
+        session.add(row)
+        await session.flush()
+        row.transaction_id = str(row.id)
         await session.commit()
         return row

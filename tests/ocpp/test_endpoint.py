@@ -90,7 +90,8 @@ async def test_bad_frames_get_call_errors_and_another_charger_does_not_notice(
         connect(live_server, good.charge_point_id) as neighbour,
     ):
         await socket.send("{not json")
-        assert (await _answer(socket))[:3] == [4, "-1", "FormatViolation"]
+        # OCPP-J 1.6 names it FormationViolation (2.0.1: FormatViolation).
+        assert (await _answer(socket))[:3] == [4, "-1", "FormationViolation"]
         await socket.send(json.dumps({"not": "an array"}))
         assert (await _answer(socket))[2] == "ProtocolError"
         await socket.send(
@@ -101,11 +102,51 @@ async def test_bad_frames_get_call_errors_and_another_charger_does_not_notice(
         frame = await _answer(socket)
         assert frame[:2] == [4, "m1"] and frame[2] in {"TypeConstraintViolation", "ProtocolError"}
         await socket.send(json.dumps([2, "m2", "NoSuchAction", {}]))
-        assert (await _answer(socket))[:3] == [4, "m2", "NotSupported"]
+        assert (await _answer(socket))[:3] == [4, "m2", "NotImplemented"]
         heartbeat = await neighbour.call(call.Heartbeat())
         assert heartbeat.current_time
         await socket.send(json.dumps([2, "m3", "Heartbeat", {}]))
         assert (await _answer(socket))[:2] == [3, "m3"]
+
+
+@pytest.mark.parametrize(
+    ("subprotocol", "format_violation"),
+    [("ocpp1.6", "FormationViolation"), ("ocpp2.0.1", "FormatViolation")],
+)
+async def test_call_error_codes_are_the_ones_ocpp_j_names_for_the_version(
+    live_server: str, runtime: Runtime, subprotocol: str, format_violation: str
+) -> None:
+    charger = await make_charger(runtime)
+    async with raw(live_server, charger.charge_point_id, subprotocols=(subprotocol,)) as socket:
+        await socket.send("[2, ")
+        assert (await _answer(socket))[:3] == [4, "-1", format_violation]
+        # Not an action of any OCPP version: "not known by receiver".
+        await socket.send(json.dumps([2, "u1", "MakeCoffee", {}]))
+        assert (await _answer(socket))[:3] == [4, "u1", "NotImplemented"]
+        # An action of the version that a CSMS does not take (it sends it): "recognized but
+        # not supported".
+        await socket.send(json.dumps([2, "u2", "Reset", {"type": "Hard"}]))
+        assert (await _answer(socket))[:3] == [4, "u2", "NotSupported"]
+
+
+async def test_a_flood_that_gets_closed_answers_every_call_it_had_accepted(
+    live_server: str, runtime: Runtime
+) -> None:
+    """Each call the server read is either refused (GenericError) or answered, even once
+    the flood gets the connection closed: the answers seen form a prefix of what was sent,
+    with no accepted call dropped in the middle."""
+    charger = await make_charger(runtime)
+    async with raw(live_server, charger.charge_point_id) as socket:
+        for n in range(400):
+            await socket.send(json.dumps([2, f"f{n}", "Heartbeat", {}]))
+        seen: dict[int, int] = {}
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                frame = await _answer(socket)
+                seen[int(str(frame[1])[1:])] = int(str(frame[0]))
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert 3 in seen.values() and 4 in seen.values()
+    assert sorted(seen) == list(range(max(seen) + 1))
 
 
 async def test_an_oversized_frame_closes_only_that_charger(

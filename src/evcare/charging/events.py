@@ -16,7 +16,7 @@ Topics and payloads:
 ``charging.session_started``  ``{sessionId, userId, ownerId, chargerId, session}``
 ``charging.session_updated``  ``{sessionId, userId, ownerId, chargerId, status,
                                 meterValue (Wh), power (kW), energyConsumed (kWh),
-                                duration (minutes), estimatedCost}``
+                                duration (minutes), estimatedCost, interrupted}``
 ``charging.session_stopped``  ``{sessionId, userId, ownerId, chargerId, session, cdr}``
 ``charging.charger_status``   ``{chargerId, ownerId, status, connectors[]}``
 
@@ -62,6 +62,7 @@ def session_updated(
     meter_value_wh: int | None,
     power_kw: float | None,
     estimated_cost: float | int | None,
+    interrupted: bool = False,
 ) -> Document:
     return {
         "sessionId": session["sessionId"],
@@ -74,6 +75,7 @@ def session_updated(
         "energyConsumed": session.get("energyConsumed"),
         "duration": session.get("duration"),
         "estimatedCost": estimated_cost,
+        "interrupted": interrupted,
     }
 
 

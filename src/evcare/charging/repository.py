@@ -582,7 +582,12 @@ async def charger_counts(
             .where(condition)
         )
     ).one()
-    in_use = func.coalesce(func.sum(case((Connector.status.in_(IN_USE_STATUSES), 1), else_=0)), 0)
+    # A connector of an offline charger is not in use as far as anyone knows: what it last
+    # reported (Charging) is a ghost once the charger vanished.
+    in_use_now = and_(
+        Connector.status.in_(IN_USE_STATUSES), Charger.status != ChargerStatus.OFFLINE
+    )
+    in_use = func.coalesce(func.sum(case((in_use_now, 1), else_=0)), 0)
     connectors = (
         await session.execute(
             select(func.count(Connector.id), in_use)

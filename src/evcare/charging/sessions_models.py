@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.db import Base, Timestamped
@@ -55,6 +55,16 @@ class ChargingSession(Timestamped, Base):
         UniqueConstraint("charger_id", "transaction_id"),
         Index("ix_charging_session_charger_status", "charger_id", "status"),
         Index("ix_charging_session_user_started", "user_id", "started_at"),
+        # At most one active session per connector: a stale one is closed before a new
+        # transaction on its connector is recorded (docs/ocpp.md "Chargers that vanish").
+        Index(
+            "uq_charging_session_active_connector",
+            "charger_id",
+            "connector_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +99,12 @@ class ChargingSession(Timestamped, Base):
     cost_minor: Mapped[int | None] = mapped_column(default=None)
     payment_status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING)
     stop_reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Set while the charger has been offline longer than EVCARE_OCPP_OFFLINE_GRACE_SECONDS:
+    # the session may have ended unheard; cleared when the charger reports it again.
+    interrupted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Closed by EVCare, not by the charger (billed on the last meter reading): a late
+    # StopTransaction / TransactionEvent Ended still replaces the estimate.
+    stop_estimated: Mapped[bool] = mapped_column(default=False)
 
 
 class MeterValue(Base):

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging.models import Charger, Station
+from evcare.charging.models import Charger, ChargerStatus, Station
+from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import SessionView
 from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue, SessionStatus
 from evcare.core.clock import as_utc
@@ -261,6 +262,67 @@ async def find_active_on_connector(
         .order_by(ChargingSession.started_at.desc())
         .limit(1)
     )
+
+
+async def active_on_chargers(
+    session: AsyncSession, charger_ids: list[int], *, uninterrupted: bool = False
+) -> Sequence[ChargingSession]:
+    """The chargers' active sessions (``uninterrupted``: only those not marked
+    interrupted), locked, in id order."""
+    if not charger_ids:
+        return []
+    query = (
+        select(ChargingSession)
+        .where(ChargingSession.charger_id.in_(charger_ids))
+        .where(ChargingSession.status == SessionStatus.ACTIVE)
+    )
+    if uninterrupted:
+        query = query.where(ChargingSession.interrupted_at.is_(None))
+    return (await session.scalars(query.order_by(ChargingSession.id).with_for_update())).all()
+
+
+async def interrupted_on_chargers(
+    session: AsyncSession, charger_ids: list[int]
+) -> Sequence[ChargingSession]:
+    """The chargers' active sessions marked interrupted, locked, in id order."""
+    if not charger_ids:
+        return []
+    return (
+        await session.scalars(
+            select(ChargingSession)
+            .where(ChargingSession.charger_id.in_(charger_ids))
+            .where(ChargingSession.status == SessionStatus.ACTIVE)
+            .where(ChargingSession.interrupted_at.is_not(None))
+            .order_by(ChargingSession.id)
+            .with_for_update()
+        )
+    ).all()
+
+
+async def silent_chargers(
+    session: AsyncSession, *, silent_since: datetime
+) -> list[tuple[ChargerRef, Charger]]:
+    """Live chargers last heard from before ``silent_since`` that are not yet marked
+    Offline, or are Offline with an active session not yet marked interrupted."""
+    open_session = (
+        select(ChargingSession.id)
+        .where(ChargingSession.charger_id == Charger.id)
+        .where(ChargingSession.status == SessionStatus.ACTIVE)
+        .where(ChargingSession.interrupted_at.is_(None))
+        .exists()
+    )
+    rows = await session.execute(
+        select(Charger, Station.owner_id)
+        .join(Station, Station.id == Charger.station_id)
+        .where(Charger.archived_at.is_(None))
+        .where(Charger.last_heartbeat_at < silent_since)
+        .where(or_(Charger.status != ChargerStatus.OFFLINE, open_session))
+        .order_by(Charger.id)
+    )
+    return [
+        (ChargerRef(row.id, row.charge_point_id, row.station_id, owner_id), row)
+        for row, owner_id in rows
+    ]
 
 
 async def find_started_since(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging import events
 from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_repository as repository
+from evcare.charging.models import ChargerStatus
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import (
     SessionView,
@@ -34,6 +35,7 @@ from evcare.charging.sessions_models import (
     MeterValue,
     SessionStatus,
 )
+from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
 from evcare.ocpp.meter import MeterSample
@@ -128,6 +130,12 @@ async def start_transaction(
         )
     if existing is not None:
         return existing, authorization
+    # A new transaction on a connector means its previous one ended unheard.
+    stale = await repository.find_active_on_connector(
+        session, charger_id=charger.id, connector_id=connector_id
+    )
+    if stale is not None:
+        await close_stale_sessions(session, [(stale, charger)], reason=STALE_SUPERSEDED)
     rate, _parking, currency = await chargers.connector_price(
         session, charger, connector_number=connector_id
     )
@@ -239,6 +247,7 @@ async def record_meter_reports(
         if not samples:
             continue
         newest[row.id] = max(s.measured_at for s in samples)
+        row.interrupted_at = None  # the charger reports it again: not interrupted
         session.add_all(_meter_value(row.id, sample) for sample in samples)
         energy = next((s.energy_wh for s in reversed(samples) if s.energy_wh is not None), None)
         watts = next((s.power_w for s in reversed(samples) if s.power_w is not None), None)
@@ -281,6 +290,7 @@ def _update_event(row: ChargingSession, charger: ChargerRef) -> events.Document:
         meter_value_wh=row.last_meter_wh,
         power_kw=None if row.last_power_w is None else round(row.last_power_w / 1000, 3),
         estimated_cost=document["cost"],
+        interrupted=row.interrupted_at is not None,
     )
 
 
@@ -294,13 +304,40 @@ async def stop_transaction(
     reason: str | None,
     failed: bool = False,
 ) -> ChargingSession | None:
-    """Close a session from the charger's Stop; a second Stop of the same one changes nothing."""
+    """Close a session from the charger's Stop; a second Stop of the same one changes
+    nothing. A Stop of a session EVCare closed on its own (``stop_estimated``) replaces
+    the estimate: its meterStop, time and reason win, and the bill is set, not added."""
     row = await repository.find_by_transaction(
         session, charger_id=charger.id, transaction_id=transaction_id
     )
-    if row is None or row.status != SessionStatus.ACTIVE:
+    if row is None or not (row.status == SessionStatus.ACTIVE or row.stop_estimated):
         return row
     meter_stop = meter_stop_wh if meter_stop_wh is not None else row.last_meter_wh
+    row.stop_estimated = False
+    row.interrupted_at = None
+    return await _close(
+        session,
+        row,
+        charger,
+        meter_stop_wh=meter_stop,
+        stopped_at=stopped_at,
+        reason=(reason or "Local"),
+        failed=failed,
+    )
+
+
+async def _close(
+    session: AsyncSession,
+    row: ChargingSession,
+    charger: ChargerRef,
+    *,
+    meter_stop_wh: int | None,
+    stopped_at: datetime,
+    reason: str,
+    failed: bool = False,
+) -> ChargingSession:
+    """Bill ``row`` on ``meter_stop_wh`` and announce it stopped (``session_stopped``)."""
+    meter_stop = meter_stop_wh
     meter_stop = max(
         meter_stop if meter_stop is not None else row.meter_start_wh, row.meter_start_wh
     )
@@ -308,7 +345,7 @@ async def stop_transaction(
     row.last_meter_wh = meter_stop
     row.energy_wh = meter_stop - row.meter_start_wh
     row.ended_at = max(stopped_at, row.started_at)
-    row.stop_reason = (reason or "Local")[:100]
+    row.stop_reason = reason[:100]
     row.status = SessionStatus.FAILED if failed else SessionStatus.COMPLETED
     row.energy_cost_minor = energy_cost_minor(row.energy_wh, row.energy_rate_minor)
     row.gst_minor = 0
@@ -326,3 +363,104 @@ async def stop_transaction(
         ),
     )
     return row
+
+
+# -- sessions of chargers that vanish (docs/ocpp.md "Chargers that vanish") ---------------
+
+# Stop reasons (OCPP 1.6 Reason / 2.0.1 ReasonEnumType values) of sessions EVCare closes
+# itself, billed on their last meter reading (``stop_estimated``):
+STALE_SUPERSEDED = "Other"  # a new transaction started on the connector
+STALE_REBOOTED = "Reboot"  # the charger sent a BootNotification
+STALE_UNPLUGGED = "EVDisconnected"  # the connector reported Available
+
+
+async def close_stale_sessions(
+    session: AsyncSession, stale: list[tuple[ChargingSession, ChargerRef]], *, reason: str
+) -> None:
+    """Close sessions whose end the charger never reported: billed on the last meter
+    reading, ended at that reading's time (or now), announced as stopped. A Stop that
+    arrives later still wins (see :func:`stop_transaction`)."""
+    if not stale:
+        return
+    last = await repository.newest_readings_at(session, [row.id for row, _ in stale])
+    for row, charger in stale:
+        row.stop_estimated = True
+        row.interrupted_at = None
+        await _close(
+            session,
+            row,
+            charger,
+            meter_stop_wh=row.last_meter_wh,
+            stopped_at=last.get(row.id) or utcnow(),
+            reason=reason,
+        )
+
+
+async def record_boots(session: AsyncSession, boots: list[chargers.Boot]) -> list[None]:
+    """BootNotifications (set-based, :func:`ocpp_state.record_boots`); a charger that
+    boots has no transaction running: its active sessions are closed (``Reboot``)."""
+    done = await chargers.record_boots(session, boots)
+    refs = {boot.charger.id: boot.charger for boot in boots}
+    rows = await repository.active_on_chargers(session, list(refs))
+    await close_stale_sessions(
+        session, [(row, refs[row.charger_id]) for row in rows], reason=STALE_REBOOTED
+    )
+    return done
+
+
+async def record_statuses(
+    session: AsyncSession, reports: list[chargers.StatusReport]
+) -> list[None]:
+    """StatusNotifications (set-based, :func:`ocpp_state.record_statuses`); a connector
+    reported ``Available`` has no vehicle: its active session is closed
+    (``EVDisconnected``)."""
+    done = await chargers.record_statuses(session, reports)
+    freed = {
+        (report.charger.id, report.connector_number): report.charger
+        for report in reports
+        if report.connector_number > 0 and report.status == "Available"
+    }
+    if freed:
+        rows = await repository.active_on_chargers(session, sorted({c for c, _ in freed}))
+        stale = [
+            (row, freed[(row.charger_id, row.connector_id)])
+            for row in rows
+            if (row.charger_id, row.connector_id) in freed
+        ]
+        await close_stale_sessions(session, stale, reason=STALE_UNPLUGGED)
+    return done
+
+
+async def record_connections(
+    session: AsyncSession, connected: list[chargers.Connected]
+) -> list[None]:
+    """Chargers connected (:func:`ocpp_state.record_connections`): their interrupted
+    sessions are theirs again (active, not interrupted) until the charger says more."""
+    done = await chargers.record_connections(session, connected)
+    refs = {item.charger.id: item.charger for item in connected}
+    rows = await repository.interrupted_on_chargers(session, list(refs))
+    for row in rows:
+        row.interrupted_at = None
+    await publish_many(
+        session, [(events.SESSION_UPDATED, _update_event(r, refs[r.charger_id])) for r in rows]
+    )
+    return done
+
+
+async def mark_vanished_chargers(session: AsyncSession, *, silent_since: datetime) -> int:
+    """Chargers not heard from since ``silent_since`` are Offline (a process that died
+    never recorded their disconnection), and their active sessions are marked
+    interrupted (announced with ``interrupted: true``). How many sessions were marked."""
+    vanished = await repository.silent_chargers(session, silent_since=silent_since)
+    for charger, charger_row in vanished:
+        if charger_row.status != ChargerStatus.OFFLINE:
+            await chargers.record_disconnected(session, charger)
+    refs = {charger.id: charger for charger, _ in vanished}
+    rows = await repository.active_on_chargers(session, list(refs), uninterrupted=True)
+    now = utcnow()
+    for row in rows:
+        row.interrupted_at = now
+    await publish_many(
+        session, [(events.SESSION_UPDATED, _update_event(r, refs[r.charger_id])) for r in rows]
+    )
+    return len(rows)

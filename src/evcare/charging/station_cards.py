@@ -24,9 +24,10 @@ _STATION_VIEW = {
 
 def charger_blocks(charger_status: str | None, *, archived: bool) -> str | None:
     """The station-view status a charger's own state forces on its connectors, if any
-    (``charger_status`` None: the connector is on no charger)."""
+    (``charger_status`` None: the connector is on no charger, so nothing can charge on
+    it: unavailable)."""
     if charger_status is None:
-        return None
+        return "unavailable"
     if archived or charger_status in (ChargerStatus.OFFLINE, ChargerStatus.MAINTENANCE):
         return "unavailable"
     if charger_status == ChargerStatus.FAULTED:
@@ -65,8 +66,8 @@ class ConnectorCard:
 
     def status_at(self, station_status: str) -> str:
         """available | occupied | faulted | unavailable, as a driver at the station sees
-        it: an offline, archived or maintained charger, or a station not active, makes
-        it unavailable; anything plugged in or reserved is occupied."""
+        it: no charger behind it, an offline, archived or maintained charger, or a
+        station not active, makes it unavailable; anything plugged in or reserved is occupied."""
         if station_status != "active":
             return "unavailable"
         forced = charger_blocks(self.charger_status, archived=self.charger_archived)

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # A charger not heard from this long (no heartbeat, status or boot; it is told to
+    # send a heartbeat every 300 s) is Offline and its active sessions are marked
+    # interrupted; checked every ``ocpp_vanished_check_seconds`` (docs/ocpp.md).
+    ocpp_offline_grace_seconds: float = Field(default=900.0, ge=60)
+    ocpp_vanished_check_seconds: float = Field(default=60.0, gt=0)
     # Freeze surviving objects this often so collector pauses stay short (core/gcpacing.py);
     # 0 leaves CPython's collector as it is.
     gc_freeze_seconds: float = Field(default=10.0, ge=0, le=3600)

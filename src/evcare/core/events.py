@@ -11,7 +11,15 @@ Several dispatchers (processes, or app instances in one process) may run against
 database: each claims a batch with one conditional UPDATE that stamps its own claim
 token and leases the rows (``available_at`` moves past the lease), so an event is
 handled by one dispatcher at a time on SQLite and PostgreSQL alike. A dispatcher that
-dies mid-batch loses only its lease; the events come back when it runs out.
+dies mid-batch loses only its lease; the events come back when it runs out. The lease
+is seconds (``LEASE``), renewed every third of it while the batch's handlers run, so a
+slow handler keeps its events and a dead dispatcher's come back within seconds.
+
+Per-resource order: an event about a resource (``resource_key``: ``session:<sessionId>``
+or ``charger:<chargerId>``, from its payload) is claimed only when no older event about
+the same resource is still in flight (leased by a dispatcher or waiting for a retry),
+so it never overtakes one: a dead dispatcher's ``active`` update reaches clients before
+the newer ``stopped``, and a batch handles a resource's events in publish order.
 """
 
 from __future__ import annotations
@@ -25,9 +33,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, select, update
+from sqlalchemy import JSON, Index, String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from evcare.core.clock import utcnow
 from evcare.core.db import Base
@@ -37,13 +45,17 @@ log = logging.getLogger("evcare.events")
 Handler = Callable[[AsyncSession, "OutboxEvent"], Awaitable[None]]
 
 MAX_ATTEMPTS = 10
-# How long a claimed batch is reserved for its dispatcher before others may retry it.
-LEASE = timedelta(minutes=5)
+# How long a claimed batch is reserved for its dispatcher before others may retry it;
+# renewed every third of it while its handlers run.
+LEASE = timedelta(seconds=15)
 
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_event"
-    __table_args__ = (Index("ix_outbox_event_pending", "dispatched_at", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_event_pending", "dispatched_at", "available_at"),
+        Index("ix_outbox_event_resource", "resource_key", "dispatched_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     topic: Mapped[str] = mapped_column(String(100), index=True)
@@ -54,6 +66,17 @@ class OutboxEvent(Base):
     claim_token: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the event is about, for per-resource order (None: no order to keep).
+    resource_key: Mapped[str | None] = mapped_column(String(80), default=None)
+
+
+def resource_key(payload: dict[str, Any]) -> str | None:
+    """``session:<sessionId>`` or ``charger:<chargerId>`` from an event's payload."""
+    for field, kind in (("sessionId", "session"), ("chargerId", "charger")):
+        value = payload.get(field)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return f"{kind}:{value}"[:80]
+    return None
 
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
@@ -86,7 +109,10 @@ async def publish_many(
     session: AsyncSession, events: list[tuple[str, dict[str, Any]]]
 ) -> list[OutboxEvent]:
     """Record several events (topic, payload) in the current transaction with one flush."""
-    rows = [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    rows = [
+        OutboxEvent(topic=topic, payload=payload, resource_key=resource_key(payload))
+        for topic, payload in events
+    ]
     session.add_all(rows)
     await session.flush()
     return rows
@@ -159,31 +185,76 @@ class OutboxDispatcher:
         """Claim up to one batch, run its handlers, record the outcome of each event."""
         async with self._busy, self._sessionmaker() as session:
             events = await self._claim(session)
-            failures: dict[uuid.UUID, tuple[int, str]] = {}
-            for event in events:
-                handlers = handlers_for(event.topic)
-                try:
-                    if all(handler in _outside_database for handler in handlers):
-                        await _run_handlers(handlers, session, event)
-                    else:
-                        async with session.begin_nested():
-                            await _run_handlers(handlers, session, event)
-                except Exception as error:
-                    failures[event.id] = (event.attempts, f"{type(error).__name__}: {error}")
-                    log.warning(
-                        "event %s (%s) failed: %s", event.id, event.topic, type(error).__name__
-                    )
+            if not events:
+                return 0
+            renewing = asyncio.create_task(self._renew(events[0].claim_token))
+            try:
+                failures = await self._handle(session, events)
+            finally:
+                renewing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewing
             await self._settle(session, [e.id for e in events if e.id not in failures], failures)
             await session.commit()
             return len(events)
 
+    async def _handle(
+        self, session: AsyncSession, events: list[OutboxEvent]
+    ) -> dict[uuid.UUID, tuple[int, str]]:
+        """Run each event's handlers in order; the failures (attempts, error) by id."""
+        failures: dict[uuid.UUID, tuple[int, str]] = {}
+        for event in events:
+            handlers = handlers_for(event.topic)
+            try:
+                if all(handler in _outside_database for handler in handlers):
+                    await _run_handlers(handlers, session, event)
+                else:
+                    async with session.begin_nested():
+                        await _run_handlers(handlers, session, event)
+            except Exception as error:
+                failures[event.id] = (event.attempts, f"{type(error).__name__}: {error}")
+                log.warning("event %s (%s) failed: %s", event.id, event.topic, type(error).__name__)
+        return failures
+
+    async def _renew(self, claim_token: uuid.UUID | None) -> None:
+        """Extend the batch's lease every third of it until cancelled (its own connection:
+        the batch's session is busy with the handlers)."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._sessionmaker() as session:
+                    await session.execute(
+                        update(OutboxEvent)
+                        .where(OutboxEvent.claim_token == claim_token)
+                        .where(OutboxEvent.dispatched_at.is_(None))
+                        .values(available_at=utcnow() + self._lease)
+                        .execution_options(synchronize_session=False)
+                    )
+                    await session.commit()
+            except Exception as error:
+                log.warning("outbox lease not renewed (%s)", type(error).__name__)
+
     async def _claim(self, session: AsyncSession) -> list[OutboxEvent]:
         now = utcnow()
+        older = aliased(OutboxEvent)
+        # An older event about the same resource still in flight (leased elsewhere, or
+        # waiting for its retry) holds this one back: no event overtakes an older one.
+        in_flight_before = (
+            select(older.id)
+            .where(older.resource_key == OutboxEvent.resource_key)
+            .where(older.dispatched_at.is_(None))
+            .where(older.attempts < MAX_ATTEMPTS)
+            .where(older.available_at > now)
+            .where(older.created_at <= OutboxEvent.created_at)
+            .where(older.id != OutboxEvent.id)
+            .exists()
+        )
         pending = (
             select(OutboxEvent.id)
             .where(OutboxEvent.dispatched_at.is_(None))
             .where(OutboxEvent.available_at <= now)
             .where(OutboxEvent.attempts < MAX_ATTEMPTS)
+            .where(or_(OutboxEvent.resource_key.is_(None), ~in_flight_before))
             .order_by(OutboxEvent.created_at)
             .limit(self._batch_size)
         )

@@ -10,7 +10,9 @@ in order by one task. The loop also enforces the limits a misbehaving charger me
 - more than ``burst`` frames at once / ``per_second`` sustained, or a full request
   queue: a CallError ``GenericError`` instead of processing;
 - unparseable frames (bad JSON, not an OCPP array): a CallError naming the problem;
-- after ``max_strikes`` such refusals the connection is closed (1008).
+- after ``max_strikes`` such refusals the connection is closed (1008), once the requests
+  already accepted have been answered;
+- CallError codes are OCPP-J's for the charger's version (:func:`spec_call_error`).
 
 Nothing here touches another charger's connection: each has its own loop, queue and task.
 """
@@ -54,6 +56,8 @@ class LinkLimits:
     per_second: float = 20.0
     max_pending_calls: int = 16
     max_strikes: int = 50
+    # How long a charger being closed for misbehaving gets its accepted requests answered.
+    drain_seconds: float = 10.0
 
 
 class _TokenBucket:
@@ -73,14 +77,48 @@ class _TokenBucket:
         return True
 
 
-class WebSocketPipe:
-    """What the library's ChargePoint sends through: serialised writes to one socket."""
+# CallError codes by OCPP-J's names. The library answers an action it does not know
+# with NotSupported and a known one without a handler with NotImplemented; OCPP-J 1.6
+# §4.2.3 (and 2.0.1 part 4 §4.3) define them the other way round: NotImplemented
+# "Requested Action is not known by receiver", NotSupported "recognized but not
+# supported". And 1.6 spells FormatViolation "FormationViolation".
+_SPEC_CODES: dict[str, dict[str, str]] = {
+    "1.6": {
+        "NotSupported": "NotImplemented",
+        "NotImplemented": "NotSupported",
+        "FormatViolation": "FormationViolation",
+    },
+    "2.0.1": {"NotSupported": "NotImplemented", "NotImplemented": "NotSupported"},
+}
 
-    def __init__(self, websocket: WebSocket) -> None:
+
+def spec_call_error(message: str, version: str) -> str:
+    """``message`` with its CallError code as OCPP-J ``version`` names it (other frames
+    unchanged; only CallErrors, which start ``[4``, are parsed)."""
+    if not message.startswith("[4"):
+        return message
+    try:
+        frame = json.loads(message)
+    except ValueError:
+        return message
+    renamed = _SPEC_CODES.get(version, {}).get(frame[2]) if len(frame) > 2 else None
+    if renamed is None:
+        return message
+    frame[2] = renamed
+    return json.dumps(frame, separators=(",", ":"))
+
+
+class WebSocketPipe:
+    """What the library's ChargePoint sends through: serialised writes to one socket,
+    CallError codes named as the charger's OCPP version names them."""
+
+    def __init__(self, websocket: WebSocket, version: str) -> None:
         self.websocket = websocket
+        self.version = version
         self._lock = asyncio.Lock()
 
     async def send(self, message: str) -> None:
+        message = spec_call_error(message, self.version)
         async with self._lock:
             await self.websocket.send_text(message)
 
@@ -133,15 +171,22 @@ class ChargerLink:
                 return
             text = message.get("text")
             if text is None:
-                await self.close(1003, "OCPP-J uses text frames")
+                await self._close_after_accepted(1003, "OCPP-J uses text frames")
                 return
             if len(text) > self.limits.max_frame_bytes:
-                await self.close(1009, "frame too large")
+                await self._close_after_accepted(1009, "frame too large")
                 return
             await self._sort(text)
             if self._strikes >= self.limits.max_strikes:
-                await self.close(1008, "too many refused messages")
+                await self._close_after_accepted(1008, "too many refused messages")
                 return
+
+    async def _close_after_accepted(self, code: int, reason: str) -> None:
+        """Close a misbehaving charger, but first answer the requests already accepted
+        (queued): a refusal ends what comes next, never what was taken."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._requests.join(), timeout=self.limits.drain_seconds)
+        await self.close(code, reason)
 
     async def _sort(self, text: str) -> None:
         if not self._bucket.take():
@@ -172,13 +217,15 @@ class ChargerLink:
                 log.warning("charger %s: request not answered", self.charge_point_id)
                 if self._closed.is_set():
                     return
+            finally:
+                self._requests.task_done()
 
     async def _refuse(self, text: str, error: OCPPError) -> None:
         self._strikes += 1
         description = error.description if isinstance(error.description, str) else "refused"
         refusal = CallError(_message_id(text), error.code, description, {})
         with contextlib.suppress(Exception):
-            await self._pipe.send(refusal.to_json())
+            await self._pipe.send(refusal.to_json())  # the pipe names the code per version
 
     async def close(self, code: int, reason: str) -> None:
         self._closed.set()

@@ -30,6 +30,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket
 
 from evcare.charging import ocpp_state as chargers
+from evcare.charging import sessions_service as sessions
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.core.runtime import Runtime
 from evcare.ocpp.connection import ChargerLink, LinkLimits, WebSocketPipe
@@ -83,7 +84,9 @@ async def _serve(
     websocket: WebSocket, runtime: Runtime, charger: ChargerRef, version: str, subprotocol: str
 ) -> None:
     csms = Csms(runtime, charger)
-    charge_point = HANDLERS[version](charger.charge_point_id, WebSocketPipe(websocket), csms)
+    charge_point = HANDLERS[version](
+        charger.charge_point_id, WebSocketPipe(websocket, version), csms
+    )
     link = ChargerLink(
         websocket=websocket,
         charge_point=charge_point,
@@ -95,7 +98,7 @@ async def _serve(
     if previous is not None:
         await previous.close(1000, "replaced by a new connection of the same charger")
     # Bookkeeping runs beside the receive loop: a slow database must not delay serving.
-    joined = csms.together(chargers.record_connections, chargers.Connected(charger, subprotocol))
+    joined = csms.together(sessions.record_connections, chargers.Connected(charger, subprotocol))
     connected = asyncio.create_task(_best_effort(joined))
     try:
         await link.run()

@@ -166,7 +166,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
             serial_number=extra.get("charge_point_serial_number"),
             firmware_version=extra.get("firmware_version"),
         )
-        await self.csms.together(chargers.record_boots, boot)
+        await self.csms.together(sessions.record_boots, boot)
         return result16.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
         )
@@ -188,7 +188,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
             error_code=error_code,
             reported_at=reported,
         )
-        await self.csms.together(chargers.record_statuses, report)
+        await self.csms.together(sessions.record_statuses, report)
         return result16.StatusNotification()
 
     @on(Action16.authorize)
@@ -309,7 +309,7 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
             serial_number=charging_station.get("serial_number"),
             firmware_version=charging_station.get("firmware_version"),
         )
-        await self.csms.together(chargers.record_boots, boot)
+        await self.csms.together(sessions.record_boots, boot)
         return result201.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
         )
@@ -331,7 +331,7 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
             error_code=None,
             reported_at=reported,
         )
-        await self.csms.together(chargers.record_statuses, report)
+        await self.csms.together(sessions.record_statuses, report)
         return result201.StatusNotification()
 
     @on(Action201.authorize)

@@ -90,6 +90,8 @@ async def _session_updated(_: AsyncSession, event: OutboxEvent) -> None:
         "energyConsumed": payload.get("energyConsumed"),
         "duration": payload.get("duration"),
         "estimatedCost": payload.get("estimatedCost"),
+        # The charger has been offline too long: the session may have ended unheard.
+        "interrupted": bool(payload.get("interrupted")),
     }
     await _broadcast("session-update", update, _session_rooms(payload))
 

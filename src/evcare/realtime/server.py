@@ -40,6 +40,8 @@ MAX_SESSION_ID_LENGTH = 32
 
 UNAUTHORIZED = "unauthorized"
 JOIN_FAILED = "join-session-failed"
+# What a socket's saved session keeps after a re-check ended its sign-in: the reason.
+ENDED = "signInEnded"
 
 Ack = dict[str, Any]
 
@@ -141,13 +143,16 @@ class Realtime:
             return await self._join_failed(sid, raw, "sessionId is required")
         if len(str(raw)) > MAX_SESSION_ID_LENGTH:
             return await self._join_failed(sid, raw, "sessionId is too long")
-        token = (await self.sio.get_session(sid)).get("token")
+        saved = await self.sio.get_session(sid)
+        token = saved.get("token")
         if token is None:
-            return await self._refuse(sid, "Authenticate first")
+            # A sign-in that ended (a re-check refused it) keeps answering why, so the
+            # client hears the same reason whether the re-check or this call came first.
+            return await self._refuse(sid, saved.get(ENDED) or "Authenticate first")
         try:
             principal = await self._principal(token)
         except DomainError as error:
-            await self._forget(sid)
+            await self._forget(sid, reason=error.detail)
             return await self._refuse(sid, error.detail)
         try:
             key = await self._watchable_session(principal, raw)
@@ -193,7 +198,7 @@ class Realtime:
                 try:
                     await self._principal(token)
                 except DomainError as error:
-                    await self._forget(sid)
+                    await self._forget(sid, reason=error.detail)
                     await self._refuse(sid, error.detail)
 
     # -- helpers --------------------------------------------------------------------------
@@ -208,13 +213,14 @@ class Realtime:
         async with self.runtime.sessionmaker() as session:
             return await access.watchable_session(session, principal, session_id=raw)
 
-    async def _forget(self, sid: str) -> None:
+    async def _forget(self, sid: str, *, reason: str | None = None) -> None:
+        """Drop the socket's sign-in and rooms; ``reason``: why its sign-in ended."""
         for room in (await self.sio.get_session(sid)).get("rooms", []):
             await self.sio.leave_room(sid, room)
         for room in list(self.sio.rooms(sid)):
             if room.startswith("session:"):
                 await self.sio.leave_room(sid, room)
-        await self.sio.save_session(sid, {})
+        await self.sio.save_session(sid, {} if reason is None else {ENDED: reason})
 
     async def _refuse(self, sid: str, message: str) -> Ack:
         await self.sio.emit(UNAUTHORIZED, {"message": message}, to=sid)

@@ -120,7 +120,7 @@ async def test_brand_creates_a_station_in_the_documented_shape(
         "connectorId": "1",
         "type": "CCS",
         "power": 60,
-        "status": "available",
+        "status": "unavailable",  # no charger behind it yet
         "pricing": {"basePrice": 18.5, "parkingFee": 20, "reservationFee": 49.99},
     }
     assert second["connectorId"] == "2" and second["power"] == 7.4
@@ -435,6 +435,28 @@ async def test_availability_reflects_connectors_and_their_chargers(
     data = (await client.get(path, headers=headers)).json()["data"]
     assert data["available"] is True
     assert [c["status"] for c in data["connectors"]] == ["occupied", "unavailable", "available"]
+
+
+async def test_a_station_whose_chargers_are_all_offline_has_nothing_available(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Connectors with no charger behind them never count as available, whatever their
+    stored status; only an online charger's Available connector does."""
+    brand, headers = await signed_in(runtime, client, Role.BRAND)
+    station = await make_station(runtime, brand, connectors=[("CCS", 50, 0), ("Type2", 22, 0)])
+    await make_charger(runtime, station, status=ChargerStatus.OFFLINE)
+    await make_charger(runtime, station, status=ChargerStatus.OFFLINE)
+    path = f"/api/v1/stations/{station.id}/availability"
+    data = (await client.get(path, headers=headers)).json()["data"]
+    assert data["available"] is False
+    assert [c["status"] for c in data["connectors"]] == ["unavailable"] * 4
+    station_view = (await client.get(f"/api/v1/stations/{station.id}", headers=headers)).json()
+    assert {c["status"] for c in station_view["data"]["station"]["connectors"]} == {"unavailable"}
+
+    await make_charger(runtime, station, status=ChargerStatus.ONLINE)
+    data = (await client.get(path, headers=headers)).json()["data"]
+    assert data["available"] is True
+    assert [c["status"] for c in data["connectors"]][-1] == "available"
 
 
 async def test_a_station_in_maintenance_has_nothing_available(
