@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from evcare.core.runtime import Runtime
-from evcare.service.booking_models import BookingStatus
+from evcare.service.bookings.models import BookingStatus
 from tests.factories.bookings import (
     Workshop,
     analyse,
