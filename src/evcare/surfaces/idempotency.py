@@ -14,7 +14,8 @@ the key's row in the request's transaction, right before it commits. Rules in
 :mod:`evcare.integrations.idempotency`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the guard built in `idempotent()` names a
+# local dependency in its signature, which FastAPI must see as an object, not a string.
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
