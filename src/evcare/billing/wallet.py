@@ -150,6 +150,8 @@ async def debit(
         )
         if replay is not None:
             return replay
+    # Read before the UPDATE: the wallet's row lock is then held for the write alone.
+    minimum = await system_settings.min_wallet_balance_minor(session)
     moved = await repository.take_from_balance(
         session, user_id=user_id, currency=amount.currency, amount_minor=amount.amount_minor
     )
@@ -177,7 +179,6 @@ async def debit(
         session_id,
         balance_after=balance,
     )
-    minimum = await system_settings.min_wallet_balance_minor(session)
     if balance < minimum <= balance + amount.amount_minor:
         await _announce_low_balance(session, user_id, Money(balance, amount.currency), minimum)
     return Posting(entry, Money(balance, amount.currency), created=True)
