@@ -212,7 +212,9 @@ async def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--wallets", type=int, default=1_000)
     parser.add_argument("--debits", type=int, default=2_000, help="per case and way")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--concurrency", default="1,32", help="concurrent tasks; a comma list runs each"
+    )
     parser.add_argument("--chunk", type=int, default=200, help="debits per alternation")
     args = parser.parse_args()
     url = args.database_url or (
@@ -223,7 +225,8 @@ async def main() -> None:
     sessionmaker = create_sessionmaker(engine)
     user_ids = await load(sessionmaker, args.wallets)
     postgresql = url.startswith("postgresql")
-    pool_size = min(args.concurrency, 30)  # the app's pool: 10 + 20 overflow
+    levels = [int(level) for level in str(args.concurrency).split(",")]
+    pool_size = min(max(levels), 30)  # the app's PostgreSQL pool: 10 + 20 overflow
     raw: contextlib.AbstractAsyncContextManager[Debit] = (
         raw_postgresql(url, pool_size)
         if postgresql
@@ -234,24 +237,23 @@ async def main() -> None:
         "hot (1 wallet)": [user_ids[0]] * args.debits,
         f"spread ({len(user_ids)} wallets)": [rng.choice(user_ids) for _ in range(args.debits)],
     }
-    print(
-        f"{'postgresql' if postgresql else 'sqlite'}: {args.debits} debits per case and way, "
-        f"{args.concurrency} concurrent tasks"
-    )
+    print(f"{'postgresql' if postgresql else 'sqlite'}: {args.debits} debits per case and way")
     results: dict[str, dict[str, float]] = {}
     async with raw as raw_debit:
         ways: dict[str, Debit] = {"raw": raw_debit, "service": service_debit(sessionmaker)}
         for debit in ways.values():  # warm both pools and caches
-            await elapsed(debit, user_ids[:200], args.concurrency)
-        for case, targets in cases.items():
-            results[case] = await side_by_side(ways, targets, args.concurrency, args.chunk)
+            await elapsed(debit, user_ids[:200], max(levels))
+        for level in levels:
+            for case, targets in cases.items():
+                label = f"{case}, {level} task{'s' if level > 1 else ''}"
+                results[label] = await side_by_side(ways, targets, level, args.chunk)
     async with sessionmaker() as session:
         negative = await session.scalar(select(Wallet.id).where(Wallet.balance_minor < 0).limit(1))
         assert negative is None
     for case, figures in results.items():
         ratio = figures["service"] / figures["raw"]
         print(
-            f"  {case:<22} service {figures['service']:8.0f}/s   raw {figures['raw']:8.0f}/s"
+            f"  {case:<32} service {figures['service']:8.0f}/s   raw {figures['raw']:8.0f}/s"
             f"   ratio {ratio:.2f}x"
         )
     await engine.dispose()

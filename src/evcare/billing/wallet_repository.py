@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,19 +24,51 @@ async def wallet_of(session: AsyncSession, user_id: int, *, lock: bool = False) 
     return (await session.scalars(query.execution_options(populate_existing=True))).one_or_none()
 
 
+# Built once: these run on every credit and debit, and building a statement costs more
+# than SQLite takes to run it.
+_ADD = (
+    update(Wallet)
+    .where(Wallet.user_id == bindparam("b_user"), Wallet.currency == bindparam("b_currency"))
+    .values(
+        balance_minor=Wallet.balance_minor + bindparam("b_amount"), updated_at=bindparam("b_now")
+    )
+    .returning(Wallet.id, Wallet.balance_minor)
+    .execution_options(synchronize_session=False)
+)
+_TAKE = (
+    update(Wallet)
+    .where(
+        Wallet.user_id == bindparam("b_user"),
+        Wallet.currency == bindparam("b_currency"),
+        Wallet.balance_minor >= bindparam("b_amount"),
+    )
+    .values(
+        balance_minor=Wallet.balance_minor - bindparam("b_amount"), updated_at=bindparam("b_now")
+    )
+    .returning(Wallet.id, Wallet.balance_minor)
+    .execution_options(synchronize_session=False)
+)
+_ADD_ENTRY = insert(WalletEntry).returning(WalletEntry)
+
+
+async def _move(
+    session: AsyncSession, statement: Any, *, user_id: int, currency: str, amount_minor: int
+) -> tuple[int, int] | None:
+    params = {
+        "b_user": user_id,
+        "b_currency": currency,
+        "b_amount": amount_minor,
+        "b_now": utcnow(),
+    }
+    row = (await session.execute(statement, params)).one_or_none()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
 async def add_to_balance(
     session: AsyncSession, *, user_id: int, currency: str, amount_minor: int
 ) -> tuple[int, int] | None:
     """Credit: (wallet id, balance after); None when the user has no wallet in ``currency``."""
-    row = (
-        await session.execute(
-            update(Wallet)
-            .where(Wallet.user_id == user_id, Wallet.currency == currency)
-            .values(balance_minor=Wallet.balance_minor + amount_minor, updated_at=utcnow())
-            .returning(Wallet.id, Wallet.balance_minor)
-        )
-    ).one_or_none()
-    return None if row is None else (int(row[0]), int(row[1]))
+    return await _move(session, _ADD, user_id=user_id, currency=currency, amount_minor=amount_minor)
 
 
 async def take_from_balance(
@@ -44,19 +76,9 @@ async def take_from_balance(
 ) -> tuple[int, int] | None:
     """Debit: (wallet id, balance after); None when the balance cannot cover it (or no
     wallet). The condition is in the UPDATE, so the balance is never read stale."""
-    row = (
-        await session.execute(
-            update(Wallet)
-            .where(
-                Wallet.user_id == user_id,
-                Wallet.currency == currency,
-                Wallet.balance_minor >= amount_minor,
-            )
-            .values(balance_minor=Wallet.balance_minor - amount_minor, updated_at=utcnow())
-            .returning(Wallet.id, Wallet.balance_minor)
-        )
-    ).one_or_none()
-    return None if row is None else (int(row[0]), int(row[1]))
+    return await _move(
+        session, _TAKE, user_id=user_id, currency=currency, amount_minor=amount_minor
+    )
 
 
 async def open_wallet(session: AsyncSession, *, user_id: int, currency: str) -> bool:
@@ -80,8 +102,7 @@ async def open_wallet(session: AsyncSession, *, user_id: int, currency: str) -> 
 async def add_entry(session: AsyncSession, **values: Any) -> WalletEntry:
     """Append one entry (one INSERT ... RETURNING, no ORM unit-of-work round)."""
     values.setdefault("created_at", utcnow())
-    statement = insert(WalletEntry).values(**values).returning(WalletEntry)
-    entry: WalletEntry = (await session.scalars(statement)).one()
+    entry: WalletEntry = (await session.scalars(_ADD_ENTRY, [values])).one()
     return entry
 
 

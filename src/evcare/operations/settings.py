@@ -55,11 +55,14 @@ async def current(session: AsyncSession) -> SystemSettings:
     return _apply(list((await session.scalars(select(SystemSetting))).all()))
 
 
+_MIN_WALLET_BALANCE = select(SystemSetting.value).where(
+    SystemSetting.key == "min_wallet_balance_minor"
+)
+
+
 async def min_wallet_balance_minor(session: AsyncSession) -> int:
-    """One setting, one indexed read: what every wallet debit checks."""
-    value = await session.scalar(
-        select(SystemSetting.value).where(SystemSetting.key == "min_wallet_balance_minor")
-    )
+    """One setting, one primary-key read: what every wallet debit checks."""
+    value = await session.scalar(_MIN_WALLET_BALANCE)
     return DEFAULTS.min_wallet_balance_minor if value is None else int(value)
 
 
