@@ -213,7 +213,7 @@ async def main() -> None:
     parser.add_argument("--wallets", type=int, default=1_000)
     parser.add_argument("--debits", type=int, default=2_000, help="per case and way")
     parser.add_argument(
-        "--concurrency", default="1,32", help="concurrent tasks; a comma list runs each"
+        "--concurrency", default="1,16", help="concurrent tasks; a comma list runs each"
     )
     parser.add_argument("--chunk", type=int, default=200, help="debits per alternation")
     args = parser.parse_args()

@@ -150,8 +150,6 @@ async def debit(
         )
         if replay is not None:
             return replay
-    # Read before the UPDATE: the wallet's row lock is then held for the write alone.
-    minimum = await system_settings.min_wallet_balance_minor(session)
     moved = await repository.take_from_balance(
         session, user_id=user_id, currency=amount.currency, amount_minor=amount.amount_minor
     )
@@ -167,7 +165,7 @@ async def debit(
             f"Insufficient wallet balance: {shown(available)} available, {shown(amount)} needed"
         )
         raise InsufficientFunds(message, fields=[FieldError("amount", message)])
-    wallet_id, balance = moved
+    wallet_id, balance, minimum = moved
     entry = await _entry(
         session,
         wallet_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.clock import utcnow
@@ -50,7 +50,8 @@ class Wallet(Timestamped, Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"), unique=True
     )
-    balance_minor: Mapped[int] = mapped_column(default=0)
+    # 64-bit: a balance is a sum, and sums outgrow what one amount needs.
+    balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="INR")
 
 
@@ -67,10 +68,10 @@ class WalletEntry(Base):
     wallet_id: Mapped[int] = mapped_column(ForeignKey("wallet.id", ondelete="RESTRICT"))
     type: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(30))
-    amount_minor: Mapped[int]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="INR")
     # None while pending (no money has moved yet).
-    balance_after_minor: Mapped[int | None] = mapped_column(default=None)
+    balance_after_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
     status: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(String(200))
     # What the entry pays for, unique: posting the same reference twice posts it once.

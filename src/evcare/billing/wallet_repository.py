@@ -15,6 +15,7 @@ from evcare.billing.wallet_models import EntryStatus, Wallet, WalletEntry
 from evcare.charging.sessions_models import ChargingSession, PaymentStatus, SessionStatus
 from evcare.core.clock import utcnow
 from evcare.core.pagination import PageParams
+from evcare.operations import settings
 
 
 async def wallet_of(session: AsyncSession, user_id: int, *, lock: bool = False) -> Wallet | None:
@@ -45,7 +46,7 @@ _TAKE = (
     .values(
         balance_minor=Wallet.balance_minor - bindparam("b_amount"), updated_at=bindparam("b_now")
     )
-    .returning(Wallet.id, Wallet.balance_minor)
+    .returning(Wallet.id, Wallet.balance_minor, settings.MIN_WALLET_BALANCE_VALUE)
     .execution_options(synchronize_session=False)
 )
 _ADD_ENTRY = insert(WalletEntry).returning(WalletEntry)
@@ -53,32 +54,34 @@ _ADD_ENTRY = insert(WalletEntry).returning(WalletEntry)
 
 async def _move(
     session: AsyncSession, statement: Any, *, user_id: int, currency: str, amount_minor: int
-) -> tuple[int, int] | None:
+) -> Any:
     params = {
         "b_user": user_id,
         "b_currency": currency,
         "b_amount": amount_minor,
         "b_now": utcnow(),
     }
-    row = (await session.execute(statement, params)).one_or_none()
-    return None if row is None else (int(row[0]), int(row[1]))
+    return (await session.execute(statement, params)).one_or_none()
 
 
 async def add_to_balance(
     session: AsyncSession, *, user_id: int, currency: str, amount_minor: int
 ) -> tuple[int, int] | None:
     """Credit: (wallet id, balance after); None when the user has no wallet in ``currency``."""
-    return await _move(session, _ADD, user_id=user_id, currency=currency, amount_minor=amount_minor)
+    row = await _move(session, _ADD, user_id=user_id, currency=currency, amount_minor=amount_minor)
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 async def take_from_balance(
     session: AsyncSession, *, user_id: int, currency: str, amount_minor: int
-) -> tuple[int, int] | None:
-    """Debit: (wallet id, balance after); None when the balance cannot cover it (or no
-    wallet). The condition is in the UPDATE, so the balance is never read stale."""
-    return await _move(
-        session, _TAKE, user_id=user_id, currency=currency, amount_minor=amount_minor
-    )
+) -> tuple[int, int, int] | None:
+    """Debit: (wallet id, balance after, ``minWalletBalance``); None when the balance
+    cannot cover it (or no wallet). The condition is in the UPDATE, so the balance is never
+    read stale; the setting comes back in the same statement."""
+    row = await _move(session, _TAKE, user_id=user_id, currency=currency, amount_minor=amount_minor)
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), settings.min_wallet_balance_of(row[2])
 
 
 async def open_wallet(session: AsyncSession, *, user_id: int, currency: str) -> bool:

@@ -58,11 +58,18 @@ async def current(session: AsyncSession) -> SystemSettings:
 _MIN_WALLET_BALANCE = select(SystemSetting.value).where(
     SystemSetting.key == "min_wallet_balance_minor"
 )
+# For a statement that needs the setting too (a wallet debit's RETURNING): no extra round
+# trip. Reads as None when the default is in force.
+MIN_WALLET_BALANCE_VALUE = _MIN_WALLET_BALANCE.scalar_subquery().label("min_wallet_balance")
 
 
 async def min_wallet_balance_minor(session: AsyncSession) -> int:
     """One setting, one primary-key read: what every wallet debit checks."""
-    value = await session.scalar(_MIN_WALLET_BALANCE)
+    return min_wallet_balance_of(await session.scalar(_MIN_WALLET_BALANCE))
+
+
+def min_wallet_balance_of(value: Any) -> int:
+    """The stored value of the setting (or None) as minor units."""
     return DEFAULTS.min_wallet_balance_minor if value is None else int(value)
 
 
