@@ -36,7 +36,7 @@ import aiosqlite
 import asyncpg
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from evcare.billing import wallet
 from evcare.billing.wallet_models import EntryKind, Wallet, WalletEntry
@@ -216,12 +216,20 @@ async def main() -> None:
         "--concurrency", default="1,16", help="concurrent tasks; a comma list runs each"
     )
     parser.add_argument("--chunk", type=int, default=200, help="debits per alternation")
+    parser.add_argument(
+        "--no-pre-ping",
+        action="store_true",
+        help="PostgreSQL: the app's engine without pool_pre_ping (a ping per checkout)",
+    )
     args = parser.parse_args()
     url = args.database_url or (
         f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='evcare-money-')) / 'bench.db'}"
     )
     await upgrade(url)
     engine = create_engine(url)
+    if args.no_pre_ping and url.startswith("postgresql"):
+        await engine.dispose()
+        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False)
     sessionmaker = create_sessionmaker(engine)
     user_ids = await load(sessionmaker, args.wallets)
     postgresql = url.startswith("postgresql")
