@@ -1,3 +1,5 @@
-from tests.surfaces.cms.test_wallet import razorpay
+"""Fixtures of the billing tests."""
+
+from tests.factories.razorpay import razorpay
 
 __all__ = ["razorpay"]

@@ -72,8 +72,18 @@ def shown(amount: Money) -> str:
 
 
 async def _replayed(
-    session: AsyncSession, reference: str, *, user_id: int, entry_type: EntryType, amount: Money
+    session: AsyncSession,
+    reference: str | None,
+    *,
+    user_id: int,
+    entry_type: EntryType,
+    amount: Money,
 ) -> Posting | None:
+    """The first posting of ``reference`` (None: post it now)."""
+    if amount.amount_minor <= 0:
+        raise ValueError("ledger amounts are positive; the entry type gives the direction")
+    if reference is None:
+        return None
     entry = await repository.entry_by_reference(session, reference)
     if entry is None:
         return None
@@ -99,13 +109,11 @@ async def credit(
     session_id: int | None = None,
 ) -> Posting:
     """Add ``amount`` to the user's wallet (opened on first use) with its entry."""
-    _positive(amount)
-    if reference is not None:
-        replay = await _replayed(
-            session, reference, user_id=user_id, entry_type=EntryType.CREDIT, amount=amount
-        )
-        if replay is not None:
-            return replay
+    replay = await _replayed(
+        session, reference, user_id=user_id, entry_type=EntryType.CREDIT, amount=amount
+    )
+    if replay is not None:
+        return replay
     moved = await repository.add_to_balance(
         session, user_id=user_id, currency=amount.currency, amount_minor=amount.amount_minor
     )
@@ -143,13 +151,11 @@ async def debit(
     """Take ``amount`` from the user's wallet with its entry; never below zero.
 
     Raises :class:`InsufficientFunds` (400, field ``amount``) when it cannot cover it."""
-    _positive(amount)
-    if reference is not None:
-        replay = await _replayed(
-            session, reference, user_id=user_id, entry_type=EntryType.DEBIT, amount=amount
-        )
-        if replay is not None:
-            return replay
+    replay = await _replayed(
+        session, reference, user_id=user_id, entry_type=EntryType.DEBIT, amount=amount
+    )
+    if replay is not None:
+        return replay
     moved = await repository.take_from_balance(
         session, user_id=user_id, currency=amount.currency, amount_minor=amount.amount_minor
     )
@@ -157,10 +163,7 @@ async def debit(
         wallet = await repository.wallet_of(session, user_id)
         available = Money(wallet.balance_minor if wallet else 0, amount.currency)
         if wallet is not None and wallet.currency != amount.currency:
-            raise ValidationFailed(
-                f"The wallet holds {wallet.currency}",
-                fields=[FieldError("currency", f"the wallet holds {wallet.currency}")],
-            )
+            raise _other_currency(wallet.currency)
         message = (
             f"Insufficient wallet balance: {shown(available)} available, {shown(amount)} needed"
         )
@@ -182,9 +185,10 @@ async def debit(
     return Posting(entry, Money(balance, amount.currency), created=True)
 
 
-def _positive(amount: Money) -> None:
-    if amount.amount_minor <= 0:
-        raise ValueError("ledger amounts are positive; the entry type gives the direction")
+def _other_currency(held: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"The wallet holds {held}", fields=[FieldError("currency", f"the wallet holds {held}")]
+    )
 
 
 async def _open(session: AsyncSession, *, user_id: int, currency: str) -> Wallet:
@@ -192,10 +196,7 @@ async def _open(session: AsyncSession, *, user_id: int, currency: str) -> Wallet
     wallet = await repository.wallet_of(session, user_id)
     assert wallet is not None
     if wallet.currency != currency:
-        raise ValidationFailed(
-            f"The wallet holds {wallet.currency}",
-            fields=[FieldError("currency", f"the wallet holds {wallet.currency}")],
-        )
+        raise _other_currency(wallet.currency)
     return wallet
 
 

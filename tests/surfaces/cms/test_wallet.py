@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from evcare.charging.sessions_models import ChargingSession
@@ -17,7 +15,6 @@ from evcare.identity.models import Role
 from tests.factories.identity import signed_in
 from tests.factories.ocpp import make_charger, make_session
 from tests.factories.razorpay import RazorpayStandIn
-from tests.factories.server import serve
 from tests.factories.wallet import balance_minor, fund
 from tests.surfaces.cms.test_auth import assert_cms_error
 
@@ -32,25 +29,6 @@ TRANSACTION_FIELDS = {
     "sessionId",
     "createdAt",
 }
-
-
-@pytest.fixture
-async def razorpay(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[RazorpayStandIn]:
-    """Razorpay keys configured, pointing at the local stand-in."""
-    stand_in = RazorpayStandIn()
-    async with serve(stand_in.app()) as url:  # type: ignore[arg-type]
-        settings = runtime.settings.model_copy(
-            update={
-                "razorpay_key_id": stand_in.key_id,
-                "razorpay_key_secret": SecretStr(stand_in.key_secret),
-                "razorpay_webhook_secret": SecretStr(stand_in.webhook_secret),
-                "razorpay_base_url": url,
-            }
-        )
-        monkeypatch.setattr(runtime, "settings", settings)
-        yield stand_in
 
 
 def data(response: httpx.Response, status: int = 200) -> dict[str, object]:
