@@ -17,6 +17,7 @@ Lock order, for every caller: the charging session, then the payment, then the w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from evcare.billing import wallet_repository as repository
 from evcare.billing.payment_models import Payment
 from evcare.billing.razorpay import PaymentGateway, SandboxGateway
 from evcare.billing.wallet_models import EntryKind, EntryStatus, EntryType, Wallet, WalletEntry
+from evcare.core.clock import utcnow
 from evcare.core.errors import (
     BusinessRuleViolation,
     Conflict,
@@ -41,6 +43,9 @@ from evcare.operations import settings as system_settings
 TOPUP_REFERENCE = "wallet_topup"
 LOW_BALANCE = "billing.wallet_low_balance"
 DEFAULT_CURRENCY = system_settings.DEFAULTS.currency
+# How long an unpaid top-up counts against maxWalletBalance: an abandoned checkout must
+# not block the next one for good (if it is paid later, it is still credited).
+PENDING_TOPUP_HOLD = timedelta(hours=1)
 
 
 class InsufficientFunds(BusinessRuleViolation):
@@ -285,8 +290,8 @@ async def open_topup(
 ) -> Topup:
     """A pending top-up entry and a provider order for it; credited when paid.
 
-    Rule: balance + pending top-ups + this one stay within ``maxWalletBalance`` (checked
-    under the wallet row lock)."""
+    Rule: balance + pending top-ups of the last hour + this one stay within
+    ``maxWalletBalance`` (checked under the wallet row lock)."""
     limits = await system_settings.current(session)
     if amount.currency != limits.currency:
         raise ValidationFailed(
@@ -296,7 +301,9 @@ async def open_topup(
     wallet = await repository.wallet_of(session, principal.user_id, lock=True)
     if wallet is None:
         wallet = await _open(session, user_id=principal.user_id, currency=amount.currency)
-    pending = await repository.pending_topups_minor(session, wallet.id)
+    pending = await repository.pending_topups_minor(
+        session, wallet.id, since=utcnow() - PENDING_TOPUP_HOLD
+    )
     ceiling = Money(limits.max_wallet_balance_minor, limits.currency)
     if wallet.balance_minor + pending + amount.amount_minor > ceiling.amount_minor:
         message = (

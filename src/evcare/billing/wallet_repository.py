@@ -5,6 +5,7 @@ the balance after it, so the entry written next carries the exact ``balance_afte
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
@@ -138,9 +139,12 @@ async def settle_entry(
     return bool(getattr(result, "rowcount", 0))
 
 
-async def pending_topups_minor(session: AsyncSession, wallet_id: int) -> int:
+async def pending_topups_minor(session: AsyncSession, wallet_id: int, *, since: datetime) -> int:
+    """What the wallet's top-ups opened since ``since`` and not yet paid add up to."""
     query = select(func.coalesce(func.sum(WalletEntry.amount_minor), 0)).where(
-        WalletEntry.wallet_id == wallet_id, WalletEntry.status == EntryStatus.PENDING
+        WalletEntry.wallet_id == wallet_id,
+        WalletEntry.status == EntryStatus.PENDING,
+        WalletEntry.created_at >= since,
     )
     return int(await session.scalar(query) or 0)
 

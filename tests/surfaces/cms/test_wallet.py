@@ -353,3 +353,24 @@ async def test_a_brand_user_has_a_wallet_too_but_an_admin_token_without_scope_is
 ) -> None:
     _, brand = await signed_in(runtime, client, Role.BRAND)
     assert (await client.get(WALLET, headers=brand)).status_code == 200
+
+
+async def test_an_abandoned_topup_stops_counting_against_the_maximum_after_an_hour(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from sqlalchemy import update
+
+    from evcare.billing.wallet_models import WalletEntry
+
+    _, headers = await signed_in(runtime, client)
+    body = {"amount": 10_000, "paymentMethod": "upi"}
+    first = await client.post(f"{WALLET}/topup", json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    assert_cms_error(await client.post(f"{WALLET}/topup", json=body, headers=headers), 400)
+    async with runtime.sessionmaker() as session:
+        await session.execute(
+            update(WalletEntry).values(created_at=utcnow() - timedelta(minutes=61))
+        )
+        await session.commit()
+    again = await client.post(f"{WALLET}/topup", json=body, headers=headers)
+    assert again.status_code == 200, again.text
