@@ -2,6 +2,7 @@
 
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
+from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.models import Charger, Connector, Station
 from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
 from evcare.core.db import Base
@@ -9,6 +10,8 @@ from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
 from evcare.engagement.notification_models import Notification
 from evcare.identity.models import AuthSession, RefreshToken, User
+from evcare.integrations.idempotency_models import IdempotencyKey
+from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
@@ -55,6 +58,7 @@ __all__ = [
     "FuelType",
     "GstRate",
     "IdTag",
+    "IdempotencyKey",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
@@ -68,13 +72,17 @@ __all__ = [
     "ServiceBooking",
     "ServiceCategory",
     "ServiceReview",
+    "SettingChange",
     "Station",
+    "SystemSetting",
     "Timeslot",
     "User",
     "Vehicle",
     "VehicleClass",
     "VehicleManufacturer",
     "VehicleModel",
+    "Wallet",
+    "WalletEntry",
     "WorkStatus",
     "metadata",
 ]

@@ -18,13 +18,19 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from evcare.core.runtime import Runtime
+from tests.factories.server import serve
 
 
 def _sign(secret: str, message: bytes) -> str:
@@ -129,3 +135,23 @@ def _error(status: int, description: str) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": "BAD_REQUEST_ERROR", "description": description}}, status_code=status
     )
+
+
+@pytest.fixture
+async def razorpay(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[RazorpayStandIn]:
+    """Razorpay keys configured, pointing at the stand-in on a local port; a test module
+    makes it available with ``from tests.factories.razorpay import razorpay``."""
+    stand_in = RazorpayStandIn()
+    async with serve(stand_in.app()) as url:  # type: ignore[arg-type]
+        settings = runtime.settings.model_copy(
+            update={
+                "razorpay_key_id": stand_in.key_id,
+                "razorpay_key_secret": SecretStr(stand_in.key_secret),
+                "razorpay_webhook_secret": SecretStr(stand_in.webhook_secret),
+                "razorpay_base_url": url,
+            }
+        )
+        monkeypatch.setattr(runtime, "settings", settings)
+        yield stand_in

@@ -19,6 +19,7 @@ SERVER_EVENTS = (
     "session-stopped",
     "charger-status",
     "notification",
+    "low-balance",
 )
 
 

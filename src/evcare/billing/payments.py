@@ -30,6 +30,15 @@ from evcare.core.money import Money
 
 CAPTURING_EVENTS = {"payment.captured", "order.paid"}
 
+CaptureHandler = Callable[[AsyncSession, Payment], Awaitable[None]]
+_capture_handlers: dict[str, CaptureHandler] = {}
+
+
+def on_capture(reference_type: str, handler: CaptureHandler) -> None:
+    """Run ``handler`` in the capturing transaction each time an online payment for
+    ``reference_type`` is newly captured, whichever way it was (verify call or webhook)."""
+    _capture_handlers[reference_type] = handler
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -221,6 +230,9 @@ async def _capture_online(session: AsyncSession, payment: Payment, payment_id: s
     payment.provider_payment_id = payment_id
     payment.captured_at = utcnow()
     await session.flush()
+    handler = _capture_handlers.get(payment.reference_type)
+    if handler is not None:
+        await handler(session, payment)
     return Capture(payment, newly_captured=True)
 
 

@@ -25,7 +25,11 @@ from evcare.identity.scopes import Scope
 log = logging.getLogger("evcare.notifications")
 
 # Events whose payload carries ``user_id, category, title, message, data``.
-NOTIFYING_TOPICS = ("service.booking_status_changed", "identity.sign_in_locked")
+NOTIFYING_TOPICS = (
+    "service.booking_status_changed",
+    "identity.sign_in_locked",
+    "billing.wallet_low_balance",
+)
 MAX_LOG_LIMIT = 200
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.billing.wallet import LOW_BALANCE
 from evcare.charging import events as charging
 from evcare.core.events import OutboxEvent, subscribe
 from evcare.engagement import notifications
@@ -54,6 +55,7 @@ def register() -> None:
     subscribe(charging.SESSION_UPDATED, _session_updated, uses_database=False)
     subscribe(charging.SESSION_STOPPED, _session_stopped, uses_database=False)
     subscribe(charging.CHARGER_STATUS, _charger_status, uses_database=False)
+    subscribe(LOW_BALANCE, _low_balance, uses_database=False)
     # Subscribed after engagement's own handler, which writes the in-app record first.
     for topic in notifications.NOTIFYING_TOPICS:
         subscribe(topic, _notification)
@@ -110,6 +112,14 @@ async def _charger_status(_: AsyncSession, event: OutboxEvent) -> None:
         "connectors": payload.get("connectors", []),
     }
     await _broadcast("charger-status", body, rooms.for_charger(payload.get("ownerId")))
+
+
+async def _low_balance(_: AsyncSession, event: OutboxEvent) -> None:
+    """``low-balance {balance}`` to the wallet's owner (the notification goes separately)."""
+    payload = event.payload
+    await _broadcast(
+        "low-balance", {"balance": payload["balance"]}, [rooms.user(payload["user_id"])]
+    )
 
 
 async def _notification(session: AsyncSession, event: OutboxEvent) -> None:

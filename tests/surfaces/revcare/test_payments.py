@@ -4,7 +4,6 @@ stand-in for Razorpay's servers; the sandbox gateway; refusals."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,27 +14,7 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.bookings import Workshop, book, completed_booking, make_workshop, ok, person
 from tests.factories.razorpay import RazorpayStandIn
-from tests.factories.server import serve
 from tests.surfaces.revcare.helpers import assert_revcare_error
-
-
-@pytest.fixture
-async def razorpay(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[RazorpayStandIn]:
-    """Razorpay keys configured, pointing at the stand-in on a local port."""
-    stand_in = RazorpayStandIn()
-    async with serve(stand_in.app()) as url:  # type: ignore[arg-type]
-        settings = runtime.settings.model_copy(
-            update={
-                "razorpay_key_id": stand_in.key_id,
-                "razorpay_key_secret": SecretStr(stand_in.key_secret),
-                "razorpay_webhook_secret": SecretStr(stand_in.webhook_secret),
-                "razorpay_base_url": url,
-            }
-        )
-        monkeypatch.setattr(runtime, "settings", settings)
-        yield stand_in
 
 
 async def _order(client: httpx.AsyncClient, shop: Workshop, booking_id: int) -> dict[str, object]:

@@ -11,9 +11,11 @@ from evcare.surfaces.cms import (
     chargers,
     profile,
     sessions,
+    settings,
     stations,
     vehicle_charging,
     vehicles,
+    wallet,
 )
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.errors import install_error_handlers
@@ -21,12 +23,14 @@ from evcare.surfaces.errors import install_error_handlers
 SECTIONS = (
     auth,
     profile,
+    wallet,
     vehicles,
     stations,
     chargers,
     sessions,
     charger_commands,
     vehicle_charging,
+    settings,
 )
 
 
