@@ -11,7 +11,16 @@ from evcare.core.runtime import Runtime
 from tests.factories.identity import login, make_user
 from tests.factories.realtime import connected
 
-NO_SESSION = ["²", "SES²", "١", "SES١٢", "2147483648", "99999999999999999999", "SES000000", "-1"]
+NO_SESSION = [
+    "²",
+    "SES²",
+    "\u0661",
+    "SES\u0661\u0662",
+    "2147483648",
+    "99999999999999999999",
+    "SES000000",
+    "-1",
+]
 
 
 @pytest.mark.parametrize("session_id", [*NO_SESSION, 2147483648, -1, 0])
