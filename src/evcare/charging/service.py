@@ -116,15 +116,13 @@ def charger_connector_status(connector: Connector, charger: Charger) -> str:
 # -- stations ------------------------------------------------------------------------------
 
 
-def _station_key(station_id: str | int) -> int:
-    return key_or_not_found(station_id, what="Station")
-
-
 async def get_station(
     session: AsyncSession, principal: Principal, station_id: str | int
 ) -> Station:
     """One station the caller may see (connectors loaded), or 404."""
-    station = await repository.get_station(session, _station_key(station_id), visible_to=principal)
+    station = await repository.get_station(
+        session, key_or_not_found(station_id, what="Station"), visible_to=principal
+    )
     if station is None:
         raise NotFound(f"Station {station_id} not found")
     return station
@@ -304,7 +302,9 @@ async def restore_station(
     session: AsyncSession, principal: Principal, station_id: str | int
 ) -> Station:
     """Bring back a soft-deleted station (admins)."""
-    station = await repository.get_station_any_state(session, _station_key(station_id))
+    station = await repository.get_station_any_state(
+        session, key_or_not_found(station_id, what="Station")
+    )
     if station is None or not principal.is_admin:
         raise NotFound(f"Station {station_id} not found")
     station.deleted_at = None
@@ -381,7 +381,7 @@ async def charger_stats(
     counts = await repository.charger_counts(
         session,
         visible_to=principal,
-        station_id=None if station_id is None else _station_key(station_id),
+        station_id=None if station_id is None else key_or_not_found(station_id, what="Station"),
     )
     utilization = (
         round(100 * counts.connectors_in_use / counts.connectors, 2) if counts.connectors else 0.0
