@@ -45,6 +45,7 @@ from evcare.charging.models import (
     lat_band_of,
 )
 from evcare.charging.station_cards import ConnectorCard, StationCard
+from evcare.core.ids import parse_key
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
@@ -480,7 +481,7 @@ async def next_station_connector_ids(
     existing = await session.scalars(
         select(Connector.connector_id).where(Connector.station_id == station_id)
     )
-    numbers = [int(value) for value in existing if value.isdigit()]
+    numbers = [key for value in existing if (key := parse_key(value)) is not None]
     start = max(numbers, default=0) + 1
     return [str(start + i) for i in range(count)]
 

@@ -27,6 +27,7 @@ from evcare.charging.models import (
 from evcare.charging.station_cards import StationCard, charger_blocks
 from evcare.core.clock import utcnow
 from evcare.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from evcare.core.ids import key_or_not_found, parse_key
 from evcare.core.pagination import Page, PageParams
 from evcare.core.security import hash_generated_secret
 from evcare.identity import repository as users
@@ -115,16 +116,13 @@ def charger_connector_status(connector: Connector, charger: Charger) -> str:
 # -- stations ------------------------------------------------------------------------------
 
 
-def _station_key(station_id: str | int) -> int:
-    text = str(station_id).strip()
-    if not text.isdigit() or len(text) > 12:
-        raise NotFound(f"Station {station_id} not found")
-    return int(text)
-
-
-async def get_station(session: AsyncSession, principal: Principal, station_id: str) -> Station:
+async def get_station(
+    session: AsyncSession, principal: Principal, station_id: str | int
+) -> Station:
     """One station the caller may see (connectors loaded), or 404."""
-    station = await repository.get_station(session, _station_key(station_id), visible_to=principal)
+    station = await repository.get_station(
+        session, key_or_not_found(station_id, what="Station"), visible_to=principal
+    )
     if station is None:
         raise NotFound(f"Station {station_id} not found")
     return station
@@ -277,7 +275,7 @@ async def _managed_station(
 
 
 async def update_station(
-    session: AsyncSession, principal: Principal, station_id: str, *, changes: StationChanges
+    session: AsyncSession, principal: Principal, station_id: str | int, *, changes: StationChanges
 ) -> Station:
     """Change a station's details or status (its owner or an admin)."""
     station = await _managed_station(session, principal, station_id)
@@ -290,7 +288,9 @@ async def update_station(
     return station
 
 
-async def delete_station(session: AsyncSession, principal: Principal, station_id: str) -> None:
+async def delete_station(
+    session: AsyncSession, principal: Principal, station_id: str | int
+) -> None:
     """Soft-delete a station (admins): it and its chargers disappear from every listing
     and search but can be restored."""
     station = await _managed_station(session, principal, station_id)
@@ -298,9 +298,13 @@ async def delete_station(session: AsyncSession, principal: Principal, station_id
     await session.flush()
 
 
-async def restore_station(session: AsyncSession, principal: Principal, station_id: str) -> Station:
+async def restore_station(
+    session: AsyncSession, principal: Principal, station_id: str | int
+) -> Station:
     """Bring back a soft-deleted station (admins)."""
-    station = await repository.get_station_any_state(session, _station_key(station_id))
+    station = await repository.get_station_any_state(
+        session, key_or_not_found(station_id, what="Station")
+    )
     if station is None or not principal.is_admin:
         raise NotFound(f"Station {station_id} not found")
     station.deleted_at = None
@@ -309,7 +313,7 @@ async def restore_station(session: AsyncSession, principal: Principal, station_i
 
 
 async def station_availability(
-    session: AsyncSession, principal: Principal, station_id: str
+    session: AsyncSession, principal: Principal, station_id: str | int
 ) -> StationCard:
     """The station as a driver sees it now (``.available``: can any connector take a
     vehicle)."""
@@ -322,10 +326,11 @@ async def station_availability(
 async def get_charger(session: AsyncSession, principal: Principal, charger_id: str) -> Charger:
     """A charger by its key (``12``) or its charge point id (``EVC-DEMO-001``), or 404.
     Archived chargers are visible to their operator and admins only."""
-    text = charger_id.strip()
+    text = str(charger_id)
+    key = parse_key(text)
     charger = None
-    if text.isdigit() and len(text) <= 12:
-        charger = await repository.get_charger(session, int(text), visible_to=principal)
+    if key is not None:
+        charger = await repository.get_charger(session, key, visible_to=principal)
     if charger is None and CHARGE_POINT_ID.match(text):
         charger = await repository.get_charger(session, charge_point_id=text, visible_to=principal)
     if charger is None:
@@ -349,12 +354,12 @@ async def list_chargers(
     principal: Principal,
     *,
     params: PageParams,
-    station_id: str | None = None,
+    station_id: str | int | None = None,
     status: str | None = None,
     manufacturer: str | None = None,
 ) -> Page[Charger]:
     """Chargers the caller may see (archived ones left out), filtered."""
-    station_key = None if station_id is None else _station_key_or_none(station_id)
+    station_key = None if station_id is None else parse_key(station_id)
     if station_id is not None and station_key is None:
         return Page(items=[], total=0, params=params)
     return await repository.list_chargers(
@@ -367,15 +372,8 @@ async def list_chargers(
     )
 
 
-def _station_key_or_none(station_id: str) -> int | None:
-    try:
-        return _station_key(station_id)
-    except NotFound:
-        return None
-
-
 async def charger_stats(
-    session: AsyncSession, principal: Principal, *, station_id: str | None = None
+    session: AsyncSession, principal: Principal, *, station_id: str | int | None = None
 ) -> ChargerStats:
     """Counts of the caller's chargers by status, and the share of connectors in use."""
     if station_id is not None:
@@ -383,7 +381,7 @@ async def charger_stats(
     counts = await repository.charger_counts(
         session,
         visible_to=principal,
-        station_id=None if station_id is None else _station_key(station_id),
+        station_id=None if station_id is None else key_or_not_found(station_id, what="Station"),
     )
     utilization = (
         round(100 * counts.connectors_in_use / counts.connectors, 2) if counts.connectors else 0.0
@@ -408,7 +406,7 @@ async def register_charger(
     *,
     charge_point_id: str,
     name: str,
-    station_id: str,
+    station_id: str | int,
     manufacturer: str,
     model: str,
     serial_number: str | None = None,

@@ -25,7 +25,7 @@ from pydantic_core import to_jsonable_python
 from evcare.charging.events import SESSION_ID_PREFIX
 from evcare.charging.sessions_models import ChargingSession, SessionStatus
 from evcare.core.clock import utcnow
-from evcare.core.ids import format_public_id
+from evcare.core.ids import format_public_id, parse_key
 from evcare.core.money import major_number
 
 
@@ -94,7 +94,7 @@ def session_document(view: SessionView) -> dict[str, Any]:
         "cost": None if cost_minor is None else major_number(cost_minor, row.currency),
         "paymentStatus": row.payment_status,
         "stopReason": row.stop_reason,
-        "ocppTransactionId": int(transaction) if transaction and transaction.isdigit() else None,
+        "ocppTransactionId": parse_key(transaction),
     }
 
 

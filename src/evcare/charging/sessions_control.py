@@ -99,7 +99,9 @@ async def history(
     return page, Totals(count, energy, cost, seconds)
 
 
-async def get_session(session: AsyncSession, principal: Principal, session_id: str) -> SessionView:
+async def get_session(
+    session: AsyncSession, principal: Principal, session_id: str | int
+) -> SessionView:
     view = await repository.find_view(session, principal, session_key(session_id))
     if view is None:
         raise NotFound(f"Session {session_id} not found")
@@ -107,7 +109,7 @@ async def get_session(session: AsyncSession, principal: Principal, session_id: s
 
 
 async def get_cdr_session(
-    session: AsyncSession, principal: Principal, session_id: str
+    session: AsyncSession, principal: Principal, session_id: str | int
 ) -> SessionView:
     """The session whose CDR is asked for; a CDR exists once the charger stopped it."""
     view = await get_session(session, principal, session_id)
@@ -124,8 +126,8 @@ async def start_session(
     secret: str,
     charger_id: str,
     connector_id: int,
-    user_id: str,
-    vehicle_id: str | None,
+    user_id: str | int,
+    vehicle_id: str | int | None,
 ) -> SessionView:
     """Ask a charger the caller operates to start charging for a driver; the session the
     charger reports (409 if it is not connected, 504 if it does not start in time)."""
@@ -184,7 +186,7 @@ async def stop_session(
     principal: Principal,
     registry: ChargerRegistry,
     *,
-    session_id: str,
+    session_id: str | int,
     reason: str | None,
 ) -> SessionView:
     """Ask the charger to stop a session the caller may see; the session afterwards
@@ -217,14 +219,14 @@ async def stop_session(
 
 
 async def vehicle_history(
-    session: AsyncSession, principal: Principal, params: PageParams, *, vehicle_id: str
+    session: AsyncSession, principal: Principal, params: PageParams, *, vehicle_id: str | int
 ) -> Page[SessionView]:
     key = await _own_vehicle(session, principal, vehicle_id)
     return await repository.list_views(session, None, params, vehicle_id=key)
 
 
 async def vehicle_stats(
-    session: AsyncSession, principal: Principal, *, vehicle_id: str
+    session: AsyncSession, principal: Principal, *, vehicle_id: str | int
 ) -> dict[str, float | int]:
     """{totalSessions, totalEnergy kWh, totalCost, avgSessionDuration min, co2Saved kg}."""
     key = await _own_vehicle(session, principal, vehicle_id)
@@ -239,7 +241,7 @@ async def vehicle_stats(
     }
 
 
-async def _own_vehicle(session: AsyncSession, principal: Principal, vehicle_id: str) -> int:
+async def _own_vehicle(session: AsyncSession, principal: Principal, vehicle_id: str | int) -> int:
     key = parse_public_id("VEH", vehicle_id, what="Vehicle")
     vehicle = await repository.get_vehicle(session, key)
     if vehicle is None or not (principal.is_admin or vehicle.owner_id == principal.user_id):

@@ -48,18 +48,18 @@ class TransactionalRoute(APIRoute):
             try:
                 response = await handler(request)
             except DomainError as error:
-                await _finish(request, commit=error.keep_changes)
+                await end_request_transaction(request, commit=error.keep_changes)
                 raise
             except BaseException:
-                await _finish(request, commit=False)
+                await end_request_transaction(request, commit=False)
                 raise
-            await _finish(request, commit=response.status_code < 400)
+            await end_request_transaction(request, commit=response.status_code < 400)
             return response
 
         return transactional_handler
 
 
-async def _finish(request: Request, *, commit: bool) -> None:
+async def end_request_transaction(request: Request, *, commit: bool) -> None:
     session: AsyncSession | None = getattr(request.state, "db_session", None)
     if session is None:
         return

@@ -19,8 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from evcare.core.errors import DomainError, ErrorReport, FieldError
+from evcare.core.errors import DomainError, ErrorReport, FieldError, NotFound
 from evcare.core.observability import request_id_of
+from evcare.surfaces.ids import ID_ERROR
 
 log = logging.getLogger("evcare.errors")
 
@@ -34,6 +35,9 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def validation_report(error: RequestValidationError) -> ErrorReport:
+    missing = _path_id_not_found(error)
+    if missing is not None:
+        return domain_report(missing)
     fields = [
         FieldError(field_name(item.get("loc", ())), _clean_message(str(item.get("msg", ""))))
         for item in error.errors()
@@ -46,6 +50,15 @@ def validation_report(error: RequestValidationError) -> ErrorReport:
         fields=fields,
         extra={"raw": _jsonable_errors(error)},
     )
+
+
+def _path_id_not_found(error: RequestValidationError) -> NotFound | None:
+    """A malformed id in the path names no row: 404, worded as the service words it."""
+    for item in error.errors():
+        loc = item.get("loc", ())
+        if item.get("type") == ID_ERROR and loc and loc[0] == "path":
+            return NotFound(f"{item['ctx']['what']} {item.get('input')} not found")
+    return None
 
 
 def _clean_message(message: str) -> str:

@@ -26,9 +26,8 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.core.db import TransactionalRoute
-from evcare.core.db import _finish as _end
 from evcare.core.errors import DomainError
+from evcare.core.transactions import TransactionalRoute, end_request_transaction
 from evcare.identity.principal import Principal
 from evcare.integrations import idempotency
 from evcare.surfaces.deps import Authenticator, RuntimeDep
@@ -111,10 +110,10 @@ class IdempotentRoute(TransactionalRoute):
             try:
                 response = await handler(request)
             except _Replay as replay:
-                await _end(request, commit=False)
+                await end_request_transaction(request, commit=False)
                 return replay.response
             except DomainError as error:
-                await _end(request, commit=error.keep_changes)
+                await end_request_transaction(request, commit=error.keep_changes)
                 claim = _claim_of(request)
                 if claim is None:
                     raise
@@ -122,7 +121,7 @@ class IdempotentRoute(TransactionalRoute):
                 await idempotency.record_apart(_sessionmaker(request), claim, _outcome(refusal))
                 return refusal
             except (RequestValidationError, BaseException):
-                await _end(request, commit=False)
+                await end_request_transaction(request, commit=False)
                 await _release(request)
                 raise
             claim = _claim_of(request)
@@ -130,7 +129,7 @@ class IdempotentRoute(TransactionalRoute):
             session = _session(request)
             if claim is not None and succeeded and session is not None:
                 await idempotency.record(session, claim, _outcome(response))
-            await _end(request, commit=succeeded)
+            await end_request_transaction(request, commit=succeeded)
             if claim is not None and not succeeded:
                 await idempotency.release(_sessionmaker(request), claim)
             return response

@@ -244,28 +244,28 @@ async def test_a_year_after_next_is_422_naming_the_year(
 
 
 @pytest.mark.parametrize(
-    ("method", "suffix", "body", "field"),
-    [
-        ("GET", "/abc", None, "vehicleId"),
-        ("GET", "/0", None, "vehicleId"),
-        ("PUT", "/{id}", {"batteryCapacity": -1}, "batteryCapacity"),
-        ("PUT", "/{id}", {"isDefault": True}, "isDefault"),
-        ("DELETE", "/99999999999", None, "vehicleId"),
-        ("PATCH", "/x/set-default", None, "vehicleId"),
-    ],
+    ("method", "suffix"),
+    [("GET", "/abc"), ("GET", "/0"), ("DELETE", "/99999999999"), ("PATCH", "/x/set-default")],
 )
-async def test_bad_ids_and_update_bodies_are_422_naming_the_field(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    method: str,
-    suffix: str,
-    body: dict[str, Any] | None,
-    field: str,
+async def test_malformed_vehicle_ids_in_the_path_are_404(
+    client: httpx.AsyncClient, runtime: Runtime, method: str, suffix: str
+) -> None:
+    _, token = await signed_in(runtime, client)
+    response = await client.request(method, BASE + suffix, headers=bearer(token))
+    raw = suffix.split("/")[1]
+    assert assert_cms_error(response, 404)["message"] == f"Vehicle {raw} not found"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"batteryCapacity": -1}, "batteryCapacity"), ({"isDefault": True}, "isDefault")],
+)
+async def test_bad_update_bodies_are_422_naming_the_field(
+    client: httpx.AsyncClient, runtime: Runtime, body: dict[str, Any], field: str
 ) -> None:
     owner, token = await signed_in(runtime, client)
     vehicle = await make_vehicle(runtime, owner)
-    url = BASE + suffix.format(id=vehicle.id)
-    response = await client.request(method, url, json=body, headers=bearer(token))
+    response = await client.put(f"{BASE}/{vehicle.id}", json=body, headers=bearer(token))
     errors = assert_cms_error(response, 422)["errors"]
     assert [error["field"] for error in errors] == [field]  # type: ignore[attr-defined]
 

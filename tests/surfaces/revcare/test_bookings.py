@@ -166,7 +166,7 @@ async def test_bad_booking_input_is_a_422_in_revcare_shape_naming_the_field(
     twice = [{"service_id": shop.services[0].id}, {"service_id": shop.services[0].id}]
     dup = await client.post("/bookings/", json=shop.booking_body(services=twice), headers=headers)
     assert "services" in assert_revcare_error(dup, 422)["detail"]
-    assert_revcare_error(await client.get("/bookings/0", headers=headers), 422)
+    assert_revcare_error(await client.get("/bookings/0", headers=headers), 404)
     bad_status = await client.get("/bookings/customer", params={"status": "x"}, headers=headers)
     assert_revcare_error(bad_status, 422)
     bad_mode = await client.put(
@@ -423,9 +423,7 @@ async def test_admin_and_mechanic_routes_answer_422_for_bad_input_and_404_for_un
     bad = [
         ("POST", "/bookings/admin/assign", {"booking_id": "one", "mechanic_id": "MEC1"}, admin),
         ("PUT", "/bookings/admin/progress/1", {"status_id": -3}, admin),
-        ("POST", "/bookings/admin/progress/0/validate", None, admin),
         ("PUT", "/bookings/admin/analysis/1", {"items": [{"service_id": 1}]}, admin),
-        ("POST", "/bookings/admin/analysis/x/validate", None, admin),
         ("GET", "/bookings/admin/dashboard?from_date=tomorrow", None, admin),
         ("POST", "/bookings/mechanic/analysis", {"booking_id": 1, "items": []}, mechanic),
         ("POST", "/bookings/mechanic/progress", {"booking_id": 1, "service_id": 1}, mechanic),
@@ -440,6 +438,9 @@ async def test_admin_and_mechanic_routes_answer_422_for_bad_input_and_404_for_un
         ("POST", "/bookings/admin/progress/999999/validate", None),
         ("PUT", "/bookings/admin/analysis/999999", {"summary": "x"}),
         ("POST", "/bookings/admin/analysis/999999/validate", None),
+        ("POST", "/bookings/admin/progress/0/validate", None),
+        ("POST", "/bookings/admin/analysis/x/validate", None),
+        ("GET", "/bookings/99999999999999999999", None),
     ]
     for method, path, body in unknown:
         response = await client.request(method, path, json=body, headers=admin)

@@ -312,7 +312,7 @@ async def test_a_car_without_make_or_a_reference_model_is_422(
     assert "make" in str(body["detail"]) and "model" in str(body["detail"])
 
 
-async def test_an_unknown_reference_model_is_422_and_a_bad_car_id_is_422(
+async def test_an_unknown_reference_model_is_422_and_a_bad_car_id_is_404(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     _, headers = await signed_in(runtime, client)
@@ -322,7 +322,7 @@ async def test_an_unknown_reference_model_is_422_and_a_bad_car_id_is_422(
         headers=headers,
     )
     assert "vehicle_model_id" in str(assert_revcare_error(response, 422)["detail"])
-    assert_revcare_error(await client.get("/car/abc", headers=headers), 422)
+    assert_revcare_error(await client.get("/car/abc", headers=headers), 404)
 
 
 # Reference data
@@ -459,7 +459,7 @@ async def test_reference_rows_of_unknown_ids_are_404_and_bad_input_is_422(
         await client.put(f"/car/{path}/987654", json={"name": "X"}, headers=headers), 404
     )
     assert_revcare_error(await client.delete(f"/car/{path}/987654", headers=headers), 404)
-    assert_revcare_error(await client.get(f"/car/{path}/0", headers=headers), 422)
+    assert_revcare_error(await client.get(f"/car/{path}/0", headers=headers), 404)
     response = await client.post(f"/car/{path}", json={"name": "x" * 81}, headers=headers)
     assert "name" in [error["loc"][-1] for error in assert_revcare_error(response, 422)["detail"]]
 

@@ -63,8 +63,8 @@ async def test_unknown_or_inactive_services_cannot_be_added(
     _, headers = await signed_in(runtime, client)
     assert_revcare_error(await client.post(f"/customers/{path}/999999", headers=headers), 404)
     assert_revcare_error(await client.post(f"/customers/{path}/{retired.id}", headers=headers), 400)
-    assert_revcare_error(await client.post(f"/customers/{path}/abc", headers=headers), 422)
-    assert_revcare_error(await client.delete(f"/customers/{path}/abc", headers=headers), 422)
+    assert_revcare_error(await client.post(f"/customers/{path}/abc", headers=headers), 404)
+    assert_revcare_error(await client.delete(f"/customers/{path}/abc", headers=headers), 404)
 
 
 @pytest.mark.parametrize(("path", "noun"), LISTS)

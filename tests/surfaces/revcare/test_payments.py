@@ -361,7 +361,7 @@ async def test_payment_routes_refuse_anonymous_wrong_role_strangers_and_bad_inpu
     )
     assert_revcare_error(bad_cod, 422)
     assert_revcare_error(
-        await client.post("/payment/cash-on-delivery/0", headers=shop.customer.headers), 422
+        await client.post("/payment/cash-on-delivery/0", headers=shop.customer.headers), 404
     )
     unsigned = await client.post("/payment/razorpay/webhook", content=b"{}")
     assert_revcare_error(unsigned, 401)

@@ -173,7 +173,7 @@ async def test_bad_service_input_is_422_naming_each_field(
     }
     assert_revcare_error(await client.post("/services/", json={"price": -1}, headers=headers), 422)
     assert_revcare_error(await client.get("/services/?limit=1000"), 422)
-    assert_revcare_error(await client.get("/services/abc"), 422)
+    assert_revcare_error(await client.get("/services/abc"), 404)
 
 
 async def test_a_service_in_an_unknown_category_is_refused(

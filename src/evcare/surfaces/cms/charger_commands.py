@@ -19,6 +19,7 @@ from evcare.identity.scopes import Scope
 from evcare.ocpp.registry import registry_of
 from evcare.surfaces.cms.schemas import CamelModel, Envelope, StrictCamelModel
 from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.ids import ChargerRef
 
 router = APIRouter(prefix="/chargers", tags=["chargers"], route_class=TransactionalRoute)
 
@@ -38,7 +39,7 @@ class CommandResult(CamelModel):
 
 @router.post("/{charger_id}/command", operation_id="cms_charger_command")
 async def send_command(
-    charger_id: Annotated[str, Field(min_length=1, max_length=48)],
+    charger_id: ChargerRef,
     body: CommandIn,
     principal: ChargersCommand,
     session: SessionDep,

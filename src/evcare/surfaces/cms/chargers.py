@@ -29,6 +29,7 @@ from evcare.surfaces.cms.schemas import (
 )
 from evcare.surfaces.cms.stations import ConnectorTypeName, PricingIn, connector_draft, number
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import ChargePointId, ChargerRef, StationId
 
 router = APIRouter(prefix="/chargers", tags=["chargers"], route_class=TransactionalRoute)
 
@@ -40,9 +41,6 @@ ChargersRestore = Annotated[Principal, Depends(Authenticator(Scope.RESTORE_CHARG
 CurrentSessions = dict[tuple[int, int], str]
 
 ChargerStatusName = Literal["Online", "Offline", "Faulted", "Maintenance"]
-ChargePointId = Annotated[
-    str, Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._-]{1,48}$")
-]
 
 
 # -- response shapes -------------------------------------------------------------------------
@@ -178,7 +176,7 @@ class ChargerConnectorIn(StrictCamelModel):
 class ChargerIn(StrictCamelModel):
     charger_id: ChargePointId
     name: str = Field(min_length=1, max_length=200)
-    station_id: str = Field(min_length=1, max_length=12, pattern=r"^\d+$")
+    station_id: StationId
     manufacturer: str = Field(min_length=1, max_length=100)
     model: str = Field(min_length=1, max_length=100)
     serial_number: str | None = Field(default=None, min_length=1, max_length=100)
@@ -204,7 +202,7 @@ async def list_chargers(
     principal: ChargersRead,
     session: SessionDep,
     pagination: Pagination,
-    station: Annotated[str | None, Query(min_length=1, max_length=12, pattern=r"^\d+$")] = None,
+    station: StationId | None = None,
     status: ChargerStatusName | None = None,
     manufacturer: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> PagedEnvelope[ChargersBody]:
@@ -227,7 +225,7 @@ async def list_chargers(
 async def charger_stats(
     principal: ChargersRead,
     session: SessionDep,
-    station: Annotated[str | None, Query(min_length=1, max_length=12, pattern=r"^\d+$")] = None,
+    station: StationId | None = None,
 ) -> Envelope[StatsBody]:
     stats = await charging.charger_stats(session, principal, station_id=station)
     return Envelope(
@@ -243,7 +241,7 @@ async def charger_stats(
 
 @router.get("/{charger_id}", operation_id="cms_get_charger")
 async def get_charger(
-    charger_id: str, principal: ChargersRead, session: SessionDep
+    charger_id: ChargerRef, principal: ChargersRead, session: SessionDep
 ) -> Envelope[ChargerBody]:
     charger = await charging.get_charger(session, principal, charger_id)
     current = await control.current_sessions(session, principal, [charger.id])
@@ -252,7 +250,7 @@ async def get_charger(
 
 @router.get("/{charger_id}/status", operation_id="cms_charger_live_status")
 async def charger_live_status(
-    charger_id: str, principal: ChargersRead, session: SessionDep
+    charger_id: ChargerRef, principal: ChargersRead, session: SessionDep
 ) -> Envelope[LiveStatusBody]:
     charger = await charging.get_charger(session, principal, charger_id)
     return Envelope(
@@ -267,7 +265,7 @@ async def charger_live_status(
 
 @router.get("/{charger_id}/maintenance-history", operation_id="cms_charger_maintenance_history")
 async def maintenance_history(
-    charger_id: str, principal: ChargersRead, session: SessionDep
+    charger_id: ChargerRef, principal: ChargersRead, session: SessionDep
 ) -> Envelope[HistoryBody]:
     history = await charging.maintenance_history(session, principal, charger_id)
     return Envelope(data=HistoryBody(history=history))
@@ -301,7 +299,7 @@ async def register_charger(
 
 @router.post("/{charger_id}/rotate-password", operation_id="cms_rotate_charger_password")
 async def rotate_charger_password(
-    charger_id: str,
+    charger_id: ChargerRef,
     principal: ChargersWrite,
     session: SessionDep,
     request: Request,
@@ -315,7 +313,7 @@ async def rotate_charger_password(
 
 @router.put("/{charger_id}", operation_id="cms_update_charger")
 async def update_charger(
-    charger_id: str, body: ChargerUpdateIn, principal: ChargersWrite, session: SessionDep
+    charger_id: ChargerRef, body: ChargerUpdateIn, principal: ChargersWrite, session: SessionDep
 ) -> Envelope[ChargerBody]:
     charger = await charging.update_charger(
         session,
@@ -334,7 +332,7 @@ async def update_charger(
 
 @router.patch("/{charger_id}/archive", operation_id="cms_archive_charger")
 async def archive_charger(
-    charger_id: str, principal: ChargersWrite, session: SessionDep
+    charger_id: ChargerRef, principal: ChargersWrite, session: SessionDep
 ) -> Envelope[Done]:
     await charging.archive_charger(session, principal, charger_id)
     return Envelope(message="Charger archived", data=Done())
@@ -342,7 +340,7 @@ async def archive_charger(
 
 @router.patch("/{charger_id}/restore", operation_id="cms_restore_charger")
 async def restore_charger(
-    charger_id: str, principal: ChargersRestore, session: SessionDep
+    charger_id: ChargerRef, principal: ChargersRestore, session: SessionDep
 ) -> Envelope[Done]:
     await charging.restore_charger(session, principal, charger_id)
     return Envelope(message="Charger restored", data=Done())

@@ -30,6 +30,7 @@ from evcare.surfaces.cms.schemas import (
     StrictCamelModel,
 )
 from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.ids import ChargerRef, SessionId, UserId, VehicleRef
 from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=TransactionalRoute)
@@ -37,8 +38,6 @@ router = APIRouter(prefix="/sessions", tags=["sessions"], route_class=Transactio
 SessionsRead = Annotated[Principal, Depends(Authenticator(Scope.READ_SESSIONS))]
 SessionsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_SESSIONS))]
 SessionsStart = Annotated[Principal, Depends(Authenticator(Scope.START_SESSIONS))]
-
-Identifier = Annotated[str, Field(min_length=1, max_length=48)]
 
 
 class SessionOut(CamelModel):
@@ -125,10 +124,10 @@ class CdrBody(CamelModel):
 
 
 class StartIn(StrictCamelModel):
-    charger_id: Identifier
+    charger_id: ChargerRef
     connector_id: int = Field(ge=1, le=100)
-    user_id: Identifier
-    vehicle_id: Identifier | None = None
+    user_id: UserId
+    vehicle_id: VehicleRef | None = None
 
 
 class StopIn(StrictCamelModel):
@@ -195,7 +194,7 @@ async def session_history(
 
 @router.get("/{session_id}", operation_id="cms_get_session")
 async def get_session(
-    session_id: Identifier, principal: SessionsRead, session: SessionDep
+    session_id: SessionId, principal: SessionsRead, session: SessionDep
 ) -> Envelope[SessionBody]:
     view = await control.get_session(session, principal, session_id)
     return Envelope(data=SessionBody(session=SessionOut.of(view)))
@@ -221,7 +220,7 @@ async def start_session(
 
 @router.post("/{session_id}/stop", operation_id="cms_stop_session")
 async def stop_session(
-    session_id: Identifier,
+    session_id: SessionId,
     principal: SessionsWrite,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -239,7 +238,7 @@ async def stop_session(
 
 @router.get("/{session_id}/cdr", operation_id="cms_session_cdr")
 async def session_cdr(
-    session_id: Identifier, principal: SessionsRead, session: SessionDep
+    session_id: SessionId, principal: SessionsRead, session: SessionDep
 ) -> Envelope[CdrBody]:
     view = await control.get_cdr_session(session, principal, session_id)
     cdr = CdrOut.of(view)

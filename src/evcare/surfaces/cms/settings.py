@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends
 from pydantic import EmailStr, Field, field_validator
 
 from evcare.billing.razorpay import SandboxGateway
-from evcare.core.db import SessionDep, TransactionalRoute
 from evcare.core.money import major_number
+from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.operations import settings as system_settings

@@ -26,6 +26,7 @@ from evcare.surfaces.cms.schemas import (
     StrictCamelModel,
 )
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import StationId, UserId
 
 router = APIRouter(prefix="/stations", tags=["stations"], route_class=TransactionalRoute)
 
@@ -249,7 +250,7 @@ class StationIn(StrictCamelModel):
     operating_hours: HoursIn | None = None
     images: list[ImageUrl] = Field(default_factory=list, max_length=20)
     connectors: list[StationConnectorIn] = Field(default_factory=list, max_length=48)
-    owner_id: str | None = Field(default=None, pattern=r"^\d{1,12}$", description="admins only")
+    owner_id: UserId | None = Field(default=None, description="admins only")
 
 
 class StationUpdateIn(StrictCamelModel):
@@ -323,7 +324,7 @@ async def nearby_stations(
 
 @router.get("/{station_id}", operation_id="cms_get_station")
 async def get_station(
-    station_id: str, principal: StationsRead, session: SessionDep
+    station_id: StationId, principal: StationsRead, session: SessionDep
 ) -> Envelope[StationBody]:
     station = await charging.get_station(session, principal, station_id)
     return Envelope(data=StationBody(station=StationOut.of(station)))
@@ -331,7 +332,7 @@ async def get_station(
 
 @router.get("/{station_id}/availability", operation_id="cms_station_availability")
 async def station_availability(
-    station_id: str, principal: StationsRead, session: SessionDep
+    station_id: StationId, principal: StationsRead, session: SessionDep
 ) -> Envelope[AvailabilityBody]:
     station = await charging.station_availability(session, principal, station_id)
     connectors = [StationConnectorOut.of(c, station) for c in station.connectors]
@@ -360,14 +361,14 @@ async def create_station(
         closing_time=hours.close if hours else "23:59",
         images=body.images,
         connectors=[c.draft() for c in body.connectors],
-        owner_id=int(body.owner_id) if body.owner_id else None,
+        owner_id=body.owner_id,
     )
     return Envelope(message="Station created", data=StationBody(station=StationOut.of(station)))
 
 
 @router.put("/{station_id}", operation_id="cms_update_station")
 async def update_station(
-    station_id: str, body: StationUpdateIn, principal: StationsWrite, session: SessionDep
+    station_id: StationId, body: StationUpdateIn, principal: StationsWrite, session: SessionDep
 ) -> Envelope[StationBody]:
     station = await charging.update_station(session, principal, station_id, changes=body.changes())
     return Envelope(message="Station updated", data=StationBody(station=StationOut.of(station)))
@@ -375,7 +376,7 @@ async def update_station(
 
 @router.delete("/{station_id}", operation_id="cms_delete_station")
 async def delete_station(
-    station_id: str, principal: StationsDelete, session: SessionDep
+    station_id: StationId, principal: StationsDelete, session: SessionDep
 ) -> Envelope[Done]:
     await charging.delete_station(session, principal, station_id)
     return Envelope(message="Station deleted", data=Done())

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
 
 from evcare.charging import sessions_control as control
 from evcare.core.pagination import Page, Pagination
@@ -20,11 +19,11 @@ from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Envelope, PagedEnvelope, PaginationOut
 from evcare.surfaces.cms.sessions import SessionsBody, sessions_out
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import VehicleRef
 
 router = APIRouter(prefix="/profile/vehicles", tags=["vehicles"], route_class=TransactionalRoute)
 
 VehiclesRead = Annotated[Principal, Depends(Authenticator(Scope.READ_VEHICLES))]
-Identifier = Annotated[str, Field(min_length=1, max_length=48)]
 
 
 class VehicleStats(CamelModel):
@@ -37,7 +36,7 @@ class VehicleStats(CamelModel):
 
 @router.get("/{vehicle_id}/history", operation_id="cms_vehicle_history")
 async def vehicle_history(
-    vehicle_id: Identifier, principal: VehiclesRead, session: SessionDep, page: Pagination
+    vehicle_id: VehicleRef, principal: VehiclesRead, session: SessionDep, page: Pagination
 ) -> PagedEnvelope[SessionsBody]:
     result = await control.vehicle_history(session, principal, page, vehicle_id=vehicle_id)
     return PagedEnvelope(
@@ -48,7 +47,7 @@ async def vehicle_history(
 
 @router.get("/{vehicle_id}/stats", operation_id="cms_vehicle_stats")
 async def vehicle_stats(
-    vehicle_id: Identifier, principal: VehiclesRead, session: SessionDep
+    vehicle_id: VehicleRef, principal: VehiclesRead, session: SessionDep
 ) -> Envelope[VehicleStats]:
     stats: dict[str, Any] = await control.vehicle_stats(session, principal, vehicle_id=vehicle_id)
     return Envelope(data=VehicleStats.model_validate(stats))

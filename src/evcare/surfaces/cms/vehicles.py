@@ -17,6 +17,7 @@ from pydantic import Field
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.surfaces import ids
 from evcare.surfaces.cms.schemas import CamelModel, Done, Envelope, StrictCamelModel
 from evcare.surfaces.deps import Authenticator
 from evcare.vehicles import service as vehicles
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/profile/vehicles", tags=["vehicles"], route_class=Tr
 
 VehiclesRead = Annotated[Principal, Depends(Authenticator(Scope.READ_VEHICLES))]
 VehiclesWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_VEHICLES))]
-VehicleId = Annotated[int, Path(alias="vehicleId", ge=1, le=2_147_483_647)]
+VehicleId = Annotated[ids.VehicleId, Path(alias="vehicleId")]
 
 Make = Annotated[str, Field(min_length=1, max_length=60)]
 ModelName = Annotated[str, Field(min_length=1, max_length=80)]

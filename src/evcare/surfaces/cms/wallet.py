@@ -18,9 +18,9 @@ from pydantic import Field, field_validator
 from evcare.billing import wallet
 from evcare.billing.razorpay import PaymentGateway, gateway_for
 from evcare.billing.wallet_models import WalletEntry
-from evcare.core.db import SessionDep
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
+from evcare.core.transactions import SessionDep
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import (

@@ -16,6 +16,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import places
 from evcare.service.models import ServiceArea
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import AddressId, AreaId
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 
@@ -129,7 +130,7 @@ async def create_area(body: AreaIn, principal: AreasWrite, session: SessionDep) 
 
 @router.put("/area/{area_id}", operation_id="revcare_update_service_area")
 async def update_area(
-    area_id: int, body: AreaUpdate, principal: AreasWrite, session: SessionDep
+    area_id: AreaId, body: AreaUpdate, principal: AreasWrite, session: SessionDep
 ) -> AreaOut:
     area = await places.update_area(
         session, principal, area_id=area_id, changes=body.model_dump(exclude_none=True)
@@ -138,7 +139,7 @@ async def update_area(
 
 
 @router.delete("/area/{area_id}", operation_id="revcare_delete_service_area")
-async def delete_area(area_id: int, principal: AreasWrite, session: SessionDep) -> Message:
+async def delete_area(area_id: AreaId, principal: AreasWrite, session: SessionDep) -> Message:
     await places.delete_area(session, principal, area_id=area_id)
     return Message(message="Service area deleted")
 
@@ -159,13 +160,15 @@ async def create_address(
 
 
 @router.get("/{address_id}", operation_id="revcare_get_address")
-async def get_address(address_id: int, principal: AddressOwner, session: SessionDep) -> AddressOut:
+async def get_address(
+    address_id: AddressId, principal: AddressOwner, session: SessionDep
+) -> AddressOut:
     return AddressOut.of(await places.get_address(session, principal, address_id=address_id))
 
 
 @router.put("/{address_id}", operation_id="revcare_update_address")
 async def update_address(
-    address_id: int, body: AddressUpdate, principal: AddressOwner, session: SessionDep
+    address_id: AddressId, body: AddressUpdate, principal: AddressOwner, session: SessionDep
 ) -> AddressOut:
     view = await places.update_address(
         session, principal, address_id=address_id, changes=body.model_dump(exclude_none=True)
@@ -174,6 +177,8 @@ async def update_address(
 
 
 @router.delete("/{address_id}", operation_id="revcare_delete_address")
-async def delete_address(address_id: int, principal: AddressOwner, session: SessionDep) -> Message:
+async def delete_address(
+    address_id: AddressId, principal: AddressOwner, session: SessionDep
+) -> Message:
     await places.delete_address(session, principal, address_id=address_id)
     return Message(message="Address deleted")

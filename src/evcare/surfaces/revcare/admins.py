@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from evcare.core.ids import parse_public_id
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
@@ -14,6 +13,7 @@ from evcare.identity.models import Role
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticator, CredentialsDep
+from evcare.surfaces.ids import AdminId
 from evcare.surfaces.revcare.people import PersonCreate, PersonOut, PersonUpdate
 from evcare.surfaces.revcare.schemas import Message
 
@@ -21,10 +21,6 @@ router = APIRouter(prefix="/admins", tags=["admins"], route_class=TransactionalR
 
 AdminsRead = Annotated[Principal, Depends(Authenticator(Scope.READ_ADMINS))]
 AdminsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_ADMINS))]
-
-
-def _admin_key(admin_id: str) -> int:
-    return parse_public_id("ADM", admin_id, what="Admin")
 
 
 @router.post("/", status_code=201, operation_id="revcare_create_admin")
@@ -57,16 +53,14 @@ async def list_admins(
 
 
 @router.get("/{admin_id}", operation_id="revcare_get_admin")
-async def get_admin(admin_id: str, principal: AdminsRead, session: SessionDep) -> PersonOut:
-    user = await identity.get_person(
-        session, principal, role=Role.ADMIN, user_id=_admin_key(admin_id)
-    )
+async def get_admin(admin_id: AdminId, principal: AdminsRead, session: SessionDep) -> PersonOut:
+    user = await identity.get_person(session, principal, role=Role.ADMIN, user_id=admin_id)
     return PersonOut.of(user)
 
 
 @router.put("/{admin_id}", operation_id="revcare_update_admin")
 async def update_admin(
-    admin_id: str,
+    admin_id: AdminId,
     body: PersonUpdate,
     principal: AdminsWrite,
     session: SessionDep,
@@ -77,13 +71,13 @@ async def update_admin(
         credentials,
         principal,
         role=Role.ADMIN,
-        user_id=_admin_key(admin_id),
+        user_id=admin_id,
         **body.model_dump(exclude_none=True, mode="json"),
     )
     return PersonOut.of(user)
 
 
 @router.delete("/{admin_id}", operation_id="revcare_delete_admin")
-async def delete_admin(admin_id: str, principal: AdminsWrite, session: SessionDep) -> Message:
-    await identity.delete_person(session, principal, role=Role.ADMIN, user_id=_admin_key(admin_id))
+async def delete_admin(admin_id: AdminId, principal: AdminsWrite, session: SessionDep) -> Message:
+    await identity.delete_person(session, principal, role=Role.ADMIN, user_id=admin_id)
     return Message(message="Admin deleted")

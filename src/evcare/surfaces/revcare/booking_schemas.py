@@ -14,10 +14,19 @@ from evcare.core.money import Money, major_number
 from evcare.identity.models import User
 from evcare.service import bookings
 from evcare.service.bookings.models import BookingAnalysis, BookingEvent, PickupType
+from evcare.surfaces.ids import (
+    AddressId,
+    BookingId,
+    CarId,
+    CustomerId,
+    MechanicId,
+    ServiceId,
+    StatusId,
+    TimeslotId,
+)
 from evcare.surfaces.revcare.schemas import RevIn, RevModel
 from evcare.surfaces.times import IsoDate
 
-Key = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Notes = Annotated[str, Field(max_length=1000)]
 MajorAmount = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2)]
 Number = float | int
@@ -39,17 +48,17 @@ def _major(money: Money) -> Number:
 
 
 class ServiceIn(RevIn):
-    service_id: Key
+    service_id: ServiceId
     quantity: int = Field(default=1, ge=1, le=100)
 
 
 class BookingCreate(RevIn):
-    customer_id: str | None = Field(default=None, max_length=20, description="admins only")
-    vehicle_id: Key
+    customer_id: CustomerId | None = Field(default=None, description="admins only")
+    vehicle_id: CarId
     pickup_type: Annotated[PickupType, BeforeValidator(_pickup)]
-    timeslot_id: Key
+    timeslot_id: TimeslotId
     service_date: IsoDate | None = Field(default=None, description="default: today (UTC)")
-    address_id: Key | None = Field(
+    address_id: AddressId | None = Field(
         default=None, description="doorstep: default address when omitted"
     )
     services: list[ServiceIn] = Field(min_length=1, max_length=20)
@@ -58,7 +67,7 @@ class BookingCreate(RevIn):
 
 class ConfirmServices(RevIn):
     payment_mode: Literal["cod", "online"]
-    declined_service_ids: list[Key] = Field(default_factory=list, max_length=20)
+    declined_service_ids: list[ServiceId] = Field(default_factory=list, max_length=20)
 
 
 class CancelIn(RevIn):
@@ -66,20 +75,20 @@ class CancelIn(RevIn):
 
 
 class AssignIn(RevIn):
-    booking_id: Key
-    mechanic_id: str | int = Field(description="MEC000034 or the number")
+    booking_id: BookingId
+    mechanic_id: MechanicId = Field(description="MEC000034 or the number")
     note: str = Field(default="", max_length=300)
 
 
 class EstimateIn(RevIn):
-    service_id: Key
+    service_id: ServiceId
     estimated_cost: MajorAmount = Field(description="major units, e.g. 1499.50")
     estimated_time_minutes: int = Field(ge=1, le=10_080)
     note: Notes = ""
 
 
 class AnalysisIn(RevIn):
-    booking_id: Key
+    booking_id: BookingId
     summary: str = Field(default="", max_length=2000)
     items: list[EstimateIn] = Field(min_length=1, max_length=20)
 
@@ -94,14 +103,14 @@ class NoteIn(RevIn):
 
 
 class ProgressIn(RevIn):
-    booking_id: Key
-    service_id: Key
-    status_id: Key
+    booking_id: BookingId
+    service_id: ServiceId
+    status_id: StatusId
     notes: Notes = ""
 
 
 class ProgressEdit(RevIn):
-    status_id: Key | None = None
+    status_id: StatusId | None = None
     notes: Notes | None = None
 
 

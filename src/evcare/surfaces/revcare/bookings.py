@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
-from evcare.core.ids import parse_public_id
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
@@ -18,6 +17,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import bookings
 from evcare.service.bookings.models import BookingStatus, PaymentMode
 from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.ids import BookingId, CustomerId, MechanicId, ProgressId
 from evcare.surfaces.revcare.booking_schemas import (
     AnalysisEdit,
     AnalysisIn,
@@ -43,14 +43,8 @@ BookingsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_BOOKINGS)
 BookingsManage = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_BOOKINGS))]
 BookingsWork = Annotated[Principal, Depends(Authenticator(Scope.WORK_BOOKINGS))]
 
-BookingId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ProgressId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 StatusFilter = Annotated[BookingStatus | None, Query(description="booking status")]
-CustomerFilter = Annotated[str | None, Query(max_length=20, description="CST000210")]
-
-
-def _customer_key(value: str | None) -> int | None:
-    return parse_public_id("CST", value, what="Customer") if value else None
+CustomerFilter = Annotated[CustomerId | None, Query(description="CST000210")]
 
 
 @router.post("/", status_code=201, operation_id="revcare_create_booking")
@@ -61,7 +55,7 @@ async def create_booking(
     view = await bookings.create_booking(
         session,
         principal,
-        customer_id=_customer_key(body.customer_id),
+        customer_id=body.customer_id,
         vehicle_id=body.vehicle_id,
         pickup_type=body.pickup_type,
         timeslot_id=body.timeslot_id,
@@ -83,7 +77,7 @@ async def list_customer_bookings(
 ) -> list[BookingOut]:
     """The caller's bookings, newest first (admins may pass ``customer_id``)."""
     result = await bookings.list_customer_bookings(
-        session, principal, page, customer_id=_customer_key(customer_id), status=status
+        session, principal, page, customer_id=customer_id, status=status
     )
     return [BookingOut.of(view) for view in result.items]
 
@@ -98,7 +92,7 @@ async def dashboard(
     page: Pagination,
     status: StatusFilter = None,
     customer_id: CustomerFilter = None,
-    mechanic_id: Annotated[str | None, Query(max_length=20, description="MEC000034")] = None,
+    mechanic_id: Annotated[MechanicId | None, Query(description="MEC000034")] = None,
     from_date: Annotated[IsoDate | None, Query(description="service date from")] = None,
     to_date: Annotated[IsoDate | None, Query(description="service date to")] = None,
 ) -> DashboardOut:
@@ -108,8 +102,8 @@ async def dashboard(
         principal,
         page,
         status=status,
-        customer_id=_customer_key(customer_id),
-        mechanic_id=parse_public_id("MEC", mechanic_id, what="Mechanic") if mechanic_id else None,
+        customer_id=customer_id,
+        mechanic_id=mechanic_id,
         date_from=from_date,
         date_to=to_date,
     )
@@ -130,7 +124,7 @@ async def assign_mechanic(
         session,
         principal,
         booking_id=body.booking_id,
-        mechanic_id=parse_public_id("MEC", body.mechanic_id, what="Mechanic"),
+        mechanic_id=body.mechanic_id,
         note=body.note,
     )
     return BookingOut.of(view)

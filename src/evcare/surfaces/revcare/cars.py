@@ -14,13 +14,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticated, Authenticator
+from evcare.surfaces.ids import (
+    CarId,
+    FuelTypeId,
+    ManufacturerId,
+    VehicleClassId,
+    VehicleModelId,
+)
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.vehicles import service as vehicles
 from evcare.vehicles.models import (
@@ -37,8 +44,6 @@ CarsRead = Annotated[Principal, Depends(Authenticator(Scope.READ_VEHICLES))]
 CarsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_VEHICLES))]
 ReferenceWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_VEHICLE_REFERENCE))]
 
-Key = Annotated[int, Field(ge=1, le=2_147_483_647)]
-PathKey = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Year = Annotated[int, Field(ge=vehicles.MIN_YEAR, le=2100, description="up to next year")]
 BatteryKwh = Annotated[
     Decimal, Field(ge=vehicles.MIN_BATTERY_KWH, le=vehicles.MAX_BATTERY_KWH, decimal_places=2)
@@ -123,17 +128,17 @@ class VehicleModelOut(RevModel):
 
 class VehicleModelIn(RevIn):
     name: ModelName
-    manufacturer_id: Key
-    fuel_type_id: Key
-    vehicle_class_id: Key | None = None
+    manufacturer_id: ManufacturerId
+    fuel_type_id: FuelTypeId
+    vehicle_class_id: VehicleClassId | None = None
     battery_capacity_kwh: BatteryKwh | None = None
 
 
 class VehicleModelUpdate(RevIn):
     name: ModelName | None = None
-    manufacturer_id: Key | None = None
-    fuel_type_id: Key | None = None
-    vehicle_class_id: Key | None = None
+    manufacturer_id: ManufacturerId | None = None
+    fuel_type_id: FuelTypeId | None = None
+    vehicle_class_id: VehicleClassId | None = None
     battery_capacity_kwh: BatteryKwh | None = None
 
 
@@ -141,8 +146,8 @@ class VehicleModelUpdate(RevIn):
 async def list_vehicle_models(
     principal: Authenticated,
     session: SessionDep,
-    manufacturer_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    fuel_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    manufacturer_id: ManufacturerId | None = None,
+    fuel_id: FuelTypeId | None = None,
 ) -> list[VehicleModelOut]:
     rows = await vehicles.list_references(
         session, kind=VehicleModel, manufacturer_id=manufacturer_id, fuel_type_id=fuel_id
@@ -155,6 +160,7 @@ def _reference_routes(
     *,
     kind: Any,
     label: str,
+    row_id_type: Any,
     out: type[RevModel],
     render: Callable[[Any], RevModel],
     create: type[BaseModel],
@@ -180,12 +186,16 @@ def _reference_routes(
         return render(await vehicles.create_reference(session, principal, kind=kind, **values))
 
     @router.get(f"/{path}/{{row_id}}", response_model=out, operation_id=f"revcare_get_{label}")
-    async def get_row(row_id: PathKey, principal: Authenticated, session: SessionDep) -> RevModel:
+    async def get_row(
+        row_id: row_id_type,
+        principal: Authenticated,
+        session: SessionDep,
+    ) -> RevModel:
         return render(await vehicles.get_reference(session, kind=kind, reference_id=row_id))
 
     @router.put(f"/{path}/{{row_id}}", response_model=out, operation_id=f"revcare_update_{label}")
     async def update_row(
-        row_id: PathKey,
+        row_id: row_id_type,
         body: update,  # type: ignore[valid-type]
         principal: ReferenceWrite,
         session: SessionDep,
@@ -198,7 +208,9 @@ def _reference_routes(
 
     @router.delete(f"/{path}/{{row_id}}", operation_id=f"revcare_delete_{label}")
     async def delete_row(
-        row_id: PathKey, principal: ReferenceWrite, session: SessionDep
+        row_id: row_id_type,
+        principal: ReferenceWrite,
+        session: SessionDep,
     ) -> Message:
         await vehicles.delete_reference(session, principal, kind=kind, reference_id=row_id)
         return Message(message=f"{vehicles.REFERENCE_NAMES[kind]} deleted")
@@ -207,6 +219,7 @@ def _reference_routes(
 _reference_routes(
     "models",
     kind=VehicleModel,
+    row_id_type=VehicleModelId,
     label="vehicle_model",
     out=VehicleModelOut,
     render=VehicleModelOut.of,
@@ -217,6 +230,7 @@ _reference_routes(
 _reference_routes(
     "class",
     kind=VehicleClass,
+    row_id_type=VehicleClassId,
     label="vehicle_class",
     out=NamedOut,
     render=NamedOut.of,
@@ -226,6 +240,7 @@ _reference_routes(
 _reference_routes(
     "fuel",
     kind=FuelType,
+    row_id_type=FuelTypeId,
     label="fuel_type",
     out=NamedOut,
     render=NamedOut.of,
@@ -235,6 +250,7 @@ _reference_routes(
 _reference_routes(
     "manufacturer",
     kind=VehicleManufacturer,
+    row_id_type=ManufacturerId,
     label="manufacturer",
     out=ManufacturerOut,
     render=ManufacturerOut.of,
@@ -287,15 +303,15 @@ class CarOut(RevModel):
 
 
 class CarUpdate(RevIn):
-    vehicle_model_id: Key | None = Field(
+    vehicle_model_id: VehicleModelId | None = Field(
         default=None, description="a reference model: fills make, model, class, fuel, battery"
     )
     make: Make | None = None
     model: ModelName | None = None
     year: Year | None = None
     registration_number: Registration | None = None
-    fuel_type_id: Key | None = None
-    vehicle_class_id: Key | None = None
+    fuel_type_id: FuelTypeId | None = None
+    vehicle_class_id: VehicleClassId | None = None
     battery_capacity_kwh: BatteryKwh | None = None
     vin: Vin | None = None
     color: Color | None = None
@@ -319,13 +335,13 @@ async def create_car(body: CarIn, principal: CarsWrite, session: SessionDep) -> 
 
 
 @router.get("/{car_id}", operation_id="revcare_get_car")
-async def get_car(car_id: PathKey, principal: CarsRead, session: SessionDep) -> CarOut:
+async def get_car(car_id: CarId, principal: CarsRead, session: SessionDep) -> CarOut:
     return CarOut.of(await vehicles.get_owned_vehicle(session, principal, vehicle_id=car_id))
 
 
 @router.put("/{car_id}", operation_id="revcare_update_car")
 async def update_car(
-    car_id: PathKey, body: CarUpdate, principal: CarsWrite, session: SessionDep
+    car_id: CarId, body: CarUpdate, principal: CarsWrite, session: SessionDep
 ) -> CarOut:
     car = await vehicles.update_vehicle(
         session, principal, vehicle_id=car_id, **body.model_dump(exclude_none=True)
@@ -334,11 +350,11 @@ async def update_car(
 
 
 @router.patch("/{car_id}/set-default", operation_id="revcare_set_default_car")
-async def set_default_car(car_id: PathKey, principal: CarsWrite, session: SessionDep) -> CarOut:
+async def set_default_car(car_id: CarId, principal: CarsWrite, session: SessionDep) -> CarOut:
     return CarOut.of(await vehicles.set_default_vehicle(session, principal, vehicle_id=car_id))
 
 
 @router.delete("/{car_id}", operation_id="revcare_delete_car")
-async def delete_car(car_id: PathKey, principal: CarsWrite, session: SessionDep) -> Message:
+async def delete_car(car_id: CarId, principal: CarsWrite, session: SessionDep) -> Message:
     await vehicles.delete_vehicle(session, principal, vehicle_id=car_id)
     return Message(message="Car deleted")

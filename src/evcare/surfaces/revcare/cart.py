@@ -15,6 +15,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import catalogue
 from evcare.service.catalogue import SavedList
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import ServiceId
 from evcare.surfaces.revcare.schemas import Message
 from evcare.surfaces.revcare.services import ServiceOut
 
@@ -32,12 +33,12 @@ def _add_list_routes(path: str, into: SavedList) -> None:
         return [ServiceOut.of(view) for view in views]
 
     @router.post(f"/{path}/{{service_id}}", operation_id=f"revcare_add_to_{path}")
-    async def add(service_id: int, principal: Shopper, session: SessionDep) -> Message:
+    async def add(service_id: ServiceId, principal: Shopper, session: SessionDep) -> Message:
         await catalogue.save_service(session, principal, into=into, service_id=service_id)
         return Message(message=f"Service added to {noun}")
 
     @router.delete(f"/{path}/{{service_id}}", operation_id=f"revcare_remove_from_{path}")
-    async def remove(service_id: int, principal: Shopper, session: SessionDep) -> Message:
+    async def remove(service_id: ServiceId, principal: Shopper, session: SessionDep) -> Message:
         await catalogue.unsave_service(session, principal, into=into, service_id=service_id)
         return Message(message=f"Service removed from {noun}")
 

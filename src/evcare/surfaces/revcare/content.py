@@ -15,17 +15,17 @@ from evcare.engagement.models import ContentEntry
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import ContentId
 from evcare.surfaces.revcare.schemas import RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 
 router = APIRouter(prefix="/content", tags=["content"], route_class=TransactionalRoute)
 
 ContentAdmin = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_CONTENT))]
-ContentKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
 
 
 class ContentIn(RevIn):
-    content_id: ContentKey = Field(description="stable key, e.g. home-banner")
+    content_id: ContentId = Field(description="stable key, e.g. home-banner")
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(default="", max_length=20_000)
     active: bool = True
@@ -65,5 +65,5 @@ async def upsert_content(
 
 
 @router.get("/{content_id}", operation_id="revcare_get_content")
-async def get_content(content_id: str, session: SessionDep, visitor: Visitor) -> ContentOut:
+async def get_content(content_id: ContentId, session: SessionDep, visitor: Visitor) -> ContentOut:
     return ContentOut.of(await content.get_content(session, visitor, key=content_id.lower()))

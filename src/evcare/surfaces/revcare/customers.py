@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from evcare.core.ids import parse_public_id
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticator, CredentialsDep
+from evcare.surfaces.ids import CustomerId
 from evcare.surfaces.revcare.people import PersonOut, PersonUpdate
 from evcare.surfaces.revcare.schemas import Message
 
@@ -22,24 +22,20 @@ ProfileRead = Annotated[Principal, Depends(Authenticator(Scope.READ_PROFILE))]
 ProfileWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_PROFILE))]
 
 
-def _customer_key(customer_id: str) -> int:
-    return parse_public_id("CST", customer_id, what="Customer")
-
-
 @router.get("/", operation_id="revcare_get_customer")
 async def get_customer(
     principal: ProfileRead,
     session: SessionDep,
-    customer_id: Annotated[str | None, Query(max_length=20, description="admins only")] = None,
+    customer_id: Annotated[CustomerId | None, Query(description="admins only")] = None,
 ) -> PersonOut:
-    key = _customer_key(customer_id) if customer_id else principal.user_id
+    key = customer_id or principal.user_id
     user = await identity.get_person(session, principal, role=Role.USER, user_id=key)
     return PersonOut.of(user)
 
 
 @router.put("/{customer_id}", operation_id="revcare_update_customer")
 async def update_customer(
-    customer_id: str,
+    customer_id: CustomerId,
     body: PersonUpdate,
     principal: ProfileWrite,
     session: SessionDep,
@@ -50,7 +46,7 @@ async def update_customer(
         credentials,
         principal,
         role=Role.USER,
-        user_id=_customer_key(customer_id),
+        user_id=customer_id,
         **body.model_dump(exclude_none=True, mode="json"),
     )
     return PersonOut.of(user)
@@ -58,9 +54,7 @@ async def update_customer(
 
 @router.delete("/{customer_id}", operation_id="revcare_delete_customer")
 async def delete_customer(
-    customer_id: str, principal: ProfileWrite, session: SessionDep
+    customer_id: CustomerId, principal: ProfileWrite, session: SessionDep
 ) -> Message:
-    await identity.delete_person(
-        session, principal, role=Role.USER, user_id=_customer_key(customer_id)
-    )
+    await identity.delete_person(session, principal, role=Role.USER, user_id=customer_id)
     return Message(message="Customer deleted")

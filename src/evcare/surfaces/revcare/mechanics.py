@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from evcare.core.ids import parse_public_id
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
@@ -16,6 +15,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import mechanics
 from evcare.service.models import MechanicAssignmentType
 from evcare.surfaces.deps import Authenticator, CredentialsDep
+from evcare.surfaces.ids import AssignmentTypeId, MechanicId
 from evcare.surfaces.revcare.people import PersonCreate, PersonOut, PersonUpdate
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 
@@ -27,21 +27,20 @@ MechanicsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_MECHANIC
 _PERSON_FIELDS = {"first_name", "last_name", "email", "phone", "password"}
 Skills = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
 Years = Annotated[int, Field(ge=0, le=60)]
-TypeId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class MechanicCreate(PersonCreate):
     skills: Skills = []
     experience_years: Years = 0
     is_available: bool = True
-    assignment_type_id: TypeId | None = None
+    assignment_type_id: AssignmentTypeId | None = None
 
 
 class MechanicUpdate(PersonUpdate):
     skills: Skills | None = None
     experience_years: Years | None = None
     is_available: bool | None = None
-    assignment_type_id: TypeId | None = Field(default=None, description="null clears it")
+    assignment_type_id: AssignmentTypeId | None = Field(default=None, description="null clears it")
 
 
 class MechanicOut(PersonOut):
@@ -82,10 +81,6 @@ class AssignmentTypeOut(RevModel):
         return cls.model_validate(found)
 
 
-def _mechanic_key(mechanic_id: str) -> int:
-    return parse_public_id("MEC", mechanic_id, what="Mechanic")
-
-
 # -- assignment types ----------------------------------------------------------------------
 
 
@@ -98,7 +93,7 @@ async def list_assignment_types(
 
 @router.get("/assignment_type/{type_id}", operation_id="revcare_get_assignment_type")
 async def get_assignment_type(
-    type_id: int, principal: MechanicsRead, session: SessionDep
+    type_id: AssignmentTypeId, principal: MechanicsRead, session: SessionDep
 ) -> AssignmentTypeOut:
     return AssignmentTypeOut.of(await mechanics.get_assignment_type(session, type_id=type_id))
 
@@ -113,7 +108,10 @@ async def create_assignment_type(
 
 @router.put("/assignment_type/{type_id}", operation_id="revcare_update_assignment_type")
 async def update_assignment_type(
-    type_id: int, body: AssignmentTypeUpdate, principal: MechanicsWrite, session: SessionDep
+    type_id: AssignmentTypeId,
+    body: AssignmentTypeUpdate,
+    principal: MechanicsWrite,
+    session: SessionDep,
 ) -> AssignmentTypeOut:
     updated = await mechanics.update_assignment_type(
         session, principal, type_id=type_id, **body.model_dump(exclude_none=True)
@@ -123,7 +121,7 @@ async def update_assignment_type(
 
 @router.delete("/assignment_type/{type_id}", operation_id="revcare_delete_assignment_type")
 async def delete_assignment_type(
-    type_id: int, principal: MechanicsWrite, session: SessionDep
+    type_id: AssignmentTypeId, principal: MechanicsWrite, session: SessionDep
 ) -> Message:
     await mechanics.delete_assignment_type(session, principal, type_id=type_id)
     return Message(message="Assignment type deleted")
@@ -157,14 +155,14 @@ async def list_mechanics(
     principal: MechanicsRead,
     session: SessionDep,
     page: Pagination,
-    mechanic_id: Annotated[str | None, Query(max_length=20)] = None,
+    mechanic_id: MechanicId | None = None,
     search: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[MechanicOut]:
     found = await mechanics.list_mechanics(
         session,
         principal,
         page,
-        mechanic_id=_mechanic_key(mechanic_id) if mechanic_id else None,
+        mechanic_id=mechanic_id,
         search=search,
     )
     return [MechanicOut.of_mechanic(mechanic) for mechanic in found]
@@ -172,17 +170,15 @@ async def list_mechanics(
 
 @router.get("/{mechanic_id}", operation_id="revcare_get_mechanic")
 async def get_mechanic(
-    mechanic_id: str, principal: MechanicsRead, session: SessionDep
+    mechanic_id: MechanicId, principal: MechanicsRead, session: SessionDep
 ) -> MechanicOut:
-    mechanic = await mechanics.get_mechanic(
-        session, principal, mechanic_id=_mechanic_key(mechanic_id)
-    )
+    mechanic = await mechanics.get_mechanic(session, principal, mechanic_id=mechanic_id)
     return MechanicOut.of_mechanic(mechanic)
 
 
 @router.put("/{mechanic_id}", operation_id="revcare_update_mechanic")
 async def update_mechanic(
-    mechanic_id: str,
+    mechanic_id: MechanicId,
     body: MechanicUpdate,
     principal: MechanicsWrite,
     session: SessionDep,
@@ -193,7 +189,7 @@ async def update_mechanic(
         session,
         credentials,
         principal,
-        mechanic_id=_mechanic_key(mechanic_id),
+        mechanic_id=mechanic_id,
         person=body.model_dump(include=_PERSON_FIELDS, exclude_none=True, mode="json"),
         changes=mechanics.ProfileChanges(
             skills=body.skills,
@@ -208,7 +204,7 @@ async def update_mechanic(
 
 @router.delete("/{mechanic_id}", operation_id="revcare_delete_mechanic")
 async def delete_mechanic(
-    mechanic_id: str, principal: MechanicsWrite, session: SessionDep
+    mechanic_id: MechanicId, principal: MechanicsWrite, session: SessionDep
 ) -> Message:
-    await mechanics.delete_mechanic(session, principal, mechanic_id=_mechanic_key(mechanic_id))
+    await mechanics.delete_mechanic(session, principal, mechanic_id=mechanic_id)
     return Message(message="Mechanic deleted")

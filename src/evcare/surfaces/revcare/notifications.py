@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from evcare.core.ids import parse_public_id
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.engagement import notifications
 from evcare.engagement.notification_models import Notification
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import CustomerId
 from evcare.surfaces.revcare.schemas import RevModel
 
 router = APIRouter(prefix="/notification", tags=["notification"], route_class=TransactionalRoute)
@@ -57,14 +57,14 @@ async def notification_logs(
         str | None, Query(min_length=1, max_length=40, pattern=r"^[a-z0-9_.-]+$")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=notifications.MAX_LOG_LIMIT)] = 50,
-    customer_id: Annotated[str | None, Query(max_length=20, description="admins only")] = None,
+    customer_id: Annotated[CustomerId | None, Query(description="admins only")] = None,
 ) -> list[NotificationOut]:
     """Notifications sent, newest first: admins see all, everyone else their own."""
     rows = await notifications.list_logs(
         session,
         principal,
         category=notification_category,
-        user_id=parse_public_id("CST", customer_id, what="Customer") if customer_id else None,
+        user_id=customer_id,
         limit=limit,
     )
     return [NotificationOut.of(row) for row in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import Field
 
 from evcare.billing.razorpay import PaymentGateway, gateway_for
@@ -19,15 +19,14 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import bookings
 from evcare.surfaces.deps import Authenticator, RuntimeDep
-from evcare.surfaces.revcare.booking_schemas import BookingOut, Key, PaymentOut, PaymentResult
+from evcare.surfaces.ids import BookingId, OrderId, PaymentId
+from evcare.surfaces.revcare.booking_schemas import BookingOut, PaymentOut, PaymentResult
 from evcare.surfaces.revcare.schemas import RevIn, RevModel
 
 router = APIRouter(prefix="/payment", tags=["payment"], route_class=TransactionalRoute)
 
 PaymentsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_PAYMENTS))]
 PaymentsManage = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_PAYMENTS))]
-BookingId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ProviderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
@@ -38,14 +37,11 @@ def _gateway(runtime: RuntimeDep) -> PaymentGateway:
 Gateway = Annotated[PaymentGateway, Depends(_gateway)]
 
 
-ProviderRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
-
-
 class VerifyIn(RevIn):
-    razorpay_order_id: ProviderRef
-    razorpay_payment_id: ProviderRef
+    razorpay_order_id: OrderId
+    razorpay_payment_id: PaymentId
     razorpay_signature: str = Field(min_length=1, max_length=128)
-    booking_id: Key | None = None
+    booking_id: BookingId | None = None
 
 
 class CheckoutOptions(RevModel):
@@ -72,7 +68,7 @@ class SandboxCheckoutOut(RevModel):
 
 
 class CodIn(RevIn):
-    booking_id: Key
+    booking_id: BookingId
 
 
 class WebhookOut(RevModel):
@@ -172,7 +168,7 @@ async def razorpay_webhook(
 
 @router.post("/razorpay/sandbox/checkout/{order_id}", operation_id="revcare_sandbox_checkout")
 async def sandbox_checkout(
-    order_id: ProviderId, principal: PaymentsWrite, session: SessionDep, gateway: Gateway
+    order_id: OrderId, principal: PaymentsWrite, session: SessionDep, gateway: Gateway
 ) -> SandboxCheckoutOut:
     """Local sandbox only (no Razorpay keys): pay an order as Checkout would."""
     payment_id, signature = await bookings.sandbox_checkout(

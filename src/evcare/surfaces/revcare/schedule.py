@@ -16,6 +16,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import scheduling
 from evcare.service.models import Timeslot, WorkStatus
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import TimeslotId
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 from evcare.surfaces.times import IsoDate, UtcTimeOfDay
@@ -137,7 +138,7 @@ async def create_timeslot(
 
 @router.put("/timeslot/{timeslot_id}", operation_id="revcare_update_timeslot")
 async def update_timeslot(
-    timeslot_id: int, body: TimeslotUpdate, principal: SettingsAdmin, session: SessionDep
+    timeslot_id: TimeslotId, body: TimeslotUpdate, principal: SettingsAdmin, session: SessionDep
 ) -> TimeslotOut:
     slot = await scheduling.update_timeslot(
         session, principal, timeslot_id=timeslot_id, **body.model_dump(exclude_none=True)
@@ -147,7 +148,7 @@ async def update_timeslot(
 
 @router.delete("/timeslot/{timeslot_id}", operation_id="revcare_delete_timeslot")
 async def delete_timeslot(
-    timeslot_id: int, principal: SettingsAdmin, session: SessionDep
+    timeslot_id: TimeslotId, principal: SettingsAdmin, session: SessionDep
 ) -> Message:
     await scheduling.delete_timeslot(session, principal, timeslot_id=timeslot_id)
     return Message(message="Timeslot deleted")

@@ -19,6 +19,7 @@ from evcare.identity.scopes import Scope
 from evcare.service import catalogue
 from evcare.service.models import ServiceCategory, ServiceReview
 from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.ids import CategoryId, ReviewId, ServiceId
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 
@@ -27,7 +28,6 @@ router = APIRouter(prefix="/services", tags=["services"], route_class=Transactio
 ServicesWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_SERVICES))]
 Shopper = Annotated[Principal, Depends(Authenticator(Scope.SHOP_SERVICES))]
 
-ServiceId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Price = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, description="major units")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Minutes = Annotated[int, Field(ge=1, le=1440, description="minutes")]
@@ -60,7 +60,7 @@ class CategoryOut(RevModel):
 
 
 class ServiceIn(RevIn):
-    category_id: ServiceId
+    category_id: CategoryId
     name: str = Field(min_length=1, max_length=150)
     description: str = Field(default="", max_length=2000)
     price: Price
@@ -70,7 +70,7 @@ class ServiceIn(RevIn):
 
 
 class ServiceUpdate(RevIn):
-    category_id: ServiceId | None = None
+    category_id: CategoryId | None = None
     name: str | None = Field(default=None, min_length=1, max_length=150)
     description: str | None = Field(default=None, max_length=2000)
     price: Price | None = None
@@ -118,7 +118,7 @@ class ReviewIn(RevIn):
 
 
 class ModerationIn(RevIn):
-    review_id: int = Field(ge=1, le=2_147_483_647)
+    review_id: ReviewId
     action: Literal["approve", "reject", "hide"]
     note: str | None = Field(default=None, max_length=500)
 
@@ -160,7 +160,7 @@ async def list_categories(
 
 
 @router.get("/category/{category_id}", operation_id="revcare_get_service_category")
-async def get_category(category_id: int, session: SessionDep) -> CategoryOut:
+async def get_category(category_id: CategoryId, session: SessionDep) -> CategoryOut:
     return CategoryOut.of(await catalogue.get_category(session, category_id=category_id))
 
 
@@ -174,7 +174,7 @@ async def create_category(
 
 @router.put("/category/{category_id}", operation_id="revcare_update_service_category")
 async def update_category(
-    category_id: int, body: CategoryUpdate, principal: ServicesWrite, session: SessionDep
+    category_id: CategoryId, body: CategoryUpdate, principal: ServicesWrite, session: SessionDep
 ) -> CategoryOut:
     category = await catalogue.update_category(
         session, principal, category_id=category_id, **body.model_dump(exclude_none=True)
@@ -184,7 +184,7 @@ async def update_category(
 
 @router.delete("/category/{category_id}", operation_id="revcare_delete_service_category")
 async def delete_category(
-    category_id: int, principal: ServicesWrite, session: SessionDep
+    category_id: CategoryId, principal: ServicesWrite, session: SessionDep
 ) -> Message:
     await catalogue.delete_category(session, principal, category_id=category_id)
     return Message(message="Service category deleted")
@@ -195,7 +195,7 @@ async def delete_category(
 
 @router.get("/review/{service_id}", operation_id="revcare_list_service_reviews")
 async def list_reviews(
-    service_id: int,
+    service_id: ServiceId,
     session: SessionDep,
     visitor: Visitor,
     page: Pagination,
@@ -212,7 +212,7 @@ async def list_reviews(
 
 @router.post("/review/{service_id}", status_code=201, operation_id="revcare_review_service")
 async def review_service(
-    service_id: int, body: ReviewIn, principal: Shopper, session: SessionDep
+    service_id: ServiceId, body: ReviewIn, principal: Shopper, session: SessionDep
 ) -> ReviewOut:
     review = await catalogue.submit_review(
         session, principal, service_id=service_id, rating=body.rating, comment=body.comment
@@ -222,7 +222,7 @@ async def review_service(
 
 @router.put("/review/{service_id}", operation_id="revcare_moderate_review")
 async def moderate_review(
-    service_id: int, body: ModerationIn, principal: ServicesWrite, session: SessionDep
+    service_id: ServiceId, body: ModerationIn, principal: ServicesWrite, session: SessionDep
 ) -> ReviewOut:
     review = await catalogue.moderate_review(
         session,
@@ -243,7 +243,7 @@ async def list_services(
     session: SessionDep,
     visitor: Visitor,
     page: Pagination,
-    category_id: Annotated[int | None, Query(ge=1)] = None,
+    category_id: CategoryId | None = None,
     search: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     active: Annotated[
         bool | None, Query(description="admins only; everyone else sees active services")
@@ -261,7 +261,7 @@ async def list_services(
 
 
 @router.get("/{service_id}", operation_id="revcare_get_service")
-async def get_service(service_id: int, session: SessionDep) -> ServiceOut:
+async def get_service(service_id: ServiceId, session: SessionDep) -> ServiceOut:
     return ServiceOut.of(await catalogue.get_service(session, service_id=service_id))
 
 
@@ -285,7 +285,7 @@ async def create_service(
 
 @router.put("/{service_id}", operation_id="revcare_update_service")
 async def update_service(
-    service_id: int, body: ServiceUpdate, principal: ServicesWrite, session: SessionDep
+    service_id: ServiceId, body: ServiceUpdate, principal: ServicesWrite, session: SessionDep
 ) -> ServiceOut:
     view = await catalogue.update_service(
         session, principal, service_id=service_id, **body.model_dump(exclude_none=True)
@@ -294,6 +294,8 @@ async def update_service(
 
 
 @router.delete("/{service_id}", operation_id="revcare_delete_service")
-async def delete_service(service_id: int, principal: ServicesWrite, session: SessionDep) -> Message:
+async def delete_service(
+    service_id: ServiceId, principal: ServicesWrite, session: SessionDep
+) -> Message:
     await catalogue.delete_service(session, principal, service_id=service_id)
     return Message(message="Service deleted")
