@@ -16,6 +16,7 @@ from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
+from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
@@ -91,4 +92,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trust_forwarded_for=settings.trust_forwarded_for,
     )
     app.add_middleware(RequestLogMiddleware)
+    # Outermost, so every answer (a 429, a 500, a route nobody serves) carries them.
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     return app
