@@ -56,6 +56,7 @@ async def test_a_path_with_crlf_and_an_audit_text_is_one_json_line_and_no_audit_
     assert [(a["audit_event"], a["user_id"]) for a in audits] == [
         ("identity.user_logged_in", user.id)
     ]
+    assert audits[0]["message"] == "audit"  # the facts are fields, never text
     lines = records(log_output)  # every line parses as JSON
     (request_line,) = [r for r in lines if str(r.get("path", "")).startswith("/x")]
     assert request_line["path"] == "/x\r\n" + FORGED_TEXT
