@@ -53,6 +53,7 @@ async def test_cms_routes_declare_auth_not_found_validation_and_rate_limit_error
     assert {"400", "409"} <= station["put"]["responses"].keys()
     assert {"401", "403"}.isdisjoint(paths["/auth/login"]["post"]["responses"])
     assert {"400", "409", "422", "429"} <= paths["/auth/login"]["post"]["responses"].keys()
+    assert "404" not in paths["/auth/login"]["post"]["responses"]
 
 
 async def test_revcare_public_reads_are_marked_public_and_writes_need_a_token(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -63,40 +64,44 @@ def _with_policy(page: HTMLResponse) -> HTMLResponse:
     return page
 
 
-def install_docs(app: FastAPI, *, redoc: bool = True) -> None:
-    """``/docs`` (and ``/redoc``) for the surface ``app``, built with ``docs_url=None``."""
+def _swagger_ui(assets: str, title: str, openapi_url: str) -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{title} - Swagger UI",
+        swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+        swagger_css_url=f"{assets}/swagger-ui.css",
+        swagger_favicon_url=f"{assets}/favicon.png",
+    )
+
+
+def _redoc(assets: str, title: str, openapi_url: str) -> HTMLResponse:
+    return get_redoc_html(
+        openapi_url=openapi_url,
+        title=f"{title} - ReDoc",
+        redoc_js_url=f"{assets}/redoc.standalone.js",
+        redoc_favicon_url=f"{assets}/favicon.png",
+        with_google_fonts=False,
+    )
+
+
+PAGES = {"/docs": _swagger_ui, "/redoc": _redoc}
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` for the surface ``app`` (built with
+    ``docs_url=None, redoc_url=None``), wherever it is mounted."""
     assert app.openapi_url is not None
-    openapi_path = app.openapi_url
     app.mount(ASSETS_PATH, DocsAssets(directory=ASSETS_DIR), name="docs-assets")
+    for path, page in PAGES.items():
+        app.add_api_route(path, _page_endpoint(app, page), methods=["GET"], include_in_schema=False)
 
-    def prefix(request: Request) -> str:
-        return str(request.scope.get("root_path", "")).rstrip("/")
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        root = prefix(request)
-        return _with_policy(
-            get_swagger_ui_html(
-                openapi_url=root + openapi_path,
-                title=f"{app.title} - Swagger UI",
-                swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
-                swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
-                swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
-            )
-        )
+def _page_endpoint(
+    app: FastAPI, page: Callable[[str, str, str], HTMLResponse]
+) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    async def docs_page(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        html = page(root + ASSETS_PATH, app.title, f"{root}{app.openapi_url}")
+        return _with_policy(html)
 
-    if not redoc:
-        return
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc_page(request: Request) -> HTMLResponse:
-        root = prefix(request)
-        return _with_policy(
-            get_redoc_html(
-                openapi_url=root + openapi_path,
-                title=f"{app.title} - ReDoc",
-                redoc_js_url=f"{root}{ASSETS_PATH}/redoc.standalone.js",
-                redoc_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
-                with_google_fonts=False,
-            )
-        )
+    return docs_page

@@ -8,7 +8,8 @@ The errors are derived from what a route depends on (:func:`error_statuses`):
 | an :class:`~evcare.surfaces.deps.Authenticator` (token required) | 401, 403 |
 | an optional bearer token (a public read that shows more to an admin) | 401 (a bad token) |
 | a path parameter | 404 |
-| a write method (POST, PUT, PATCH, DELETE) | 400 (business rule), 404, 409 |
+| a write method (POST, PUT, PATCH, DELETE) | 400 (business rule), 409 |
+| a write method with a token (its body may name another resource) | 404 |
 | any parameter or body | 422 |
 | the surface is rate limited (``rate_limited``) | 429 |
 
@@ -31,6 +32,23 @@ from fastapi.security.base import SecurityBase
 from evcare.surfaces.deps import Authenticator
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# ``[{field, message}]``: the per-field list the CMS (``errors``) and hub (``details``) send.
+FIELD_ERRORS: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+
+
+def error_schema(title: str, required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a surface's error body, for :func:`document_errors`."""
+    return {"title": title, "type": "object", "required": required, "properties": properties}
+
+
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
@@ -70,10 +88,10 @@ def error_statuses(route: RouteContext, method: str, *, rate_limited: bool) -> l
         statuses |= {401, 403}
     elif auth == "optional":
         statuses.add(401)
-    if route.dependant.path_params:
-        statuses.add(404)
     if method in WRITE_METHODS:
-        statuses |= {400, 404, 409}
+        statuses |= {400, 409}
+    if route.dependant.path_params or (method in WRITE_METHODS and auth != "none"):
+        statuses.add(404)
     if _has_input(route.dependant):
         statuses.add(422)
     if rate_limited:
