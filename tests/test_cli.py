@@ -1,8 +1,10 @@
-"""The `evcare` command: demo data loads idempotently, create-admin makes a usable admin."""
+"""The `evcare` command: demo data loads idempotently, create-admin makes a usable admin,
+serve and up say plainly when their port is taken."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -79,3 +81,37 @@ async def test_create_admin_makes_an_admin_and_refuses_a_taken_email(
     assert "already exists" in again.output
     short = await invoke(*args, "--password", "short")
     assert short.exit_code != 0
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port another process is listening on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["serve", "up"])
+async def test_a_port_in_use_is_one_clear_line_and_exit_1_before_any_work(
+    cli_env: None, database_url: str, busy_port: int, command: str
+) -> None:
+    result = await invoke(command, "--port", str(busy_port))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        f"port {busy_port} is in use: stop the other process or pass --port 8000 "
+        "(or set EVCARE_PORT=8000)"
+    ]
+    assert "Traceback" not in result.output and "listening" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+async def test_the_port_from_evcare_port_is_checked_too(
+    cli_env: None, busy_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVCARE_PORT", str(busy_port))
+    get_settings.cache_clear()
+    result = await invoke("serve")
+    assert result.exit_code == 1
+    assert f"port {busy_port} is in use" in result.output

@@ -6,24 +6,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evcare import __version__
 from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
+from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.realtime.server import Realtime
 from evcare.surfaces.cms.app import build_cms_app
+from evcare.surfaces.cms.errors import render_cms_error
+from evcare.surfaces.errors import http_report
 from evcare.surfaces.hub.app import build_hub_app
+from evcare.surfaces.hub.errors import render_hub_error
 from evcare.surfaces.revcare.app import build_revcare_app
+from evcare.surfaces.revcare.errors import render_revcare_error
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,10 +94,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
     app.mount("", build_revcare_app(runtime))
 
+    app.add_exception_handler(StarletteHTTPException, _unrouted)
+
     app.add_middleware(
         RateLimitMiddleware,
         limiter=runtime.rate_limiter,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
     app.add_middleware(RequestLogMiddleware)
+    # Outermost, so every answer (a 429, a 500, a route nobody serves) carries them.
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     return app
+
+
+async def _unrouted(request: Request, error: Exception) -> Response:
+    """A path no mount takes (a decoded newline defeats Starlette's mount patterns) still
+    answers in the shape of the surface its prefix names."""
+    assert isinstance(error, StarletteHTTPException)
+    path = request.url.path
+    if path.startswith("/api/v1"):
+        render = render_cms_error
+    elif path.startswith("/v1"):
+        render = render_hub_error
+    else:
+        render = render_revcare_error
+    return render(request, http_report(error))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
-from typing import Annotated
+import socket
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +15,7 @@ from rich.table import Table
 
 from evcare.core.config import Settings, get_settings
 from evcare.core.migrate import upgrade as upgrade_database
+from evcare.core.observability import configure_logging
 from evcare.core.runtime import Runtime
 from evcare.demo import DEMO_LOGINS, load_demo
 from evcare.operations.backup_cli import backup_app
@@ -23,6 +26,7 @@ db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(backup_app, name="backup")
 console = Console()
+error_console = Console(stderr=True)
 
 PortOption = Annotated[int | None, typer.Option("--port", "-p", help="default 5000 (EVCARE_PORT)")]
 HostOption = Annotated[str | None, typer.Option("--host", help="default 127.0.0.1 (EVCARE_HOST)")]
@@ -117,16 +121,18 @@ def serve(port: PortOption = None, host: HostOption = None) -> None:
     """Serve EVCare (all surfaces, OCPP and socket.io on one port)."""
 
     settings = _settings()
+    listener = _listen(settings, host, port)
     asyncio.run(_upgrade(settings))
-    _run(settings, host, port)
+    _run(settings, listener)
 
 
 @app.command()
 def up(port: PortOption = None, host: HostOption = None) -> None:
     """Migrate, load demo data and serve: the one command for a first look."""
     settings = _settings()
+    listener = _listen(settings, host, port)
     _load_demo(settings)
-    _run(settings, host, port)
+    _run(settings, listener)
 
 
 @app.command()
@@ -186,11 +192,50 @@ def simulate(
     console.print(f"\nsimulator stopped: {done} session(s) completed")
 
 
-def _run(settings: Settings, host: str | None, port: int | None) -> None:
-    import uvicorn
-
+def _listen(settings: Settings, host: str | None, port: int | None) -> socket.socket:
+    """Bind the server's socket first, so a busy port is one clear line (and exit 1) before
+    any work, and uvicorn serves on this very socket: nothing can take the port between."""
     bind_host = host or settings.host
     bind_port = port or settings.port
+    sock = socket.socket(socket.AF_INET6 if ":" in bind_host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((bind_host, bind_port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            other = 8000 if bind_port != 8000 else 8001
+            message = (
+                f"port {bind_port} is in use: stop the other process "
+                f"or pass --port {other} (or set EVCARE_PORT={other})"
+            )
+        else:
+            message = f"cannot listen on {bind_host}:{bind_port}: {error.strerror or error}"
+        error_console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``evcare serve`` runs uvicorn (the tests serve their app with the same)."""
+    return {
+        "log_level": settings.log_level.lower(),
+        # Our JSON handler (configure_logging) writes uvicorn's records too.
+        "log_config": None,
+        "access_log": False,
+        # No "server: uvicorn": it tells an attacker what to look up.
+        "server_header": False,
+        "proxy_headers": settings.trust_forwarded_for,
+        # WebSocket frames (OCPP, socket.io) are small; refuse huge ones at the protocol level.
+        "ws_max_size": 1 << 20,
+    }
+
+
+def _run(settings: Settings, listener: socket.socket) -> None:
+    import uvicorn
+
+    bind_host, bind_port = listener.getsockname()[:2]
     console.print(
         f"[bold green]EVCare listening on http://{bind_host}:{bind_port}[/]\n"
         f"  EV-CMS  http://{bind_host}:{bind_port}/api/v1/docs\n"
@@ -198,17 +243,10 @@ def _run(settings: Settings, host: str | None, port: int | None) -> None:
         f"  Hub     http://{bind_host}:{bind_port}/v1/docs\n"
         f"  database {_safe_url(settings)}"
     )
-    uvicorn.run(
-        "evcare.app:create_app",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
-        # WebSocket frames (OCPP, socket.io) are small; refuse huge ones at the protocol level.
-        ws_max_size=1 << 20,
-    )
+    configure_logging(settings.log_level)
+    config = uvicorn.Config("evcare.app:create_app", factory=True, **uvicorn_options(settings))
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[listener])
 
 
 def _load_demo(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -17,17 +18,17 @@ from fastapi import FastAPI
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI, *, ws_max_size: int = 1 << 20) -> AsyncIterator[str]:
-    """Serve ``app`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``."""
+async def serve(app: FastAPI, *, ws_max_size: int = 1 << 20, **options: Any) -> AsyncIterator[str]:
+    """Serve ``app`` on ``127.0.0.1:<free port>``; yields ``http://127.0.0.1:<port>``.
+    ``options`` are more ``uvicorn.Config`` arguments (``evcare serve``'s, for one)."""
+    settings: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "ws_max_size": ws_max_size,
+        **options,
+    }
     config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-        ws_max_size=ws_max_size,
-        ws_ping_interval=None,
+        app, host="127.0.0.1", port=0, lifespan="off", ws_ping_interval=None, **settings
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -1,15 +1,22 @@
 """Request ids, the request log line, Prometheus metrics, and logging set-up.
 
-The log line carries method, path (no query string), status, latency and request id:
-never bodies, tokens or personal data.
+Every log record is written as one JSON object on one line (:class:`JsonFormatter`), its
+facts as fields (``method``, ``path``, ``status``, ...), so a CR/LF or a quote in a path
+or a header cannot forge a second line. The request line carries method, path (no query
+string), status, latency and request id: never bodies, tokens or personal data; an
+exception is logged by its type only, never its traceback (DESIGN §8).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sys
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import IO, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,11 +40,55 @@ LATENCY = Histogram(
 )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+# What every LogRecord has; anything else on a record was passed as ``extra`` data.
+# (uvicorn adds ``color_message``, the same text with terminal colours.)
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: ``time``, ``level``, ``logger``, ``message`` and the
+    record's ``extra`` fields. ``json.dumps`` escapes control characters, so the output
+    is always exactly one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type, never the traceback or the message: either may hold data.
+            entry["exc_type"] = record.exc_info[0].__name__
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+_HANDLER_MARK = "_evcare_json"
+
+
+def configure_logging(level: str, stream: IO[str] | None = None) -> None:
+    """Send every record (EVCare's, uvicorn's, libraries') through one JSON handler on the
+    root logger (``evcare serve`` runs uvicorn with ``log_config=None`` so its records
+    come here too).
+
+    Replaces the handler a previous call installed and leaves others alone (pytest's
+    capture, for one)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    setattr(handler, _HANDLER_MARK, True)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
 
 
 def request_id_of(scope: Scope) -> str:
@@ -76,12 +127,14 @@ class RequestLogMiddleware:
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
             log.info(
-                "%s %s %s %.1fms request_id=%s",
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                request_id,
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(elapsed * 1000, 1),
+                    "request_id": request_id,
+                },
             )
 
 

@@ -152,12 +152,14 @@ class UnexpectedErrorMiddleware:
         except Exception as error:
             # Type and failing frame only: no traceback text, no message (it may hold data).
             log.error(
-                "unhandled %s at %s on %s %s request_id=%s",
-                type(error).__name__,
-                _failing_frame(error),
-                scope.get("method"),
-                scope.get("path"),
-                request_id_of(scope),
+                "unhandled exception",
+                extra={
+                    "exc_type": type(error).__name__,
+                    "frame": _failing_frame(error),
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "request_id": request_id_of(scope),
+                },
             )
             if started:
                 raise

@@ -17,8 +17,10 @@ from evcare.surfaces.cms import (
     vehicles,
     wallet,
 )
-from evcare.surfaces.cms.errors import render_cms_error
+from evcare.surfaces.cms.errors import CMS_ERROR_SCHEMA, render_cms_error
+from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
+from evcare.surfaces.openapi import document_errors
 
 SECTIONS = (
     auth,
@@ -39,8 +41,8 @@ def build_cms_app(runtime: Runtime) -> FastAPI:
         title="EVCare EV-CMS API",
         version="2.1.0",
         description="Charging network API (drivers, stations, chargers, sessions, wallet).",
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         redirect_slashes=False,
     )
@@ -48,4 +50,9 @@ def build_cms_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app, render_cms_error)
     for section in SECTIONS:
         app.include_router(section.router)
+    install_docs(app)
+    # Every EV-CMS path is under the rate-limited /api/ prefix.
+    document_errors(
+        app, schema_name="CmsError", schema=CMS_ERROR_SCHEMA, rate_limited=lambda _route: True
+    )
     return app

@@ -9,6 +9,20 @@ from fastapi.responses import JSONResponse
 
 from evcare.core.errors import ErrorReport
 from evcare.core.observability import request_id_of
+from evcare.surfaces.openapi import FIELD_ERRORS, error_schema
+
+# What render_cms_error (and the rate limiter's 429) send, for the OpenAPI document.
+CMS_ERROR_SCHEMA = error_schema(
+    "CmsError",
+    ["success", "message", "statusCode"],
+    success={"type": "boolean", "const": False},
+    message={"type": "string"},
+    error={"type": "string"},
+    statusCode={"type": "integer"},
+    errors=FIELD_ERRORS,
+    requestId={"type": "string"},
+    retryAfter={"type": "integer"},
+)
 
 
 def render_cms_error(request: Request, report: ErrorReport) -> JSONResponse:

@@ -315,8 +315,15 @@ async def nearby_stations(
     ] = charging.NEARBY_DEFAULT_RADIUS_M,
     limit: Annotated[int, Query(ge=1, le=charging.NEARBY_MAX_LIMIT)] = 20,
 ) -> Envelope[NearbyBody]:
+    # To 1e-7 degrees (about a centimetre): a subnormal float such as 1e-308 would
+    # underflow PostgreSQL's float arithmetic (a 500); schemathesis found it.
     found = await charging.find_nearby_stations(
-        session, principal, latitude=latitude, longitude=longitude, radius_m=radius, limit=limit
+        session,
+        principal,
+        latitude=round(latitude, 7),
+        longitude=round(longitude, 7),
+        radius_m=radius,
+        limit=limit,
     )
     stations = [NearbyStationOut.near(item) for item in found]
     return Envelope(data=NearbyBody(stations=stations, count=len(stations)))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from evcare.core.runtime import Runtime
+from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import system
-from evcare.surfaces.hub.errors import render_hub_error
+from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
+from evcare.surfaces.openapi import document_errors
 
 SECTIONS = (system,)
 
@@ -18,7 +20,7 @@ def build_hub_app(runtime: Runtime) -> FastAPI:
         title="EVCare Pro Integration API",
         version="1.0.0",
         description="Partner platforms and fleets: credentials, bundles, webhooks, billing.",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
         dependencies=[Depends(CallerLimit(runtime))],
@@ -27,4 +29,9 @@ def build_hub_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app, render_hub_error)
     for section in SECTIONS:
         app.include_router(section.router)
+    install_docs(app)
+    # /v1 has its own per-caller limit (issue 9, item 5).
+    document_errors(
+        app, schema_name="HubError", schema=HUB_ERROR_SCHEMA, rate_limited=lambda _route: True
+    )
     return app

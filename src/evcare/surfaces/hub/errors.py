@@ -9,6 +9,17 @@ from fastapi.responses import JSONResponse
 
 from evcare.core.errors import ErrorReport
 from evcare.core.observability import request_id_of
+from evcare.surfaces.openapi import FIELD_ERRORS, error_schema
+
+# What render_hub_error sends, for the OpenAPI document.
+HUB_ERROR_SCHEMA = error_schema(
+    "HubError",
+    ["code", "message", "requestId"],
+    code={"type": "string"},
+    message={"type": "string"},
+    requestId={"type": "string"},
+    details=FIELD_ERRORS,
+)
 
 # The documented matrix: HTTP status -> stable machine code.
 ERROR_CODES = {

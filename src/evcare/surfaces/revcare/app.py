@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
+from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
+from evcare.surfaces.openapi import document_errors
 from evcare.surfaces.revcare import (
     addresses,
     admins,
@@ -23,7 +25,7 @@ from evcare.surfaces.revcare import (
     schedule,
     services,
 )
-from evcare.surfaces.revcare.errors import render_revcare_error
+from evcare.surfaces.revcare.errors import REVCARE_ERROR_SCHEMA, render_revcare_error
 
 SECTIONS = (
     auth,
@@ -49,12 +51,20 @@ def build_revcare_app(runtime: Runtime) -> FastAPI:
         title="EVCare RevCare API",
         version="1.0.0",
         description="Vehicle service workshops: customers, mechanics, bookings, payments.",
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
     install_error_handlers(app, render_revcare_error)
     for section in SECTIONS:
         app.include_router(section.router)
+    install_docs(app)
+    # On RevCare only sign-in is limited (per account and per IP, issue 9 item 5).
+    document_errors(
+        app,
+        schema_name="RevCareError",
+        schema=REVCARE_ERROR_SCHEMA,
+        rate_limited=lambda route: str(route.path).startswith("/auth/"),
+    )
     return app

@@ -9,6 +9,18 @@ from fastapi.responses import JSONResponse
 
 from evcare.core.errors import ErrorReport
 from evcare.core.observability import request_id_of
+from evcare.surfaces.openapi import error_schema
+
+# What render_revcare_error sends, for the OpenAPI document: ``detail`` is a sentence, or
+# FastAPI's list of validation errors on a 422.
+REVCARE_ERROR_SCHEMA = error_schema(
+    "RevCareError",
+    ["status", "message", "detail"],
+    status={"type": "integer"},
+    message={"type": "string"},
+    detail={"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]},
+    request_id={"type": "string"},
+)
 
 
 def render_revcare_error(request: Request, report: ErrorReport) -> JSONResponse:
