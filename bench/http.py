@@ -205,7 +205,10 @@ async def fresh_database(url: str) -> Any:
 # -- the servers -------------------------------------------------------------------------
 
 
-def start_evcare(url: str, port: int, secret: str, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_evcare(
+    url: str, port: int, secret: str, data_dir: Path, source: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``source``: another checkout's ``src`` folder, run instead of the installed code."""
     env = {
         **os.environ,
         "EVCARE_ENVIRONMENT": "production",
@@ -217,7 +220,9 @@ def start_evcare(url: str, port: int, secret: str, data_dir: Path) -> subprocess
     }
     env.pop("EVCARE_REDIS_URL", None)
     env.pop("EVCARE_LOG_LEVEL", None)
-    log = (data_dir / "evcare.log").open("ab")
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve())
+    log = (data_dir / f"evcare-{port}.log").open("ab")
     return subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -561,15 +566,23 @@ async def bench_database(url: str, args: argparse.Namespace, use_wrk: bool) -> d
     bare = Target(
         "bare", bare_port, BARE_PATH, start_bare(url, bare_port, statements_file, data_dir)
     )
-    targets = (evcare, bare)
+    targets = [evcare, bare]
+    if args.baseline:
+        # The same request served by another version of the code, measured in the same
+        # rounds: a change's before and after side by side.
+        port = free_port()
+        process = start_evcare(url, port, secret, data_dir, Path(args.baseline))
+        targets.insert(1, Target("before", port, PATH, process))
     try:
         for target in targets:
             await wait_ready(target.port, target.process)
-        check_answers(evcare, bare, prepared.token, prepared.body)
+        for target in targets:
+            if target is not bare:
+                check_answers(target, bare, prepared.token, prepared.body)
         closed = wrk_load if use_wrk else load
         for round_number in range(args.rounds):
             # Alternate who goes first, so a drift in the machine's load hits both alike.
-            order = targets if round_number % 2 == 0 else targets[::-1]
+            order = targets[round_number % len(targets) :] + targets[: round_number % len(targets)]
             for target in order:
                 before = cpu_seconds(target.process.pid)
                 result = closed(
@@ -593,7 +606,7 @@ async def bench_database(url: str, args: argparse.Namespace, use_wrk: bool) -> d
                 )
         rate = args.rate_share * statistics.median(evcare.throughput)
         for round_number in range(args.rounds):
-            order = targets if round_number % 2 == 0 else targets[::-1]
+            order = targets[round_number % len(targets) :] + targets[: round_number % len(targets)]
             for target in order:
                 result = load(
                     target.port,
@@ -619,7 +632,7 @@ async def bench_database(url: str, args: argparse.Namespace, use_wrk: bool) -> d
         for target in targets:
             stop(target.process)
         shutil.rmtree(data_dir, ignore_errors=True)
-    return {"kind": kind, "rate": rate, "evcare": evcare, "bare": bare}
+    return {"kind": kind, "rate": rate, "targets": targets}
 
 
 def profile(evcare: Target, token: str, args: argparse.Namespace, kind: str) -> None:
@@ -666,33 +679,31 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, use_wrk: boo
         f"at {args.connections} connections; open loop at {args.rate_share:.0%} of "
         f"EVCare's throughput over {args.open_connections} connections. Medians of the rounds."
     )
+    median = statistics.median
     for result in results:
-        evcare: Target = result["evcare"]
-        bare: Target = result["bare"]
+        targets: list[Target] = result["targets"]
+        bare = targets[-1]
         print()
-        print(f"{result['kind']:<36}{'EVCare':>12}{'bare':>12}{'EVCare/bare':>14}")
-
-        def row(label: str, ours: float, theirs: float, fmt: str = "{:.0f}") -> None:
-            ratio = f"{ours / theirs:.2f}x" if theirs else "-"
-            print(f"{label:<36}{fmt.format(ours):>12}{fmt.format(theirs):>12}{ratio:>14}")
-
-        median = statistics.median
-        row("throughput (req/s)", median(evcare.throughput), median(bare.throughput))
-        row("server CPU per request (µs)", median(evcare.cpu_us), median(bare.cpu_us))
-        row(
-            f"p50 at {result['rate']:.0f} req/s (ms)",
-            median(evcare.p50),
-            median(bare.p50),
-            "{:.2f}",
+        print(
+            f"{result['kind']:<34}"
+            + "".join(f"{target.name:>10}" for target in targets)
+            + "".join(f"{target.name + '/bare':>14}" for target in targets[:-1])
         )
-        row(
-            f"p99 at {result['rate']:.0f} req/s (ms)",
-            median(evcare.p99),
-            median(bare.p99),
-            "{:.2f}",
-        )
-        print(f"{'non-200 answers / errors':<36}{evcare.errors:>12}{bare.errors:>12}")
-        share = median(evcare.throughput) / median(bare.throughput)
+
+        def row(label: str, values: list[float], fmt: str = "{:.0f}") -> None:
+            ratios = "".join(
+                f"{value / values[-1]:>13.2f}x" if values[-1] else f"{'-':>14}"
+                for value in values[:-1]
+            )
+            print(f"{label:<34}" + "".join(f"{fmt.format(v):>10}" for v in values) + ratios)
+
+        row("throughput (req/s)", [median(t.throughput) for t in targets])
+        row("server CPU per request (µs)", [median(t.cpu_us) for t in targets])
+        rate = f"{result['rate']:.0f}"
+        row(f"p50 at {rate} req/s (ms)", [median(t.p50) for t in targets], "{:.2f}")
+        row(f"p99 at {rate} req/s (ms)", [median(t.p99) for t in targets], "{:.2f}")
+        print(f"{'non-200 answers / errors':<34}" + "".join(f"{t.errors:>10}" for t in targets))
+        share = median(targets[0].throughput) / median(bare.throughput)
         verdict = "meets" if share >= 0.5 else "misses"
         print(f"EVCare's throughput is {share:.2f}x the bare route's: {verdict} the 0.5x goal")
 
@@ -716,6 +727,10 @@ def main() -> None:
         choices=["auto", "wrk", "python"],
         default="auto",
         help="closed-loop generator: wrk when installed (auto), or the Python one",
+    )
+    parser.add_argument(
+        "--baseline",
+        help="another checkout's src folder: its EVCare measured in the same rounds ('before')",
     )
     parser.add_argument("--profile", help="file stem for py-spy's collapsed stacks of EVCare")
     # Internal roles.

@@ -140,13 +140,21 @@ class TransactionalRoute(APIRoute):
         return transactional_handler
 
 
+# Set in a session's ``info`` by ``core.events.publish``: its commit has events to dispatch.
+PUBLISHED_EVENTS = "evcare.published_events"
+
+
 async def _finish(request: Request, *, commit: bool) -> None:
     session: AsyncSession | None = getattr(request.state, "db_session", None)
     if session is None:
         return
     request.state.db_session = None
+    published = session.info.pop(PUBLISHED_EVENTS, False)
     if commit:
         await session.commit()
-        _runtime(request).outbox.wake()
+        # Only a request that published wakes the dispatcher: waking it after every read
+        # cost a claim UPDATE and a commit per request (the poll still finds the rest).
+        if published:
+            _runtime(request).outbox.wake()
     else:
         await session.rollback()

@@ -23,7 +23,7 @@ from evcare.identity.scopes import Scope
 _bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -31,7 +31,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_credentials(runtime: RuntimeDep) -> Credentials:
+async def get_credentials(runtime: RuntimeDep) -> Credentials:
     return runtime.credentials
 
 

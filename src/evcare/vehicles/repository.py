@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
@@ -57,11 +57,18 @@ async def get_vehicle(
     return (await session.scalars(query)).one_or_none()
 
 
+# Built once: composing this statement took more CPU than SQLite takes to run it, and
+# the garage is read on every profile and vehicle-list request.
+_OWNERS_VEHICLES = (
+    _vehicles()
+    .where(Vehicle.owner_id == bindparam("owner_id"))
+    .order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
+)
+
+
 async def list_vehicles(session: AsyncSession, *, owner_id: int) -> list[Vehicle]:
     """The owner's vehicles, the default first, then newest first."""
-    query = _vehicles().where(owned_by(owner_id))
-    query = query.order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(_OWNERS_VEHICLES, {"owner_id": owner_id})).all())
 
 
 async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:

@@ -31,7 +31,7 @@ ProviderId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
-def _gateway(runtime: RuntimeDep) -> PaymentGateway:
+async def _gateway(runtime: RuntimeDep) -> PaymentGateway:
     return gateway_for(runtime.settings)
 
 
