@@ -67,14 +67,22 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+POOL_SIZE = 32
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (asyncpg)."""
-    kwargs: dict[str, Any] = {"echo": echo}
+    # The pool keeps a connection for each request a busy process serves at once: with
+    # fewer kept (SQLAlchemy's 5, or 10, plus overflow), connections past them were
+    # closed on return and opened again by the next burst, one every ~8 requests at 32
+    # concurrent requests (a PostgreSQL backend forked, or a SQLite thread started, its
+    # pragmas set and its schema parsed, each time).
+    kwargs: dict[str, Any] = {"echo": echo, "pool_size": POOL_SIZE, "max_overflow": 10}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
         kwargs["module"] = sqlite_async.dbapi()
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

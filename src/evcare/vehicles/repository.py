@@ -57,18 +57,25 @@ async def get_vehicle(
     return (await session.scalars(query)).one_or_none()
 
 
-# Built once: composing this statement took more CPU than SQLite takes to run it, and
-# the garage is read on every profile and vehicle-list request.
+# Built once: composing these statements took more CPU than SQLite takes to run them,
+# and the garage is read on every profile and vehicle-list request.
 _OWNERS_VEHICLES = (
-    _vehicles()
+    select(Vehicle)
     .where(Vehicle.owner_id == bindparam("owner_id"))
     .order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
 )
+_OWNERS_VEHICLES_WITH_REFERENCES = _OWNERS_VEHICLES.options(
+    joinedload(Vehicle.fuel_type), joinedload(Vehicle.vehicle_class)
+)
 
 
-async def list_vehicles(session: AsyncSession, *, owner_id: int) -> list[Vehicle]:
-    """The owner's vehicles, the default first, then newest first."""
-    return list((await session.scalars(_OWNERS_VEHICLES, {"owner_id": owner_id})).all())
+async def list_vehicles(
+    session: AsyncSession, *, owner_id: int, references: bool = True
+) -> list[Vehicle]:
+    """The owner's vehicles, the default first, then newest first; ``references``: with
+    their class and fuel loaded (without, touching them raises)."""
+    query = _OWNERS_VEHICLES_WITH_REFERENCES if references else _OWNERS_VEHICLES
+    return list((await session.scalars(query, {"owner_id": owner_id})).all())
 
 
 async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:
