@@ -347,8 +347,13 @@ class Connection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
-        self.writer.write(self.request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        try:
+            self.writer.write(self.request)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.close()  # counted as an error; the next call connects again
+            self.writer = None
+            return 0
         status = int(head[9:12])
         match = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
         if match is None:
@@ -367,6 +372,12 @@ class Tally:
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
 
+    def count(self, status: int) -> None:
+        if status == 200:
+            self.ok += 1
+        else:
+            self.errors += 1
+
 
 async def closed_loop(
     port: int, request: bytes, connections: int, duration: float, warmup: float
@@ -382,10 +393,7 @@ async def closed_loop(
             while (now := time.perf_counter()) < until:
                 status = await connection.get()
                 if now >= measure_from:
-                    if status == 200:
-                        tally.ok += 1
-                    else:
-                        tally.errors += 1
+                    tally.count(status)
         finally:
             connection.close()
 
@@ -413,10 +421,7 @@ async def open_loop(
                 status = await connection.get()
                 if due - start >= warmup:
                     tally.latencies.append(time.perf_counter() - due)
-                    if status == 200:
-                        tally.ok += 1
-                    else:
-                        tally.errors += 1
+                    tally.count(status)
         finally:
             connection.close()
 

@@ -67,21 +67,25 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-POOL_SIZE = 32
+SQLITE_POOL_SIZE = 15
+POSTGRESQL_POOL_SIZE = 30
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine for SQLite (WAL, foreign keys on) or PostgreSQL (asyncpg)."""
-    # The pool keeps a connection for each request a busy process serves at once: with
-    # fewer kept (SQLAlchemy's 5, or 10, plus overflow), connections past them were
+    # The pool keeps every connection it opens, up to the same ceiling as before (15 on
+    # SQLite, 30 on PostgreSQL): with 5 or 10 kept plus overflow, the overflow ones were
     # closed on return and opened again by the next burst, one every ~8 requests at 32
     # concurrent requests (a PostgreSQL backend forked, or a SQLite thread started, its
-    # pragmas set and its schema parsed, each time).
-    kwargs: dict[str, Any] = {"echo": echo, "pool_size": POOL_SIZE, "max_overflow": 10}
+    # pragmas set and its schema parsed, each time). Past the ceiling a request waits for
+    # a connection, as it did before.
+    kwargs: dict[str, Any] = {"echo": echo, "max_overflow": 0}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
         kwargs["module"] = sqlite_async.dbapi()
+        kwargs["pool_size"] = SQLITE_POOL_SIZE
     else:
+        kwargs["pool_size"] = POSTGRESQL_POOL_SIZE
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
