@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -9,13 +11,15 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Mount
 
 from evcare.app import create_app
 from evcare.core.errors import Conflict
+from evcare.core.events import OutboxEvent, subscribe
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.models import Role, User
-from tests.conftest import make_settings
+from tests.conftest import _LIVE_RUNTIMES, make_settings
 
 broken = APIRouter(route_class=TransactionalRoute)
 
@@ -95,3 +99,32 @@ async def test_a_domain_error_rolls_back_and_success_commits(
         assert written.status_code == 200
         # Committed before the response was sent: visible to a fresh connection now.
         assert await _count_users(app_with_broken_routes) == 1
+
+
+async def test_a_request_that_publishes_wakes_the_dispatcher_without_waiting_for_its_poll(
+    database_url: str,
+) -> None:
+    # Reads no longer wake the dispatcher; a request that published must still do so.
+    app = create_app(make_settings(database_url, outbox_poll_seconds=3600))
+    dispatched = asyncio.Event()
+    seen: list[object] = []
+
+    async def remember(_: AsyncSession, event: OutboxEvent) -> None:
+        seen.append(event.payload["userId"])
+        dispatched.set()
+
+    subscribe("identity.user_registered", remember)
+    async with contextlib.AsyncExitStack() as paused:
+        # Only this app's dispatcher may dispatch: the others would poll the event up.
+        for live in _LIVE_RUNTIMES:
+            await paused.enter_async_context(live.outbox.paused())
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                response = await client.post(
+                    "/api/v1/auth/register",
+                    json={"email": "woken@example.com", "password": "secret12", "name": "W"},
+                )
+                assert response.status_code == 201
+                await asyncio.wait_for(dispatched.wait(), timeout=30)
+    assert seen == [int(response.json()["data"]["user"]["id"])]

@@ -2,8 +2,8 @@
 
 ``publish()`` writes an :class:`OutboxEvent` row in the caller's transaction, so an
 event exists exactly when the change it announces was committed. The
-:class:`OutboxDispatcher` runs in-process: it is woken after every commit (and polls
-as a safety net), hands each pending event to the handlers subscribed to its topic,
+:class:`OutboxDispatcher` runs in-process: it is woken after every commit that published
+(and polls as a safety net), hands each pending event to the handlers subscribed to its topic,
 and marks it dispatched. A failing handler leaves the event pending with a back-off;
 nothing is lost. Delivery is at least once, so handlers are idempotent.
 
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from evcare.core.clock import utcnow
-from evcare.core.db import Base
+from evcare.core.db import PUBLISHED_EVENTS, Base
 
 log = logging.getLogger("evcare.events")
 
@@ -114,6 +114,7 @@ async def publish_many(
         for topic, payload in events
     ]
     session.add_all(rows)
+    session.info[PUBLISHED_EVENTS] = True
     await session.flush()
     return rows
 

@@ -47,6 +47,10 @@ class Passwords:
         return self._hasher.check_needs_rehash(password_hash)
 
 
+# How many verified access tokens' claims one process keeps (a few MB at most).
+VERIFIED_TOKENS_KEPT = 4096
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: int
@@ -60,6 +64,7 @@ class AccessTokens:
     def __init__(self, settings: Settings) -> None:
         self._key = settings.secret_key.get_secret_value()
         self._algorithm = settings.jwt_algorithm
+        self._verified: dict[str, AccessClaims] = {}
 
     def issue(
         self,
@@ -85,6 +90,22 @@ class AccessTokens:
         return jwt.encode(claims, self._key, algorithm=self._algorithm), expires
 
     def verify(self, token: str) -> AccessClaims:
+        """The claims of a well-signed, unexpired access token; otherwise Unauthorized.
+
+        Every request checks its token: the claims of tokens already verified are kept
+        (signature checks are deterministic for one key), so a repeat costs a dictionary
+        look-up instead of PyJWT's decode. Expiry is checked on every use."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = claims
+        elif int(claims.expires_at.timestamp()) <= int(utcnow().timestamp()):
+            raise Unauthorized("Token expired")
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             # Expiry is checked against evcare's clock below so tests can move time.
             claims = jwt.decode(

@@ -18,6 +18,7 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.db import PUBLISHED_EVENTS
 from evcare.core.errors import DomainError
 from evcare.core.runtime import Runtime
 
@@ -64,8 +65,12 @@ async def end_request_transaction(request: Request, *, commit: bool) -> None:
     if session is None:
         return
     request.state.db_session = None
+    published = session.info.pop(PUBLISHED_EVENTS, False)
     if commit:
         await session.commit()
-        _runtime(request).outbox.wake()
+        # Only a request that published wakes the dispatcher: waking it after every read
+        # cost a claim UPDATE and a commit per request (the poll still finds the rest).
+        if published:
+            _runtime(request).outbox.wake()
     else:
         await session.rollback()

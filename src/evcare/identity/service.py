@@ -200,16 +200,17 @@ async def authenticate(
 ) -> Principal:
     """Check an access token against the database: revoked or blocked means refused now."""
     claims = credentials.access_tokens.verify(access_token)
-    family = await repository.get_auth_session(session, claims.session_id)
-    if family is None or family.revoked_at is not None or family.user_id != claims.user_id:
+    sign_in = await repository.get_sign_in(session, claims.session_id)
+    if sign_in is None or sign_in.revoked_at is not None or sign_in.user_id != claims.user_id:
         raise Unauthorized("Token revoked")
-    user = await repository.get_user(session, claims.user_id)
-    if user is None:
+    if sign_in.live_user_id is None:
         raise Unauthorized("Account no longer exists")
-    _ensure_active(user)
+    _ensure_active(sign_in)
     # Scopes follow the user's current role, narrowed by what the token was issued with.
-    scopes = frozenset(claims.scopes & scopes_for(user.role))
-    return Principal(user_id=user.id, role=user.role, scopes=scopes, session_id=family.id)
+    scopes = frozenset(claims.scopes & scopes_for(sign_in.role))
+    return Principal(
+        user_id=claims.user_id, role=sign_in.role, scopes=scopes, session_id=claims.session_id
+    )
 
 
 async def change_password(
@@ -469,7 +470,7 @@ async def _get_live_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-def _ensure_active(user: User) -> None:
+def _ensure_active(user: User | repository.SignIn) -> None:
     if user.status != UserStatus.ACTIVE:
         raise Unauthorized(f"Account is {user.status}")
 

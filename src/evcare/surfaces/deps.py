@@ -24,7 +24,9 @@ from evcare.identity.scopes import Scope
 _bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
 
 
-def get_runtime(request: Request) -> Runtime:
+# ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a thread
+# round trip per request for a look-up.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -32,7 +34,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_credentials(runtime: RuntimeDep) -> Credentials:
+async def get_credentials(runtime: RuntimeDep) -> Credentials:
     return runtime.credentials
 
 
@@ -56,14 +58,17 @@ class Authenticator:
 
     async def __call__(
         self,
+        request: Request,
         session: SessionDep,
-        credentials: CredentialsDep,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         if bearer is None or bearer.scheme.lower() != "bearer" or not bearer.credentials:
             raise Unauthorized("Not authenticated: send Authorization: Bearer <access_token>")
+        # The runtime straight from the request: every authenticated route runs this, and
+        # each dependency FastAPI resolves on the way costs more than the look-up.
+        runtime: Runtime = request.app.state.runtime
         principal = await identity.authenticate(
-            session, credentials, access_token=bearer.credentials
+            session, runtime.credentials, access_token=bearer.credentials
         )
         for scope in self.scopes:
             if not principal.has(scope):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
@@ -58,11 +58,25 @@ async def get_vehicle(
     return (await session.scalars(query)).one_or_none()
 
 
-async def list_vehicles(session: AsyncSession, *, owner_id: int) -> list[Vehicle]:
-    """The owner's vehicles, the default first, then newest first."""
-    query = _vehicles().where(owned_by(owner_id))
-    query = query.order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
-    return list((await session.scalars(query)).all())
+# Built once: composing these statements took more CPU than SQLite takes to run them,
+# and the garage is read on every profile and vehicle-list request.
+_OWNERS_VEHICLES = (
+    select(Vehicle)
+    .where(Vehicle.owner_id == bindparam("owner_id"))
+    .order_by(Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
+)
+_OWNERS_VEHICLES_WITH_REFERENCES = _OWNERS_VEHICLES.options(
+    joinedload(Vehicle.fuel_type), joinedload(Vehicle.vehicle_class)
+)
+
+
+async def list_vehicles(
+    session: AsyncSession, *, owner_id: int, references: bool = True
+) -> list[Vehicle]:
+    """The owner's vehicles, the default first, then newest first; ``references``: with
+    their class and fuel loaded (without, touching them raises)."""
+    query = _OWNERS_VEHICLES_WITH_REFERENCES if references else _OWNERS_VEHICLES
+    return list((await session.scalars(query, {"owner_id": owner_id})).all())
 
 
 async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:

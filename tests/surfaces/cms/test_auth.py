@@ -10,7 +10,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from evcare.core.clock import clock
+from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User, UserStatus
 from tests.factories.identity import PASSWORD, bearer, login, login_pair, make_user
@@ -247,11 +247,51 @@ async def test_an_access_token_expires_after_its_lifetime(
     assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
 
 
+async def test_a_token_in_use_is_refused_once_it_expires(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    # Verified tokens are remembered: the expiry must still be checked on every use.
+    user = await make_user(runtime)
+    token = await login(client, user)
+    assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 200
+    clock.advance(runtime.credentials.access_tokens.lifetime + timedelta(seconds=1))
+    body = assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
+    assert "expired" in str(body["message"]).lower()
+
+
+async def test_a_token_in_use_stops_working_when_its_user_is_blocked_or_deleted(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    blocked, deleted = await make_user(runtime), await make_user(runtime)
+    tokens = {blocked.id: await login(client, blocked), deleted.id: await login(client, deleted)}
+    for token in tokens.values():
+        assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 200
+    async with runtime.sessionmaker() as session:
+        for user_id, change in ((blocked.id, "status"), (deleted.id, "deleted_at")):
+            stored = await session.get(User, user_id)
+            assert stored is not None
+            if change == "status":
+                stored.status = UserStatus.BLOCKED
+            else:
+                stored.deleted_at = utcnow()
+        await session.commit()
+    body = assert_cms_error(
+        await client.get("/api/v1/auth/me", headers=bearer(tokens[blocked.id])), 401
+    )
+    assert "blocked" in str(body["message"])
+    body = assert_cms_error(
+        await client.get("/api/v1/auth/me", headers=bearer(tokens[deleted.id])), 401
+    )
+    assert "no longer exists" in str(body["message"])
+
+
 async def test_a_token_signed_with_another_key_is_refused(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     user = await make_user(runtime, role=Role.ADMIN)
     token = await login(client, user)
+    # The genuine token is verified first: its forged twin must not pass as remembered.
+    assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 200
     claims = jwt.decode(token, options={"verify_signature": False})
     forged = jwt.encode(claims, "another-key-another-key-another-key", algorithm="HS256")
     assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(forged)), 401)

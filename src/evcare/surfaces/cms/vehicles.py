@@ -98,7 +98,7 @@ class VehiclesBody(CamelModel):
 @router.get("", operation_id="cms_list_vehicles")
 @router.get("/", include_in_schema=False)
 async def list_vehicles(principal: VehiclesRead, session: SessionDep) -> Envelope[VehiclesBody]:
-    rows = await vehicles.list_vehicles(session, principal)
+    rows = await vehicles.list_vehicles(session, principal, references=False)
     return Envelope(data=VehiclesBody(vehicles=[VehicleOut.of(row) for row in rows]))
 
 

@@ -48,7 +48,7 @@ def _out(backup: backups.Backup) -> BackupOut:
     return BackupOut.model_validate(backup)
 
 
-def _target(runtime: RuntimeDep) -> backups.BackupTarget:
+async def _target(runtime: RuntimeDep) -> backups.BackupTarget:
     settings = runtime.settings
     return backups.BackupTarget.of(settings.resolved_database_url, settings.data_dir)
 

@@ -30,7 +30,7 @@ PaymentsManage = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_PAYMENT
 MAX_WEBHOOK_BYTES = 256 * 1024
 
 
-def _gateway(runtime: RuntimeDep) -> PaymentGateway:
+async def _gateway(runtime: RuntimeDep) -> PaymentGateway:
     return gateway_for(runtime.settings)
 
 
