@@ -254,7 +254,7 @@ async def test_a_token_in_use_is_refused_once_it_expires(
     user = await make_user(runtime)
     token = await login(client, user)
     assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 200
-    clock.advance(runtime.credentials.access_tokens.lifetime + timedelta(seconds=1))
+    clock.advance(runtime.credentials.cms_access_lifetime + timedelta(seconds=1))
     body = assert_cms_error(await client.get("/api/v1/auth/me", headers=bearer(token)), 401)
     assert "expired" in str(body["message"]).lower()
 

@@ -164,3 +164,19 @@ async def test_the_wallet_follows_the_maximum_balance_setting(
         headers=headers,
     )
     assert within.status_code == 200, within.text
+
+
+async def test_an_explicit_null_leaves_a_setting_as_it_is(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    # Found by schemathesis: a null amount or percentage next to a huge one was a 500.
+    _, headers = await signed_in(runtime, client, Role.ADMIN)
+    before = settings_of(await client.get(SETTINGS, headers=headers))
+    body = {
+        "payment": {"minWalletBalance": None, "maxWalletBalance": None},
+        "pricing": {"platformFeePercentage": None, "defaultPricePerKwh": None},
+    }
+    assert settings_of(await client.put(SETTINGS, json=body, headers=headers)) == before
+    huge = {"payment": {"maxWalletBalance": 4.139428867355911e16, "minWalletBalance": None}}
+    error = assert_cms_error(await client.put(SETTINGS, json=huge, headers=headers), 422)
+    assert "maxWalletBalance" in str(error)

@@ -101,7 +101,9 @@ class SettingsBody(CamelModel):
     settings: SettingsOut
 
 
-def _percentage(value: Decimal) -> Decimal:
+def _percentage(value: Decimal | None) -> Decimal | None:
+    if value is None:  # an explicit null leaves the setting as it is
+        return None
     if not Decimal(0) <= value <= Decimal(100):
         raise ValueError("must be between 0 and 100")
     exponent = value.normalize().as_tuple().exponent
@@ -110,7 +112,9 @@ def _percentage(value: Decimal) -> Decimal:
     return value
 
 
-def _rupees(value: Decimal) -> Decimal:
+def _rupees(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
     return check_amount(value, CURRENCY, allow_zero=True)
 
 

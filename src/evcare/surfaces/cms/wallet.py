@@ -10,10 +10,10 @@ opens a pending credit and answers Checkout's options; the client completes it w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import Field, field_validator
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 
 from evcare.billing import wallet
 from evcare.billing.razorpay import PaymentGateway, gateway_for
@@ -32,6 +32,7 @@ from evcare.surfaces.cms.schemas import (
 )
 from evcare.surfaces.deps import Authenticator, RuntimeDep
 from evcare.surfaces.idempotency import IdempotentRoute, idempotent
+from evcare.surfaces.ids import OrderId, PaymentId, SessionId
 from evcare.surfaces.money import MoneyIn
 
 router = APIRouter(prefix="/profile/wallet", tags=["wallet"], route_class=IdempotentRoute)
@@ -40,8 +41,6 @@ _read = Authenticator(Scope.READ_WALLET)
 _write = Authenticator(Scope.WRITE_WALLET)
 WalletRead = Annotated[Principal, Depends(_read)]
 WalletWrite = Annotated[Principal, Depends(_write)]
-MAX_SESSION_ID = 2_147_483_647
-ProviderRef = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
 
 
 def _gateway(runtime: RuntimeDep) -> PaymentGateway:
@@ -127,27 +126,14 @@ class TopupIn(MoneyIn, StrictCamelModel):
 class VerifyIn(StrictCamelModel):
     """Checkout's handler values, as Razorpay names them (camelCase accepted too)."""
 
-    razorpay_order_id: ProviderRef
-    razorpay_payment_id: ProviderRef
+    razorpay_order_id: OrderId
+    razorpay_payment_id: PaymentId
     razorpay_signature: str = Field(min_length=1, max_length=128)
 
 
 class PayIn(MoneyIn, StrictCamelModel):
     description: str = Field(min_length=1, max_length=200)
-    session_id: str | None = Field(default=None, description="A charging session to pay")
-
-    @field_validator("session_id", mode="before")
-    @classmethod
-    def _session_id(cls, value: Any) -> Any:
-        # Strict ASCII digits in the column's range: "²" or "٣" are not ids.
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValueError("must be a session id")
-        text = str(value)
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SESSION_ID:
-            raise ValueError(f"must be a session id (1 to {MAX_SESSION_ID})")
-        return str(int(text))
+    session_id: SessionId | None = Field(default=None, description="A charging session to pay")
 
 
 class SandboxCheckoutOut(CamelModel):
@@ -221,7 +207,7 @@ async def verify_topup(
 
 @router.post("/topup/sandbox-checkout/{order_id}", operation_id="cms_wallet_topup_sandbox_checkout")
 async def sandbox_checkout(
-    order_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")],
+    order_id: OrderId,
     principal: WalletWrite,
     session: SessionDep,
     gateway: Gateway,
@@ -247,7 +233,7 @@ async def pay(body: PayIn, principal: WalletWrite, session: SessionDep) -> Envel
         principal,
         amount=body.money(),
         description=body.description,
-        session_id=None if body.session_id is None else int(body.session_id),
+        session_id=body.session_id,
     )
     return Envelope(message="Payment successful", data=_posting(posting))
 
