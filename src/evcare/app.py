@@ -20,6 +20,7 @@ from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.realtime.server import Realtime
+from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.hub.app import build_hub_app
 from evcare.surfaces.revcare.app import build_revcare_app
@@ -81,9 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Chargers connect at /ocpp/<chargePointId> (OCPP-J 1.6 / 2.0.1) on the same port.
     ocpp_endpoint.install(app, runtime)
     app.mount("/api/v1", build_cms_app(runtime))
-    app.mount("/v1", build_hub_app(runtime))
+    hub = build_hub_app(runtime)
+    app.mount("/v1", hub)
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
     app.mount("", build_revcare_app(runtime))
+    # Every route of every surface: the allowlist's vocabulary and what bundles grant.
+    hub.state.catalog = RouteCatalog.of(app.routes)
 
     app.add_middleware(
         RateLimitMiddleware,

@@ -8,7 +8,19 @@ from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
 from evcare.engagement.notification_models import Notification
-from evcare.identity.models import AuthSession, RefreshToken, User
+from evcare.identity.models import (
+    AuthSession,
+    Organization,
+    OrganizationMember,
+    RefreshToken,
+    User,
+)
+from evcare.integrations.models import (
+    ExternalIdentity,
+    Integration,
+    IntegrationSecret,
+    SessionCode,
+)
 from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
@@ -51,14 +63,19 @@ __all__ = [
     "ChargingSession",
     "Connector",
     "ContentEntry",
+    "ExternalIdentity",
     "FavouriteService",
     "FuelType",
     "GstRate",
     "IdTag",
+    "Integration",
+    "IntegrationSecret",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
     "Notification",
+    "Organization",
+    "OrganizationMember",
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
@@ -68,6 +85,7 @@ __all__ = [
     "ServiceBooking",
     "ServiceCategory",
     "ServiceReview",
+    "SessionCode",
     "Station",
     "Timeslot",
     "User",

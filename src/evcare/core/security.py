@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from evcare.core.clock import utcnow
 from evcare.core.config import Settings
-from evcare.core.errors import Unauthorized
+from evcare.core.errors import TokenExpired, Unauthorized
 
 
 class Passwords:
@@ -84,7 +84,7 @@ class AccessTokens:
         if claims.get("typ") != "access":
             raise Unauthorized("Not an access token")
         if int(claims["exp"]) <= int(utcnow().timestamp()):
-            raise Unauthorized("Token expired")
+            raise TokenExpired("Token expired")
         try:
             return AccessClaims(
                 user_id=int(claims["sub"]),

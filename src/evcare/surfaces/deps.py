@@ -3,6 +3,11 @@
 Routes declare the scopes they need through typed aliases built from
 :class:`Authenticator`, e.g. ``AdminsWrite = Annotated[Principal, Depends(Authenticator(
 Scope.WRITE_ADMINS))]``. A missing or bad token is a 401; a missing scope a 403.
+
+A token obtained through a partner integration (its client-credentials token, or a
+token of a user it signed in) is also bounded by that integration, on every surface:
+its bundles (``403 BUNDLE_FORBIDDEN``) and, last, its allowlist of ``METHOD
+/path/template`` (``403 ENDPOINT_NOT_ALLOWED``), read per request.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from evcare.core.transactions import SessionDep
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.integrations import service as integrations
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
 
@@ -46,6 +52,7 @@ class Authenticator:
 
     async def __call__(
         self,
+        request: Request,
         session: SessionDep,
         credentials: CredentialsDep,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -55,6 +62,10 @@ class Authenticator:
         principal = await identity.authenticate(
             session, credentials, access_token=bearer.credentials
         )
+        if principal.integration_id is not None:
+            return await integrations.authorize_call(
+                session, principal, required=self.scopes, endpoint=endpoint_of(request)
+            )
         for scope in self.scopes:
             if not principal.has(scope):
                 raise Forbidden(f"{scope} scope required")
@@ -62,3 +73,12 @@ class Authenticator:
 
 
 Authenticated = Annotated[Principal, Depends(Authenticator())]
+
+
+def endpoint_of(request: Request) -> str | None:
+    """``METHOD /full/path/template`` of the route being served (mounts included)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return None
+    return f"{request.method} {request.scope.get('root_path', '')}{template}"

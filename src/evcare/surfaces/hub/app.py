@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.errors import install_error_handlers
-from evcare.surfaces.hub import system
+from evcare.surfaces.hub import integrations, organizations, sign_in, system
 from evcare.surfaces.hub.errors import render_hub_error
 
-SECTIONS = (system,)
+SECTIONS = (system, sign_in, integrations, organizations)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
