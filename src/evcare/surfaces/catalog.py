@@ -4,11 +4,11 @@ the code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Mount
 
 from evcare.surfaces.deps import Authenticator
@@ -30,6 +30,11 @@ class Endpoint:
 @dataclass(frozen=True)
 class RouteCatalog:
     endpoints: tuple[Endpoint, ...]
+    # The route object a request is served by -> its full template (mount included).
+    templates: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def template_of(self, route: object) -> str | None:
+        return self.templates.get(id(route))
 
     @property
     def keys(self) -> frozenset[str]:
@@ -44,19 +49,29 @@ class RouteCatalog:
         ]
 
     @classmethod
-    def of(cls, routes: Iterable[BaseRoute]) -> RouteCatalog:
-        found = sorted(set(_walk(routes, "")), key=lambda e: (e.path, e.method))
-        return cls(endpoints=tuple(found))
+    def of(cls, routes: Sequence[BaseRoute]) -> RouteCatalog:
+        templates: dict[int, str] = {}
+        found = sorted(set(_walk(routes, "", templates)), key=lambda e: (e.path, e.method))
+        return cls(endpoints=tuple(found), templates=templates)
 
 
-def _walk(routes: Iterable[BaseRoute], prefix: str) -> Iterator[Endpoint]:
-    for route in routes:
+def _walk(
+    routes: Sequence[BaseRoute], prefix: str, templates: dict[int, str]
+) -> Iterator[Endpoint]:
+    for context in iter_route_contexts(routes):
+        route = context.original_route
         if isinstance(route, Mount):
-            yield from _walk(route.routes, prefix + route.path)
-        elif isinstance(route, APIRoute) and route.include_in_schema:
-            scopes = _required_scopes(route.dependant)
-            for method in sorted((route.methods or set()) - {"HEAD"}):
-                yield Endpoint(method=method, path=prefix + route.path, scopes=scopes)
+            yield from _walk(route.routes, prefix + route.path, templates)
+            continue
+        if not isinstance(route, APIRoute) or context.path is None:
+            continue
+        path = prefix + context.path
+        templates[id(route)] = path
+        if not route.include_in_schema:
+            continue
+        scopes = _required_scopes(route.dependant)
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            yield Endpoint(method=method, path=path, scopes=scopes)
 
 
 def _required_scopes(dependant: Dependant) -> frozenset[str] | None:

@@ -76,9 +76,8 @@ Authenticated = Annotated[Principal, Depends(Authenticator())]
 
 
 def endpoint_of(request: Request) -> str | None:
-    """``METHOD /full/path/template`` of the route being served (mounts included)."""
-    route = request.scope.get("route")
-    template = getattr(route, "path", None)
-    if template is None:
-        return None
-    return f"{request.method} {request.scope.get('root_path', '')}{template}"
+    """``METHOD /full/path/template`` of the route being served (mounts included), as
+    the route catalog the app installed on each surface names it."""
+    catalog = getattr(request.app.state, "catalog", None)
+    template = None if catalog is None else catalog.template_of(request.scope.get("route"))
+    return None if template is None else f"{request.method} {template}"
