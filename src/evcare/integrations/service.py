@@ -37,6 +37,7 @@ from evcare.identity import repository as users
 from evcare.identity import service as identity
 from evcare.identity.models import AccountRole, OrganizationKind, Role, User
 from evcare.identity.principal import Principal
+from evcare.identity.scopes import scopes_for
 from evcare.identity.service import TokenPair
 from evcare.integrations import repository
 from evcare.integrations.bundles import Bundle, role_hints_of, scopes_of
@@ -451,7 +452,8 @@ async def authorize_call(
     for scope in required:
         if scope in narrowed:
             continue
-        if scope in principal.scopes:
+        # The caller's role could hold it: only the bundles stand in the way.
+        if scope in scopes_for(principal.role):
             raise BundleForbidden(f"{scope} is not granted by this integration's bundles")
         raise Forbidden(f"{scope} scope required")
     if integration.allowed_endpoints and endpoint not in integration.allowed_endpoints:
