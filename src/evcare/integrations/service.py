@@ -108,8 +108,12 @@ async def create_integration(
     redirect_uris: list[str],
     contact_email: str,
     known_endpoints: frozenset[str],
+    published: tuple[str, IssuedCredentials] | None = None,
 ) -> tuple[Integration, IssuedCredentials]:
-    """An admin registers a partner; its secret is returned here once and stored hashed."""
+    """An admin registers a partner; its secret is returned here once and stored hashed.
+
+    ``published`` (an id and credentials chosen in advance) is for the demo data only,
+    whose credentials are printed like the demo passwords."""
     _require_admin(principal)
     endpoints = check_allowlist(allowed_endpoints, known_endpoints)
     if organization_id is not None:
@@ -118,8 +122,10 @@ async def create_integration(
         organization = await organizations.create_organization(
             session, name=organization_name or name, kind=OrganizationKind.PARTNER
         )
-    integration_id = INTEGRATION_ID.new()
-    client_id = CLIENT_ID_PREFIX + secrets.token_hex(12)
+    integration_id = INTEGRATION_ID.new() if published is None else published[0]
+    client_id = (
+        CLIENT_ID_PREFIX + secrets.token_hex(12) if published is None else published[1].client_id
+    )
     service_user = await identity.create_account(
         session,
         credentials,
@@ -143,7 +149,8 @@ async def create_integration(
     )
     session.add(integration)
     await session.flush()
-    secret = await _new_secret(session, integration, now=now)
+    chosen = None if published is None else published[1].client_secret
+    secret = await _new_secret(session, integration, now=now, secret=chosen)
     await publish(session, "integrations.integration_created", {"integrationId": integration.id})
     return integration, IssuedCredentials(client_id=client_id, client_secret=secret)
 
@@ -478,8 +485,10 @@ async def organization_of(session: AsyncSession, principal: Principal) -> tuple[
 # -- internals -----------------------------------------------------------------------------
 
 
-async def _new_secret(session: AsyncSession, integration: Integration, *, now: datetime) -> str:
-    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+async def _new_secret(
+    session: AsyncSession, integration: Integration, *, now: datetime, secret: str | None = None
+) -> str:
+    secret = secret or CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
     session.add(
         IntegrationSecret(
             integration_id=integration.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from evcare.core.runtime import Runtime
+from evcare.demo import DEMO_INTEGRATION, load_demo
 from tests.factories.identity import bearer
 from tests.factories.integrations import admin_headers, client_token, create_integration
 
@@ -102,3 +103,33 @@ async def test_an_empty_allowlist_allows_everything_the_bundles_grant(
     token = bearer(await client_token(client, created["credentials"]))
     assert (await client.get("/api/v1/profile/vehicles", headers=token)).status_code == 200
     assert (await client.get("/car/", headers=token)).status_code == 200
+
+
+async def test_the_demo_integration_prints_credentials_that_sign_in(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    async with runtime.sessionmaker() as session:
+        created = await load_demo(session, runtime.credentials)
+        await session.commit()
+    assert (
+        f"integration {DEMO_INTEGRATION.integration_id} ({DEMO_INTEGRATION.client_id})" in created
+    )
+    async with runtime.sessionmaker() as session:
+        assert not [
+            line for line in await load_demo(session, runtime.credentials) if "integration" in line
+        ]
+    token = await client_token(
+        client,
+        {"clientId": DEMO_INTEGRATION.client_id, "clientSecret": DEMO_INTEGRATION.client_secret},
+    )
+    exchanged = await client.post(
+        "/v1/integrations/auth/exchange",
+        headers=bearer(token),
+        json={
+            "integrationId": DEMO_INTEGRATION.integration_id,
+            "externalSubject": "ext_123",
+            "email": "user@example.com",
+            "roleHint": "CLIENT",
+        },
+    )
+    assert exchanged.status_code == 200, exchanged.text

@@ -251,7 +251,9 @@ async def list_bundles(catalog: CatalogDep) -> BundlesOut:
 @router.post("/questionnaire/recommend", operation_id="hub_recommend_bundles")
 async def recommend(body: QuestionnaireIn, principal: IntegrationsWrite) -> RecommendationOut:
     """Deterministic rules (docs/integrations/questionnaire.md): answers -> bundles."""
-    result = questionnaire.recommend(questionnaire.Answers(**body.answers.model_dump(by_alias=False)))
+    result = questionnaire.recommend(
+        questionnaire.Answers(**body.answers.model_dump(by_alias=False))
+    )
     return RecommendationOut(
         recommended_bundles=[str(bundle) for bundle in result.bundles],
         confidence=result.confidence,
