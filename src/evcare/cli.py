@@ -232,6 +232,7 @@ def _print_logins() -> None:
         f"  export INTEGRATION_ID={demo.integration_id}"
         f" CLIENT_ID={demo.client_id} CLIENT_SECRET={demo.client_secret}",
         highlight=False,
+        soft_wrap=True,  # one line, so it pastes into a shell as it is
     )
 
 
