@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
@@ -350,36 +351,42 @@ async def exchange(
         )
     link = await repository.get_external_identity(session, integration.id, external_subject)
     created = link is None
-    if link is not None:
-        user = await users.get_user(session, link.user_id)
-        if user is None:
-            raise Conflict("The EVCare account linked to this subject was closed")
-        member = await organizations.membership_of(session, user.id)
-        role = AccountRole(member.role) if member is not None else role_hint
-    else:
+    if link is None:
         if await users.email_taken(session, email):
-            raise Conflict(
-                "This email already belongs to another EVCare account; "
-                "an admin must link it explicitly",
-                fields=[FieldError("email", "already used by another account")],
-            )
-        member, user = await organizations.add_account(
-            session,
-            credentials,
-            integration.organization_id,
-            email=email,
-            name=name or email.partition("@")[0],
-            role=role_hint,
-        )
-        session.add(
-            ExternalIdentity(
-                integration_id=integration.id,
-                external_subject=external_subject,
-                user_id=user.id,
-                created_at=utcnow(),
-            )
-        )
-        role = role_hint
+            raise _email_taken()
+        try:
+            # A savepoint: a concurrent first exchange of the same subject (or email)
+            # loses on the unique index and reads the winner's link instead.
+            async with session.begin_nested():
+                _, user = await organizations.add_account(
+                    session,
+                    credentials,
+                    integration.organization_id,
+                    email=email,
+                    name=name or email.partition("@")[0],
+                    role=role_hint,
+                )
+                session.add(
+                    ExternalIdentity(
+                        integration_id=integration.id,
+                        external_subject=external_subject,
+                        user_id=user.id,
+                        created_at=utcnow(),
+                    )
+                )
+                await session.flush()
+        except IntegrityError:
+            link = await repository.get_external_identity(session, integration.id, external_subject)
+            if link is None:
+                raise _email_taken() from None
+            created = False
+    if link is not None:
+        linked = await users.get_user(session, link.user_id)
+        if linked is None:
+            raise Conflict("The EVCare account linked to this subject was closed")
+        user = linked
+    member = await organizations.membership_of(session, user.id)
+    role = AccountRole(member.role) if member is not None else role_hint
     if user.status != "active":
         raise Forbidden(f"Account is {user.status}")
     code = SESSION_CODE_PREFIX + secrets.token_urlsafe(32)
@@ -498,6 +505,13 @@ async def _new_secret(
     )
     await session.flush()
     return secret
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        "This email already belongs to another EVCare account; an admin must link it explicitly",
+        fields=[FieldError("email", "already used by another account")],
+    )
 
 
 def _ensure_active(integration: Integration) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 from datetime import timedelta
 
 import httpx
@@ -233,3 +234,26 @@ async def test_revoke_ends_the_sign_in_and_always_answers_200(
     unknown = await client.post("/v1/integrations/auth/revoke", json={"token": "nonsense"})
     assert unknown.status_code == 200
     assert (await client.post("/v1/integrations/auth/revoke", json={})).status_code == 422
+
+
+@pytest.mark.skipif(
+    not os.environ.get("EVCARE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="PostgreSQL only: concurrent read-then-write requests on SQLite fail their "
+    "lock upgrade (SQLITE_BUSY_SNAPSHOT) before any unique index is reached",
+)
+async def test_concurrent_first_exchanges_of_one_subject_make_one_user(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    created = await create_integration(client, await admin_headers(runtime, client))
+    token = await client_token(client, created["credentials"])
+    results = await asyncio.gather(
+        *(
+            exchange(
+                client, token, created["integration"]["id"], subject="ext_same", email="s@x.example"
+            )
+            for _ in range(4)
+        )
+    )
+    assert [r.status_code for r in results] == [200] * 4, [r.text for r in results]
+    assert len({r.json()["user"]["id"] for r in results}) == 1
+    assert sorted(r.json()["created"] for r in results) == [False, False, False, True]
