@@ -3,6 +3,7 @@ per-request gate (bundles, then the allowlist) for every token obtained through 
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
+from evcare.core.db import is_postgresql
 from evcare.core.errors import (
     BundleForbidden,
     Conflict,
@@ -354,10 +356,13 @@ async def exchange(
     if link is None:
         if await users.email_taken(session, email):
             raise _email_taken()
+        # A savepoint: a concurrent first exchange of the same subject (or email) loses
+        # on the unique index and reads the winner's link instead. PostgreSQL only: on
+        # SQLite a savepoint opens the transaction before its reads, and its first write
+        # then fails its lock upgrade whenever anything else (the outbox) wrote meanwhile.
+        guard = session.begin_nested() if is_postgresql(session) else contextlib.nullcontext()
         try:
-            # A savepoint: a concurrent first exchange of the same subject (or email)
-            # loses on the unique index and reads the winner's link instead.
-            async with session.begin_nested():
+            async with guard:
                 _, user = await organizations.add_account(
                     session,
                     credentials,
