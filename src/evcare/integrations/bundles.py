@@ -16,49 +16,24 @@ class Bundle(StrEnum):
     ALL_ACCESS = "ALL_ACCESS"
 
 
-_CLIENT = frozenset(
-    {
-        Scope.READ_PROFILE,
-        Scope.WRITE_PROFILE,
-        Scope.READ_VEHICLES,
-        Scope.WRITE_VEHICLES,
-        Scope.READ_STATIONS,
-        Scope.READ_CHARGERS,
-        Scope.READ_SESSIONS,
-        Scope.READ_BOOKINGS,
-        Scope.WRITE_BOOKINGS,
-        Scope.READ_SERVICES,
-        Scope.READ_NOTIFICATIONS,
-        Scope.FEDERATE_USERS,
-    }
-)
+# Every bundle signs its platform's users in and reads who they are.
+_BASE = frozenset({Scope.READ_PROFILE, Scope.FEDERATE_USERS})
+# Vehicles, the charging network and workshop bookings, as a driver sees them.
+_DRIVING = _BASE | {
+    Scope.READ_VEHICLES,
+    Scope.WRITE_VEHICLES,
+    Scope.READ_STATIONS,
+    Scope.READ_CHARGERS,
+    Scope.READ_SESSIONS,
+    Scope.READ_BOOKINGS,
+    Scope.WRITE_BOOKINGS,
+    Scope.READ_SERVICES,
+}
 
 BUNDLE_SCOPES: dict[Bundle, frozenset[str]] = {
-    Bundle.ORGANIZATION_ACCESS: frozenset(
-        {
-            Scope.READ_ORGANIZATION,
-            Scope.WRITE_ORGANIZATION,
-            Scope.READ_PROFILE,
-            Scope.FEDERATE_USERS,
-        }
-    ),
-    Bundle.FLEET_MANAGER_ACCESS: frozenset(
-        {
-            Scope.READ_FLEET,
-            Scope.WRITE_FLEET,
-            Scope.READ_PROFILE,
-            Scope.READ_VEHICLES,
-            Scope.WRITE_VEHICLES,
-            Scope.READ_STATIONS,
-            Scope.READ_CHARGERS,
-            Scope.READ_SESSIONS,
-            Scope.READ_BOOKINGS,
-            Scope.WRITE_BOOKINGS,
-            Scope.READ_SERVICES,
-            Scope.FEDERATE_USERS,
-        }
-    ),
-    Bundle.CLIENT_ACCESS: _CLIENT,
+    Bundle.ORGANIZATION_ACCESS: _BASE | {Scope.READ_ORGANIZATION, Scope.WRITE_ORGANIZATION},
+    Bundle.FLEET_MANAGER_ACCESS: _DRIVING | {Scope.READ_FLEET, Scope.WRITE_FLEET},
+    Bundle.CLIENT_ACCESS: _DRIVING | {Scope.WRITE_PROFILE, Scope.READ_NOTIFICATIONS},
     Bundle.ALL_ACCESS: frozenset(str(scope) for scope in PARTNER_SCOPES),
 }
 

@@ -13,7 +13,7 @@ from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
-from evcare.integrations import questionnaire, readiness
+from evcare.integrations import questionnaire
 from evcare.integrations import service as integrations
 from evcare.integrations.bundles import (
     BUNDLE_DESCRIPTIONS,
@@ -30,6 +30,7 @@ from evcare.surfaces.hub.schemas import (
     Paged,
     PaginationOut,
     StrictHubModel,
+    no_store,
 )
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=TransactionalRoute)
@@ -179,10 +180,6 @@ class RecommendationOut(HubModel):
     rationale: list[str]
 
 
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-
-
 @router.post("", status_code=201, operation_id="hub_create_integration")
 async def create_integration(
     body: IntegrationIn,
@@ -206,7 +203,7 @@ async def create_integration(
         contact_email=body.contact_email,
         known_endpoints=catalog.keys,
     )
-    _no_store(response)
+    no_store(response)
     return CreatedOut(
         integration=IntegrationOut.of(integration),
         credentials=CredentialsOut(client_id=issued.client_id, client_secret=issued.client_secret),
@@ -313,7 +310,7 @@ async def rotate_credentials(
         session, principal, integration_id, overlap=overlap
     )
     assert issued.previous_secret_expires_at is not None
-    _no_store(response)
+    no_store(response)
     return RotatedOut(
         client_id=issued.client_id,
         client_secret=issued.client_secret,
@@ -335,9 +332,7 @@ async def revoke_credentials(
 async def integration_readiness(
     integration_id: IntegrationIdPath, principal: IntegrationsRead, session: SessionDep
 ) -> ReadinessOut:
-    integration = await integrations.get_integration(session, principal, integration_id)
-    # Webhooks arrive with their own issue; until one answers its test this check fails.
-    checks = readiness.checklist(integration, webhook_verified=False)
+    integration, checks = await integrations.readiness(session, principal, integration_id)
     return ReadinessOut(
         integration_id=integration.id,
         ready=all(check.passed for check in checks),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -64,3 +64,9 @@ def _account_id(
 
 IntegrationIdPath = Annotated[str, Depends(_integration_id)]
 AccountIdPath = Annotated[str, Depends(_account_id)]
+
+
+def no_store(response: Response) -> None:
+    """Responses carrying a secret or a token are never cached (RFC 6749 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"

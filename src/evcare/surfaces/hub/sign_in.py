@@ -19,7 +19,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.integrations import service as integrations
 from evcare.surfaces.deps import Authenticator, CredentialsDep
-from evcare.surfaces.hub.schemas import HubModel, StrictHubModel
+from evcare.surfaces.hub.schemas import HubModel, StrictHubModel, no_store
 
 router = APIRouter(
     prefix="/integrations/auth", tags=["partner sign-in"], route_class=TransactionalRoute
@@ -163,11 +163,6 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return unquote(client_id.replace("+", " ")), unquote(client_secret.replace("+", " "))
 
 
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-
-
 @router.post("/client-token", operation_id="hub_client_token", openapi_extra=_CLIENT_TOKEN_BODY)
 async def client_token(
     request: Request, session: SessionDep, credentials: CredentialsDep, response: Response
@@ -177,7 +172,7 @@ async def client_token(
     token = await integrations.issue_client_token(
         session, credentials, client_id=body.client_id, client_secret=body.client_secret
     )
-    _no_store(response)
+    no_store(response)
     return ClientTokenOut(
         access_token=token.access_token,
         expires_in=max(0, int((token.expires_at - utcnow()).total_seconds())),
@@ -205,7 +200,7 @@ async def exchange(
         name=body.name,
         role_hint=body.role_hint,
     )
-    _no_store(response)
+    no_store(response)
     return ExchangeOut(
         session_code=result.session_code,
         expires_in=int(integrations.SESSION_CODE_LIFETIME.total_seconds()),
@@ -222,7 +217,7 @@ async def redeem_session(
     result = await integrations.redeem_session_code(
         session, credentials, session_code=body.session_code
     )
-    _no_store(response)
+    no_store(response)
     return SessionOut(
         access_token=result.tokens.access_token,
         refresh_token=result.tokens.refresh_token,
