@@ -61,7 +61,7 @@ async def timed(calls: int, call: Any) -> list[float]:
 
 def line(name: str, samples: list[float]) -> str:
     median = statistics.median(samples)
-    return f"{name:<44} n={len(samples):>5}  p50={median:6.2f} ms  rate={1000 / median:7.1f}/s"
+    return f"{name:<52} n={len(samples):>5}  p50={median:6.2f} ms  rate={1000 / median:7.1f}/s"
 
 
 async def main() -> None:
