@@ -53,6 +53,7 @@ async def test_demo_loads_once_and_a_second_run_creates_nothing(
     first = await invoke("demo")
     assert first.exit_code == 0, first.output
     assert "admin@evcare.dev" in first.output
+    assert "CLIENT_SECRET=evc_cs_demo" in first.output
     users = await _users(database_url)
     assert {email for email, _ in users} >= {login.email for login in DEMO_LOGINS}
     second = await invoke("demo")

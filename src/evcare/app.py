@@ -23,6 +23,7 @@ from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.realtime.server import Realtime
+from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.errors import http_report
@@ -89,10 +90,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/socket.io", realtime.asgi)
     # Chargers connect at /ocpp/<chargePointId> (OCPP-J 1.6 / 2.0.1) on the same port.
     ocpp_endpoint.install(app, runtime)
-    app.mount("/api/v1", build_cms_app(runtime))
-    app.mount("/v1", build_hub_app(runtime))
+    cms = build_cms_app(runtime)
+    app.mount("/api/v1", cms)
+    hub = build_hub_app(runtime)
+    app.mount("/v1", hub)
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
-    app.mount("", build_revcare_app(runtime))
+    revcare = build_revcare_app(runtime)
+    app.mount("", revcare)
+    # Every route of every surface: the allowlist's vocabulary, what bundles grant, and
+    # how each surface names the route a request is served by.
+    catalog = RouteCatalog.of(app.routes)
+    for surface in (cms, hub, revcare):
+        surface.state.catalog = catalog
 
     app.add_exception_handler(StarletteHTTPException, _unrouted)
 

@@ -17,7 +17,7 @@ from evcare.core.config import Settings, get_settings
 from evcare.core.migrate import upgrade as upgrade_database
 from evcare.core.observability import configure_logging
 from evcare.core.runtime import Runtime
-from evcare.demo import DEMO_LOGINS, load_demo
+from evcare.demo import DEMO_INTEGRATION, DEMO_LOGINS, load_demo
 from evcare.operations.backup_cli import backup_app
 from evcare.simulator.defaults import DEMO_CHARGER_PASSWORD, DEMO_CHARGER_PREFIX, DEMO_ID_TAG
 
@@ -264,6 +264,14 @@ def _print_logins() -> None:
     for login in DEMO_LOGINS:
         table.add_row(login.role, login.email, login.phone)
     console.print(table)
+    demo = DEMO_INTEGRATION
+    console.print(
+        "Demo partner integration (docs/developer-hub/01-quickstart.md):\n"
+        f"  export INTEGRATION_ID={demo.integration_id}"
+        f" CLIENT_ID={demo.client_id} CLIENT_SECRET={demo.client_secret}",
+        highlight=False,
+        soft_wrap=True,  # one line, so it pastes into a shell as it is
+    )
 
 
 def _safe_url(settings: Settings) -> str:

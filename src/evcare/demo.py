@@ -23,11 +23,30 @@ from evcare.identity import repository as users
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
+from evcare.integrations import repository as integrations_repository
+from evcare.integrations import service as integrations
+from evcare.integrations.bundles import Bundle
 from evcare.service import bookings, catalogue, mechanics, places, scheduling
 from evcare.service import repository as workshop_repository
 from evcare.service.bookings.models import PickupType
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
+
+
+@dataclass(frozen=True)
+class DemoIntegration:
+    """A partner integration with published credentials, so the developer hub's
+    quickstart runs verbatim against ``evcare up``."""
+
+    integration_id: str = "int_demo"
+    client_id: str = "evc_ci_demo"
+    client_secret: str = "evc_cs_demo_published_secret"  # published demo credentials
+    name: str = "Demo Partner Platform"
+    organization_name: str = "Demo Partner"
+    contact_email: str = "dev@partner.example"
+
+
+DEMO_INTEGRATION = DemoIntegration()
 
 
 @dataclass(frozen=True)
@@ -426,7 +445,34 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     if admin is not None:
         created.extend(await ensure_workshop(session, credentials, admin))
         created.extend(await ensure_demo_booking(session, admin))
+        created.extend(await ensure_demo_integration(session, credentials, admin))
     return created
+
+
+async def ensure_demo_integration(
+    session: AsyncSession, credentials: Credentials, admin: User
+) -> list[str]:
+    demo = DEMO_INTEGRATION
+    if await integrations_repository.get_integration(session, demo.integration_id):
+        return []
+    await integrations.create_integration(
+        session,
+        credentials,
+        _principal_of(admin),
+        name=demo.name,
+        organization_id=None,
+        organization_name=demo.organization_name,
+        bundles=[Bundle.CLIENT_ACCESS, Bundle.ORGANIZATION_ACCESS, Bundle.FLEET_MANAGER_ACCESS],
+        allowed_endpoints=[],
+        redirect_uris=["https://partner.example/evcare/callback"],
+        contact_email=demo.contact_email,
+        known_endpoints=frozenset(),
+        published=(
+            demo.integration_id,
+            integrations.IssuedCredentials(demo.client_id, demo.client_secret),
+        ),
+    )
+    return [f"integration {demo.integration_id} ({demo.client_id})"]
 
 
 async def ensure_demo_booking(session: AsyncSession, admin: User) -> list[str]:

@@ -9,8 +9,20 @@ from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
 from evcare.engagement.notification_models import Notification
-from evcare.identity.models import AuthSession, RefreshToken, User
+from evcare.identity.models import (
+    AuthSession,
+    Organization,
+    OrganizationMember,
+    RefreshToken,
+    User,
+)
 from evcare.integrations.idempotency_models import IdempotencyKey
+from evcare.integrations.models import (
+    ExternalIdentity,
+    Integration,
+    IntegrationSecret,
+    SessionCode,
+)
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
@@ -54,15 +66,20 @@ __all__ = [
     "ChargingSession",
     "Connector",
     "ContentEntry",
+    "ExternalIdentity",
     "FavouriteService",
     "FuelType",
     "GstRate",
     "IdTag",
     "IdempotencyKey",
+    "Integration",
+    "IntegrationSecret",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
     "Notification",
+    "Organization",
+    "OrganizationMember",
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
@@ -72,6 +89,7 @@ __all__ = [
     "ServiceBooking",
     "ServiceCategory",
     "ServiceReview",
+    "SessionCode",
     "SettingChange",
     "Station",
     "SystemSetting",

@@ -47,6 +47,20 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class InvalidCredentials(Unauthorized):
+    """Wrong secret or unknown client: one answer for both, so neither is confirmed."""
+
+    code = "invalid_credentials"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+
+
 class TokenReuseDetected(Unauthorized):
     """A spent refresh token came back: its whole family is revoked and stays revoked."""
 
@@ -58,6 +72,24 @@ class Forbidden(DomainError):
     status_code = 403
     title = "Forbidden"
     code = "forbidden"
+
+
+class BundleForbidden(Forbidden):
+    """A partner's token asks for what its integration's bundles do not grant."""
+
+    code = "bundle_forbidden"
+
+
+class EndpointNotAllowed(Forbidden):
+    """The route is not on the integration's allowlist (the last gate)."""
+
+    code = "endpoint_not_allowed"
+
+
+class SessionCodeInvalid(BusinessRuleViolation):
+    """A session code that is unknown, already used or expired (one answer for all three)."""
+
+    code = "session_code_invalid"
 
 
 class NotFound(DomainError):

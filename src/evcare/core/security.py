@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from evcare.core.clock import utcnow
 from evcare.core.config import Settings
-from evcare.core.errors import Unauthorized
+from evcare.core.errors import TokenExpired, Unauthorized
 
 
 class Passwords:
@@ -107,19 +107,24 @@ class AccessTokens:
 
     def _decode(self, token: str) -> AccessClaims:
         try:
-            # Expiry is checked against evcare's clock below so tests can move time.
+            # Expiry is checked against evcare's clock below so tests can move time; so
+            # PyJWT's own wall-clock checks (exp, and iat "not yet valid") are off.
             claims = jwt.decode(
                 token,
                 self._key,
                 algorithms=[self._algorithm],
-                options={"verify_exp": False, "require": ["sub", "sid", "exp"]},
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "require": ["sub", "sid", "exp"],
+                },
             )
         except jwt.PyJWTError as error:
             raise Unauthorized("Invalid or malformed token") from error
         if claims.get("typ") != "access":
             raise Unauthorized("Not an access token")
         if int(claims["exp"]) <= int(utcnow().timestamp()):
-            raise Unauthorized("Token expired")
+            raise TokenExpired("Token expired")
         try:
             return AccessClaims(
                 user_id=int(claims["sub"]),

@@ -20,6 +20,8 @@ class Role(StrEnum):
     MECHANIC = "mechanic"
     FLEET_MANAGER = "fleet_manager"
     USER = "user"
+    # The service account behind a partner integration's client-credentials tokens.
+    INTEGRATION = "integration"
 
 
 class UserStatus(StrEnum):
@@ -77,6 +79,9 @@ class AuthSession(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(50), default=None)
+    # The partner integration (``int_...``) this sign-in was made through, if any: its
+    # bundles and allowlist bound every request made with the sign-in's tokens.
+    integration_id: Mapped[str | None] = mapped_column(String(48), default=None, index=True)
 
 
 class RefreshToken(Base):
@@ -90,3 +95,52 @@ class RefreshToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OrganizationKind(StrEnum):
+    PARTNER = "partner"
+    FLEET = "fleet"
+    WORKSHOP = "workshop"
+
+
+class AccountRole(StrEnum):
+    """A person's role inside an organization, and the EVCare role it signs in with."""
+
+    ORGANIZATION_ADMIN = "ORGANIZATION_ADMIN"
+    FLEET_MANAGER = "FLEET_MANAGER"
+    DRIVER = "DRIVER"
+    CLIENT = "CLIENT"
+
+    @property
+    def user_role(self) -> Role:
+        if self in (AccountRole.ORGANIZATION_ADMIN, AccountRole.FLEET_MANAGER):
+            return Role.FLEET_MANAGER
+        return Role.USER
+
+
+class Organization(Timestamped, Base):
+    """A partner platform, a fleet or a workshop business (``org_...``)."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # NFKC + casefold of the name: "ÉLAN" and "élan" are one organization.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=OrganizationKind.PARTNER)
+
+
+class OrganizationMember(Base):
+    """A subordinate account (``acc_...``): one user, one organization, one role in it."""
+
+    __tablename__ = "organization_member"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    role: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime]

@@ -14,10 +14,17 @@ class Principal:
     role: str
     scopes: frozenset[str]
     session_id: uuid.UUID
+    # The integration (``int_...``) the token was obtained through: set for a partner's
+    # client-credentials token and for the tokens of users it signed in.
+    integration_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_integration(self) -> bool:
+        return self.role == Role.INTEGRATION
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

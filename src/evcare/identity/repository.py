@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.models import AuthSession, RefreshToken, User
+from evcare.identity.models import (
+    AuthSession,
+    Organization,
+    OrganizationMember,
+    RefreshToken,
+    User,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,7 @@ class SignIn:
     live_user_id: int | None
     role: str
     status: str
+    integration_id: str | None
 
 
 def _live() -> ColumnElement[bool]:
@@ -104,6 +111,7 @@ _SIGN_IN = (
         User.id.label("live_user_id"),
         User.role,
         User.status,
+        AuthSession.integration_id,
     )
     .select_from(AuthSession)
     .outerjoin(User, (User.id == AuthSession.user_id) & _live())
@@ -153,3 +161,68 @@ async def revoke_sessions(
     if keep is not None:
         statement = statement.where(AuthSession.id != keep)
     await session.execute(statement)
+
+
+async def revoke_integration_sessions(
+    session: AsyncSession, integration_id: str, *, reason: str
+) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.integration_id == integration_id)
+        .where(AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+
+
+# -- organizations and their accounts ------------------------------------------------------
+
+
+async def get_organization(session: AsyncSession, organization_id: str) -> Organization | None:
+    return await session.get(Organization, organization_id)
+
+
+async def organization_name_taken(
+    session: AsyncSession, name_key: str, *, except_id: str | None = None
+) -> bool:
+    query = select(Organization.id).where(Organization.name_key == name_key)
+    if except_id is not None:
+        query = query.where(Organization.id != except_id)
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def membership_of(session: AsyncSession, user_id: int) -> OrganizationMember | None:
+    query = select(OrganizationMember).where(OrganizationMember.user_id == user_id)
+    return (await session.scalars(query)).one_or_none()
+
+
+async def get_member(
+    session: AsyncSession, organization_id: str, account_id: str
+) -> tuple[OrganizationMember, User] | None:
+    """One account of one organization: another organization's account is not found."""
+    query = (
+        select(OrganizationMember, User)
+        .join(User, User.id == OrganizationMember.user_id)
+        .where(OrganizationMember.id == account_id)
+        .where(OrganizationMember.organization_id == organization_id)
+        .where(_live())
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def list_members(
+    session: AsyncSession, organization_id: str, params: PageParams
+) -> Page[tuple[OrganizationMember, User]]:
+    query = (
+        select(OrganizationMember, User)
+        .join(User, User.id == OrganizationMember.user_id)
+        .where(OrganizationMember.organization_id == organization_id)
+        .where(_live())
+    )
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.execute(
+        query.order_by(OrganizationMember.created_at, OrganizationMember.id)
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(items=[(row[0], row[1]) for row in rows.all()], total=total, params=params)

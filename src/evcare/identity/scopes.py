@@ -56,6 +56,11 @@ class Scope(StrEnum):
     WRITE_INTEGRATIONS = "WRITE:INTEGRATIONS"
     READ_FLEET = "READ:FLEET"
     WRITE_FLEET = "WRITE:FLEET"
+    READ_ORGANIZATION = "READ:ORGANIZATION"
+    WRITE_ORGANIZATION = "WRITE:ORGANIZATION"
+    # A partner backend signs its own users in (POST /v1/integrations/auth/exchange).
+    FEDERATE_USERS = "FEDERATE:USERS"
+    EMBED_PORTAL = "EMBED:PORTAL"
 
 
 _SELF_SERVICE = {
@@ -87,6 +92,21 @@ _OPERATOR = {
     Scope.READ_ANALYTICS,
 }
 
+# Everything a partner integration may ever be granted: ALL_ACCESS, the union of the
+# bundles (evcare.integrations.bundles). The integration's current bundles narrow it
+# on every request.
+PARTNER_SCOPES = frozenset(
+    {
+        *_SELF_SERVICE,
+        Scope.READ_FLEET,
+        Scope.WRITE_FLEET,
+        Scope.READ_ORGANIZATION,
+        Scope.WRITE_ORGANIZATION,
+        Scope.FEDERATE_USERS,
+        Scope.EMBED_PORTAL,
+    }
+)
+
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: frozenset(Scope),
     Role.BRAND: frozenset(_OPERATOR),
@@ -94,9 +114,19 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.MECHANIC: frozenset(
         {*_SELF_SERVICE, Scope.WORK_BOOKINGS, Scope.READ_MECHANICS, Scope.MANAGE_PAYMENTS}
     ),
-    Role.FLEET_MANAGER: frozenset({*_SELF_SERVICE, Scope.READ_FLEET, Scope.WRITE_FLEET}),
+    # Organization scopes: what the organization lets them do is its membership's role.
+    Role.FLEET_MANAGER: frozenset(
+        {
+            *_SELF_SERVICE,
+            Scope.READ_FLEET,
+            Scope.WRITE_FLEET,
+            Scope.READ_ORGANIZATION,
+            Scope.WRITE_ORGANIZATION,
+        }
+    ),
     # Workshop customers: cart, favourites, reviews and their own addresses.
     Role.USER: frozenset({*_SELF_SERVICE, Scope.SHOP_SERVICES, Scope.MANAGE_ADDRESSES}),
+    Role.INTEGRATION: PARTNER_SCOPES,
 }
 
 

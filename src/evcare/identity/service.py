@@ -17,6 +17,7 @@ from evcare.core.errors import (
     Forbidden,
     NotFound,
     TokenReuseDetected,
+    TokenRevoked,
     TooManyRequests,
     Unauthorized,
 )
@@ -202,15 +203,101 @@ async def authenticate(
     claims = credentials.access_tokens.verify(access_token)
     sign_in = await repository.get_sign_in(session, claims.session_id)
     if sign_in is None or sign_in.revoked_at is not None or sign_in.user_id != claims.user_id:
-        raise Unauthorized("Token revoked")
+        raise TokenRevoked("Token revoked")
     if sign_in.live_user_id is None:
-        raise Unauthorized("Account no longer exists")
+        raise TokenRevoked("Account no longer exists")
     _ensure_active(sign_in)
     # Scopes follow the user's current role, narrowed by what the token was issued with.
     scopes = frozenset(claims.scopes & scopes_for(sign_in.role))
     return Principal(
-        user_id=claims.user_id, role=sign_in.role, scopes=scopes, session_id=claims.session_id
+        user_id=claims.user_id,
+        role=sign_in.role,
+        scopes=scopes,
+        session_id=claims.session_id,
+        integration_id=sign_in.integration_id,
     )
+
+
+# -- sign-ins made through a partner integration ------------------------------------------
+
+
+async def start_client_session(
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    user: User,
+    integration_id: str,
+    scopes: frozenset[str],
+) -> tuple[str, datetime]:
+    """A client-credentials token: an access token only (no refresh), for ``scopes``.
+
+    Its sign-in lives as long as the token, so revoking it (or its integration) is
+    checked per request exactly as a user's logout is."""
+    _ensure_active(user)
+    now = utcnow()
+    expires = now + credentials.cms_access_lifetime
+    family = AuthSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        expires_at=expires,
+        integration_id=integration_id,
+    )
+    session.add(family)
+    await session.flush()
+    return credentials.access_tokens.issue(
+        user_id=user.id,
+        session_id=family.id,
+        role=user.role,
+        scopes=scopes,
+        lifetime=credentials.cms_access_lifetime,
+    )
+
+
+async def start_delegated_session(
+    session: AsyncSession, credentials: Credentials, *, user: User, integration_id: str
+) -> TokenPair:
+    """Sign ``user`` in on behalf of integration ``integration_id`` (its session code was redeemed).
+
+    The tokens work on every surface; refreshing keeps the integration's bounds."""
+    _ensure_active(user)
+    user.last_login_at = utcnow()
+    tokens = await _start_session(
+        session,
+        credentials,
+        user,
+        credentials.cms_access_lifetime,
+        integration_id=integration_id,
+    )
+    await publish(
+        session, "identity.user_logged_in", {"userId": user.id, "integrationId": integration_id}
+    )
+    return tokens
+
+
+async def revoke_token(session: AsyncSession, credentials: Credentials, *, token: str) -> None:
+    """RFC 7009: revoke the sign-in an access or refresh token belongs to; unknown is fine."""
+    session_id: uuid.UUID | None = None
+    stored = await repository.get_refresh_token(session, hash_token(token))
+    if stored is not None:
+        session_id = stored.session_id
+    else:
+        try:
+            session_id = credentials.access_tokens.verify(token).session_id
+        except Unauthorized:
+            return
+    family = await repository.get_auth_session(session, session_id)
+    if family is not None and family.revoked_at is None:
+        family.revoked_at = utcnow()
+        family.revoked_reason = "revoked"
+        await session.flush()
+
+
+async def revoke_integration_sessions(
+    session: AsyncSession, *, integration_id: str, reason: str
+) -> None:
+    """End every sign-in made through integration ``integration_id`` at once."""
+    await repository.revoke_integration_sessions(session, integration_id, reason=reason)
 
 
 async def change_password(
@@ -398,6 +485,36 @@ async def set_status(
     return user
 
 
+async def create_account(
+    session: AsyncSession,
+    credentials: Credentials,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+) -> User:
+    """An account created for someone else (a partner's user, an organization's driver):
+    no password, so it signs in only the way it was created for."""
+    first, last = split_name(name)
+    return await _create_user(
+        session,
+        credentials,
+        email=email,
+        password=None,
+        first_name=first,
+        last_name=last,
+        phone=None,
+        role=role,
+    )
+
+
+async def close_account(session: AsyncSession, user: User, *, reason: str) -> None:
+    """Soft delete ``user``; every sign-in of it ends at once."""
+    user.deleted_at = utcnow()
+    await repository.revoke_sessions(session, user.id, reason=reason)
+    await publish(session, "identity.user_deleted", {"userId": user.id})
+
+
 # -- internals -----------------------------------------------------------------------------
 
 
@@ -481,7 +598,12 @@ def _require_admin(principal: Principal) -> None:
 
 
 async def _start_session(
-    session: AsyncSession, credentials: Credentials, user: User, access_lifetime: timedelta
+    session: AsyncSession,
+    credentials: Credentials,
+    user: User,
+    access_lifetime: timedelta,
+    *,
+    integration_id: str | None = None,
 ) -> TokenPair:
     now = utcnow()
     family = AuthSession(
@@ -489,6 +611,7 @@ async def _start_session(
         user_id=user.id,
         created_at=now,
         expires_at=now + credentials.refresh_lifetime,
+        integration_id=integration_id,
     )
     session.add(family)
     await session.flush()

@@ -3,6 +3,11 @@
 Routes declare the scopes they need through typed aliases built from
 :class:`Authenticator`, e.g. ``AdminsWrite = Annotated[Principal, Depends(Authenticator(
 Scope.WRITE_ADMINS))]``. A missing or bad token is a 401; a missing scope a 403.
+
+A token obtained through a partner integration (its client-credentials token, or a
+token of a user it signed in) is also bounded by that integration, on every surface:
+its bundles (``403 BUNDLE_FORBIDDEN``) and, last, its allowlist of ``METHOD
+/path/template`` (``403 ENDPOINT_NOT_ALLOWED``), read per request.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from evcare.core.transactions import SessionDep
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.integrations import service as integrations
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
 
@@ -70,6 +76,10 @@ class Authenticator:
         principal = await identity.authenticate(
             session, runtime.credentials, access_token=bearer.credentials
         )
+        if principal.integration_id is not None:
+            return await integrations.authorize_call(
+                session, principal, required=self.scopes, endpoint=endpoint_of(request)
+            )
         for scope in self.scopes:
             if not principal.has(scope):
                 raise Forbidden(f"{scope} scope required")
@@ -77,3 +87,11 @@ class Authenticator:
 
 
 Authenticated = Annotated[Principal, Depends(Authenticator())]
+
+
+def endpoint_of(request: Request) -> str | None:
+    """``METHOD /full/path/template`` of the route being served (mounts included), as
+    the route catalog the app installed on each surface names it."""
+    catalog = getattr(request.app.state, "catalog", None)
+    template = None if catalog is None else catalog.template_of(request.scope.get("route"))
+    return None if template is None else f"{request.method} {template}"

@@ -37,9 +37,35 @@ ERROR_CODES = {
 }
 
 
+# Codes more precise than their status's, raised as typed domain errors
+# (core.errors.InvalidCredentials, TokenExpired, BundleForbidden, ...).
+SPECIFIC_CODES = frozenset(
+    {
+        "INVALID_CREDENTIALS",
+        "TOKEN_EXPIRED",
+        "TOKEN_REVOKED",
+        "BUNDLE_FORBIDDEN",
+        "ENDPOINT_NOT_ALLOWED",
+        "SESSION_CODE_INVALID",
+        "IDEMPOTENCY_KEY_REQUIRED",
+        "IDEMPOTENCY_KEY_REUSED",
+        "IDEMPOTENCY_IN_PROGRESS",
+        "WEBHOOK_URL_REFUSED",
+        "PAYMENT_PROVIDER_ERROR",
+    }
+)
+
+
+def hub_code(report: ErrorReport) -> str:
+    specific = report.code.upper()
+    if specific in SPECIFIC_CODES:
+        return specific
+    return ERROR_CODES.get(report.status_code, specific)
+
+
 def render_hub_error(request: Request, report: ErrorReport) -> JSONResponse:
     body: dict[str, Any] = {
-        "code": ERROR_CODES.get(report.status_code, report.code.upper()),
+        "code": hub_code(report),
         "message": report.detail,
         "requestId": request_id_of(request.scope),
     }

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 
 from evcare import __version__
 from evcare.core.transactions import TransactionalRoute
 from evcare.surfaces.deps import Authenticated
+from evcare.surfaces.hub.schemas import HubModel
 
 router = APIRouter(tags=["system"], route_class=TransactionalRoute)
-
-
-class HubModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
-    )
 
 
 class HealthOut(HubModel):
