@@ -24,6 +24,13 @@ from pydantic import PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from evcare.core.ids import MAX_KEY, parse_key, parse_public_key
+from evcare.core.public_ids import (
+    ACCOUNT_ID,
+    INTEGRATION_ID,
+    MAX_LENGTH,
+    ORGANIZATION_ID,
+    PublicIdKind,
+)
 
 ID_ERROR = "evcare_id"
 """The pydantic error type of a malformed id; :mod:`evcare.surfaces.errors` turns it
@@ -126,3 +133,24 @@ FuelTypeId = _key("Fuel type")
 ContentId = _text("Content", r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}", "a content key (home-banner)")
 OrderId = _text("Order", r"[A-Za-z0-9_]{1,64}", "a payment provider's order id (order_...)")
 PaymentId = _text("Payment", r"[A-Za-z0-9_]{1,64}", "a payment provider's payment id (pay_...)")
+
+
+def _prefixed(kind: PublicIdKind) -> Any:
+    """A hub id (``int_...``): strict ASCII after its prefix, at most 48 characters."""
+
+    def parse(value: object) -> str | None:
+        return value if isinstance(value, str) and kind.is_valid(value) else None
+
+    parsed = IdKind(kind.noun, parse, f"an id such as {kind.prefix}0a1b2c")
+    schema = {
+        "type": "string",
+        "pattern": f"^{kind.prefix}[0-9a-z]{{1,40}}$",
+        "maxLength": MAX_LENGTH,
+    }
+    return Annotated[str, PlainValidator(parsed), WithJsonSchema(schema)]
+
+
+# Developer hub
+OrganizationId = _prefixed(ORGANIZATION_ID)
+AccountId = _prefixed(ACCOUNT_ID)
+IntegrationId = _prefixed(INTEGRATION_ID)

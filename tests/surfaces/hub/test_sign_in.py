@@ -212,7 +212,7 @@ async def test_integration_tokens_expire(
 ) -> None:
     created = await create_integration(client, await admin_headers(runtime, client))
     token = await client_token(client, created["credentials"])
-    clock.advance(runtime.credentials.access_tokens.lifetime + timedelta(seconds=1))
+    clock.advance(runtime.credentials.cms_access_lifetime + timedelta(seconds=1))
     expired = await client.get("/v1/me", headers=bearer(token))
     assert (expired.status_code, expired.json()["code"]) == (401, "TOKEN_EXPIRED")
 

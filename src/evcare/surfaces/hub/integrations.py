@@ -32,6 +32,7 @@ from evcare.surfaces.hub.schemas import (
     StrictHubModel,
     no_store,
 )
+from evcare.surfaces.ids import OrganizationId
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=TransactionalRoute)
 
@@ -54,7 +55,7 @@ Bundles = Annotated[list[Bundle], Field(min_length=1, max_length=4)]
 
 class IntegrationIn(StrictHubModel):
     name: Name
-    organization_id: Annotated[str, Field(max_length=48)] | None = None
+    organization_id: OrganizationId | None = None
     organization_name: Name | None = None
     bundles: Bundles
     allowed_endpoints: Endpoints = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Path, Response
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from evcare.core.pagination import Page
-from evcare.core.public_ids import ACCOUNT_ID, INTEGRATION_ID
+from evcare.surfaces.ids import AccountId, IntegrationId
 
 T = TypeVar("T")
 
@@ -50,20 +50,8 @@ class Paged(HubModel, Generic[T]):
     pagination: PaginationOut
 
 
-def _integration_id(
-    integration_id: Annotated[str, Path(alias="integrationId", description="int_...")],
-) -> str:
-    return INTEGRATION_ID.parse(integration_id)
-
-
-def _account_id(
-    account_id: Annotated[str, Path(alias="accountId", description="acc_...")],
-) -> str:
-    return ACCOUNT_ID.parse(account_id)
-
-
-IntegrationIdPath = Annotated[str, Depends(_integration_id)]
-AccountIdPath = Annotated[str, Depends(_account_id)]
+IntegrationIdPath = Annotated[IntegrationId, Path(alias="integrationId", description="int_...")]
+AccountIdPath = Annotated[AccountId, Path(alias="accountId", description="acc_...")]
 
 
 def no_store(response: Response) -> None:

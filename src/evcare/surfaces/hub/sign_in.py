@@ -20,6 +20,7 @@ from evcare.identity.scopes import Scope
 from evcare.integrations import service as integrations
 from evcare.surfaces.deps import Authenticator, CredentialsDep
 from evcare.surfaces.hub.schemas import HubModel, StrictHubModel, no_store
+from evcare.surfaces.ids import IntegrationId
 
 router = APIRouter(
     prefix="/integrations/auth", tags=["partner sign-in"], route_class=TransactionalRoute
@@ -43,7 +44,7 @@ class ClientTokenOut(HubModel):
 
 
 class ExchangeIn(StrictHubModel):
-    integration_id: Annotated[str, Field(min_length=1, max_length=48)]
+    integration_id: IntegrationId
     external_subject: Annotated[str, Field(min_length=1, max_length=255)]
     email: EmailStr
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
