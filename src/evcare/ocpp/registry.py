@@ -81,7 +81,8 @@ class ChargerRegistry:
     async def wait_idle(self, wait_seconds: float = 10.0) -> bool:
         """Wait until no charger connection is being served (or closed) here."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout=wait_seconds)
+            async with asyncio.timeout(wait_seconds):
+                await self._idle.wait()
         except TimeoutError:
             return False
         return True

@@ -209,7 +209,8 @@ class SimulatedCharger:
         self.state.state = "available" if self.available else "unavailable"
         pause = self.rng.uniform(*self.timing.idle)
         try:
-            return await asyncio.wait_for(self._remote_start.get(), timeout=pause)
+            async with asyncio.timeout(pause):
+                return await self._remote_start.get()
         except TimeoutError:
             return None
 
@@ -244,7 +245,8 @@ class SimulatedCharger:
         elapsed = 0.0
         while elapsed < length and not self._stop_requested.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_requested.wait(), timeout=self.timing.meter)
+                async with asyncio.timeout(self.timing.meter):
+                    await self._stop_requested.wait()
             step = self.timing.meter
             elapsed += step
             power = self._power(soc)
