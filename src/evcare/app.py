@@ -13,6 +13,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evcare import __version__
+from evcare.charging.bookings import jobs as booking_jobs
 from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
@@ -46,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.start()
         await realtime.start()
         await vanished_chargers.start(runtime)
+        await booking_jobs.start(runtime)
         try:
             yield
         finally:
+            await booking_jobs.stop(runtime)
             await vanished_chargers.stop(runtime)
             await realtime.stop()
             await runtime.stop()

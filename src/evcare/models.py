@@ -3,6 +3,7 @@
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
+from evcare.charging.bookings.models import BookingLog, ConnectorBooking
 from evcare.charging.models import Charger, Connector, Station
 from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
 from evcare.core.db import Base
@@ -60,11 +61,13 @@ __all__ = [
     "BookingAnalysis",
     "BookingEvent",
     "BookingItem",
+    "BookingLog",
     "BookingProgress",
     "CartItem",
     "Charger",
     "ChargingSession",
     "Connector",
+    "ConnectorBooking",
     "ContentEntry",
     "ExternalIdentity",
     "FavouriteService",

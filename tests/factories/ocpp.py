@@ -125,6 +125,7 @@ class SimCharger16(ChargePoint16):
         super().__init__(charge_point_id, connection, response_timeout=10)
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.started: asyncio.Queue[int] = asyncio.Queue()
+        self.reserve_answer = "Accepted"
 
     @on("RemoteStartTransaction")
     def on_remote_start(self, id_tag: str, **kwargs: Any) -> result16.RemoteStartTransaction:
@@ -181,6 +182,28 @@ class SimCharger16(ChargePoint16):
             configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]
         )
 
+    @on("ReserveNow")
+    def on_reserve_now(
+        self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_: Any
+    ) -> result16.ReserveNow:
+        self.received.append(
+            (
+                "ReserveNow",
+                {
+                    "connector_id": connector_id,
+                    "expiry_date": expiry_date,
+                    "id_tag": id_tag,
+                    "reservation_id": reservation_id,
+                },
+            )
+        )
+        return result16.ReserveNow(status=self.reserve_answer)
+
+    @on("CancelReservation")
+    def on_cancel_reservation(self, reservation_id: int) -> result16.CancelReservation:
+        self.received.append(("CancelReservation", {"reservation_id": reservation_id}))
+        return result16.CancelReservation(status="Accepted")
+
     @on("TriggerMessage")
     def on_trigger(self, requested_message: str, **kwargs: Any) -> result16.TriggerMessage:
         self.received.append(("TriggerMessage", {"requested_message": requested_message}))
@@ -236,6 +259,28 @@ class SimCharger201(ChargePoint201):
     def on_unlock(self, evse_id: int, connector_id: int, **_: Any) -> result201.UnlockConnector:
         self.received.append(("UnlockConnector", {"evse_id": evse_id}))
         return result201.UnlockConnector(status="Unlocked")
+
+    @on("ReserveNow")
+    def on_reserve_now(
+        self, id: int, expiry_date_time: str, id_token: dict[str, Any], **kwargs: Any
+    ) -> result201.ReserveNow:
+        self.received.append(
+            (
+                "ReserveNow",
+                {
+                    "id": id,
+                    "expiry_date_time": expiry_date_time,
+                    "id_token": id_token,
+                    "evse_id": kwargs.get("evse_id"),
+                },
+            )
+        )
+        return result201.ReserveNow(status="Accepted")
+
+    @on("CancelReservation")
+    def on_cancel_reservation(self, reservation_id: int, **_: Any) -> result201.CancelReservation:
+        self.received.append(("CancelReservation", {"reservation_id": reservation_id}))
+        return result201.CancelReservation(status="Accepted")
 
     async def transaction_event(
         self,

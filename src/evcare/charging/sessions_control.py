@@ -28,6 +28,7 @@ from evcare.charging import commands
 from evcare.charging import service as charging
 from evcare.charging import sessions_repository as repository
 from evcare.charging.events import session_key
+from evcare.charging.models import Charger
 from evcare.charging.session_records import SessionView, public_session_id
 from evcare.charging.sessions_models import SessionStatus
 from evcare.charging.sessions_service import app_token
@@ -149,7 +150,27 @@ async def start_session(
     )
     if busy is not None:
         raise Conflict(f"Connector {connector_id} is already charging")
-    token = app_token(secret, user_id=driver.id)
+    return await remote_start(
+        session,
+        registry,
+        charger=charger,
+        connector_id=connector_id,
+        token=app_token(secret, user_id=driver.id),
+        vehicle_id=vehicle.id if vehicle is not None else None,
+    )
+
+
+async def remote_start(
+    session: AsyncSession,
+    registry: ChargerRegistry,
+    *,
+    charger: Charger,
+    connector_id: int,
+    token: str,
+    vehicle_id: int | None,
+) -> SessionView:
+    """Send RemoteStartTransaction / RequestStartTransaction for ``token`` and wait for
+    the session the charger reports (nothing is written before it answers)."""
     version = registry.ocpp_version_of(charger.charge_point_id) or "1.6"
     action, payload = commands.build(
         version, "RemoteStartTransaction", connector_id, {"idTag": token}
@@ -171,8 +192,8 @@ async def start_session(
             remote_start_id=remote_start_id,
         )
         if row is not None:
-            if vehicle is not None and row.vehicle_id != vehicle.id:
-                row.vehicle_id = vehicle.id
+            if vehicle_id is not None and row.vehicle_id != vehicle_id:
+                row.vehicle_id = vehicle_id
                 await session.flush()
             return await repository.get_view(session, row.id, fresh=True)
         await asyncio.sleep(POLL_SECONDS)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing.wallet import LOW_BALANCE
 from evcare.charging import events as charging
+from evcare.charging.bookings.events import BOOKING_REMINDER
 from evcare.core.events import OutboxEvent, subscribe
 from evcare.engagement import notifications
 from evcare.realtime import rooms
@@ -56,6 +57,7 @@ def register() -> None:
     subscribe(charging.SESSION_STOPPED, _session_stopped, uses_database=False)
     subscribe(charging.CHARGER_STATUS, _charger_status, uses_database=False)
     subscribe(LOW_BALANCE, _low_balance, uses_database=False)
+    subscribe(BOOKING_REMINDER, _booking_reminder, uses_database=False)
     # Subscribed after engagement's own handler, which writes the in-app record first.
     for topic in notifications.NOTIFYING_TOPICS:
         subscribe(topic, _notification)
@@ -119,6 +121,14 @@ async def _low_balance(_: AsyncSession, event: OutboxEvent) -> None:
     payload = event.payload
     await _broadcast(
         "low-balance", {"balance": payload["balance"]}, [rooms.user(payload["user_id"])]
+    )
+
+
+async def _booking_reminder(_: AsyncSession, event: OutboxEvent) -> None:
+    """``booking-reminder {booking}`` to the driver, 15 minutes before the start."""
+    payload = event.payload
+    await _broadcast(
+        "booking-reminder", {"booking": payload["booking"]}, [rooms.user(payload["userId"])]
     )
 
 

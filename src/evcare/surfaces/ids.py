@@ -110,6 +110,10 @@ SessionId = _public("Session", "SES")
 UserId = _public("User", "USR")
 VehicleRef = _public("Vehicle", "VEH")
 VehicleId = _key("Vehicle")
+ConnectorRef = _text(
+    "Connector", r"[A-Za-z0-9._-]{1,20}", "a connector id of the station (its connectorId)"
+)
+ChargingBookingId = _key("Booking")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
     auth,
+    bookings,
     charger_commands,
     chargers,
     profile,
@@ -33,6 +34,7 @@ SECTIONS = (
     charger_commands,
     vehicle_charging,
     settings,
+    bookings,
 )
 
 

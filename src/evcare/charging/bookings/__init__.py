@@ -1,0 +1,1 @@
+"""Connector bookings: a driver reserves a connector for a time window (docs/bookings.md)."""
