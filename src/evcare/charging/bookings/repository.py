@@ -99,7 +99,7 @@ async def connector_refs(session: AsyncSession, connector_ids: Sequence[int]) ->
     rows = await session.execute(
         select(Connector.id, Connector.connector_id).where(Connector.id.in_(connector_ids))
     )
-    return {key: ref for key, ref in rows.tuples()}
+    return {key: ref for key, ref in rows.all()}
 
 
 async def list_of_user(
@@ -222,7 +222,7 @@ async def claim_no_shows(
         .returning(ConnectorBooking.id, ConnectorBooking.reservation_status)
         .execution_options(synchronize_session=False)
     )
-    return [(key, status) for key, status in result.tuples()]
+    return [(key, status) for key, status in result.all()]
 
 
 async def set_reservation(

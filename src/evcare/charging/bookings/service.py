@@ -12,9 +12,10 @@
 - **Start**: from ``START_EARLY`` before the window until its end, the charger starts a
   session on the connector for the driver (RemoteStartTransaction /
   RequestStartTransaction) and the booking links it (``active``).
-- **Complete**: energy, times and the energy cost come from the linked session (which
-  must have stopped); without one, from the client's ``energyConsumed`` at the
-  connector's price. The optional rating folds into the station's ``rating`` and
+- **Complete** (``active``, or ``confirmed`` once its window began: the driver charged
+  without the remote start): energy, times and the energy cost come from the linked
+  session (which must have stopped); without one, from the client's ``energyConsumed``
+  at the connector's price, GST at the settings' ``gstPercentage``. The optional rating folds into the station's ``rating`` and
   ``totalReviews``.
 - **Cancel** (``pending``/``confirmed``): at least ``cancellationWindow`` minutes before
   the start the fee is refunded to the wallet (a credit entry); later it is kept. The
@@ -246,8 +247,10 @@ async def complete_booking(
 ) -> BookingView:
     row = await _own(session, principal, booking_id)
     now = utcnow()
-    if row.status != BookingStatus.ACTIVE:
-        raise Conflict(f"Booking {booking_id} is {row.status}: only an active one completes")
+    if row.status not in (BookingStatus.ACTIVE, BookingStatus.CONFIRMED):
+        raise Conflict(f"Booking {booking_id} is {row.status} and cannot be completed")
+    if row.status == BookingStatus.CONFIRMED and now < as_utc(row.scheduled_at) - START_EARLY:
+        raise BusinessRuleViolation(f"Booking {booking_id} has not begun yet")
     settings = await system_settings.current(session)
     values: dict[str, object] = {"status": BookingStatus.COMPLETED, "updated_at": now}
     linked = (
@@ -287,9 +290,7 @@ async def complete_booking(
             "rating_images": rating.images,
             "rated_at": now,
         }
-    if not await repository.move(
-        session, row.id, from_status=[BookingStatus.ACTIVE], values=values
-    ):
+    if not await repository.move(session, row.id, from_status=[row.status], values=values):
         raise Conflict(f"Booking {booking_id} changed meanwhile")
     if rating is not None:
         await repository.add_rating(session, row.station_id, rating.score)

@@ -110,11 +110,11 @@ class CreateIn(StrictCamelModel):
     connector_id: ConnectorRef
     vehicle_id: VehicleRef
     scheduled_time: UtcDateTime
-    estimated_duration: int = Field(ge=5, le=1440, description="minutes")
+    estimated_duration: int = Field(strict=True, ge=5, le=1440, description="minutes")
 
 
 class RatingIn(StrictCamelModel):
-    score: int = Field(ge=1, le=5)
+    score: int = Field(strict=True, ge=1, le=5)
     review: str | None = Field(default=None, max_length=2000)
     images: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=10
@@ -125,7 +125,7 @@ class CompleteIn(StrictCamelModel):
     energy_consumed: Decimal | None = Field(
         default=None, ge=0, le=10_000, decimal_places=3, description="kWh"
     )
-    final_so_c: int | None = Field(default=None, ge=0, le=100, alias="finalSoC")
+    final_so_c: int | None = Field(default=None, strict=True, ge=0, le=100, alias="finalSoC")
     rating: RatingIn | None = None
 
 
