@@ -15,8 +15,8 @@
 - **Complete** (``active``, or ``confirmed`` once its window began: the driver charged
   without the remote start): energy, times and the energy cost come from the linked
   session (which must have stopped); without one, from the client's ``energyConsumed``
-  at the connector's price, GST at the settings' ``gstPercentage``. The optional rating folds into the station's ``rating`` and
-  ``totalReviews``.
+  at the connector's price, GST at the settings' ``gstPercentage``. The optional rating
+  folds into the station's ``rating`` and ``totalReviews``.
 - **Cancel** (``pending``/``confirmed``): at least ``cancellationWindow`` minutes before
   the start the fee is refunded to the wallet (a credit entry); later it is kept. The
   charger's reservation is cancelled.
