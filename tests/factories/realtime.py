@@ -20,6 +20,7 @@ SERVER_EVENTS = (
     "charger-status",
     "notification",
     "low-balance",
+    "booking-reminder",
 )
 
 
