@@ -34,7 +34,7 @@ async def test_the_reminder_reaches_the_driver_15_minutes_before_the_start_once(
         clock.advance(timedelta(minutes=5, seconds=1))
         # Several processes' jobs at once: one conditional UPDATE each, one winner.
         runs = await asyncio.gather(*[jobs.send_reminders(runtime) for _ in range(4)])
-        assert sorted(sum(runs, [])) == [int(booking["id"])]
+        assert sorted(key for run in runs for key in run) == [int(booking["id"])]
         reminder = await socket.next("booking-reminder")
         assert reminder["booking"]["id"] == booking["id"]
         assert reminder["booking"]["bookingNumber"] == booking["bookingNumber"]

@@ -10,11 +10,11 @@ interrupted. The check is idempotent, so several nodes may run it at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
 from evcare.charging import sessions_service as sessions
+from evcare.core.background import start_task, stop_task
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 
@@ -46,15 +46,10 @@ async def _check_periodically(runtime: Runtime) -> None:
 
 
 async def start(runtime: Runtime) -> None:
-    if _TASK_KEY not in runtime.extras:
-        runtime.extras[_TASK_KEY] = asyncio.create_task(
-            _check_periodically(runtime), name="evcare-ocpp-vanished"
-        )
+    start_task(
+        runtime, _TASK_KEY, lambda: _check_periodically(runtime), name="evcare-ocpp-vanished"
+    )
 
 
 async def stop(runtime: Runtime) -> None:
-    task = runtime.extras.pop(_TASK_KEY, None)
-    if isinstance(task, asyncio.Task):
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(runtime, _TASK_KEY)

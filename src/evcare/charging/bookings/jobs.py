@@ -22,9 +22,7 @@ one conditional UPDATE, so with several server processes each booking is handled
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +31,7 @@ from evcare.charging.bookings.documents import booking_document
 from evcare.charging.bookings.events import BOOKING_REMINDER
 from evcare.charging.bookings.models import ReservationStatus
 from evcare.charging.bookings.service import release_on_charger, view_of
+from evcare.core.background import start_task, stop_task
 from evcare.core.clock import utcnow
 from evcare.core.events import publish
 from evcare.core.runtime import Runtime
@@ -169,15 +168,8 @@ async def _run_periodically(runtime: Runtime) -> None:
 
 
 async def start(runtime: Runtime) -> None:
-    if _TASK_KEY not in runtime.extras:
-        runtime.extras[_TASK_KEY] = asyncio.create_task(
-            _run_periodically(runtime), name=f"evcare-bookings-{uuid.uuid4().hex[:6]}"
-        )
+    start_task(runtime, _TASK_KEY, lambda: _run_periodically(runtime), name="evcare-bookings")
 
 
 async def stop(runtime: Runtime) -> None:
-    task = runtime.extras.pop(_TASK_KEY, None)
-    if isinstance(task, asyncio.Task):
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(runtime, _TASK_KEY)
