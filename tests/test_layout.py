@@ -137,12 +137,10 @@ def test_only_the_app_and_the_command_line_import_the_surfaces() -> None:
     assert offenders == []
 
 
-@pytest.mark.xfail(strict=True, reason="ocpp ports move pending")
 def test_charging_does_not_import_the_ocpp_adapter() -> None:
     assert _importers_of("evcare.ocpp", within="evcare.charging") == []
 
 
-@pytest.mark.xfail(strict=True, reason="ocpp ports move pending (charging <-> ocpp)")
 def test_contexts_import_each_other_without_a_cycle() -> None:
     edges: dict[str, set[str]] = {}
     for module, targets in graph().items():

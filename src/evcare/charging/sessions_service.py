@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging import events
 from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_repository as repository
+from evcare.charging.meter_sample import MeterSample
 from evcare.charging.models import ChargerStatus
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.session_records import (
@@ -38,7 +39,6 @@ from evcare.charging.sessions_models import (
 from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
-from evcare.ocpp.meter import MeterSample
 
 _APP_TOKEN = re.compile(r"^A(\d{1,8})X([0-9A-F]{10})$")
 

@@ -29,10 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import ocpp_state as chargers
 from evcare.charging import sessions_service as sessions
+from evcare.charging.meter_sample import MeterSample
 from evcare.charging.ocpp_state import ChargerRef
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
-from evcare.ocpp.meter import MeterSample, parse_meter_values, parse_timestamp
+from evcare.ocpp.meter import parse_meter_values, parse_timestamp
 from evcare.ocpp.writer import writer_of
 
 log = logging.getLogger("evcare.ocpp")
