@@ -80,7 +80,7 @@ async def prepare_evcare_database(url: str, count: int) -> None:
     from sqlalchemy import insert, select
 
     from evcare.charging.models import Charger, Connector, Station
-    from evcare.charging.sessions_models import IdTag
+    from evcare.charging.sessions.models import IdTag
     from evcare.core.config import Settings
     from evcare.core.migrate import upgrade
     from evcare.core.runtime import Runtime

@@ -13,8 +13,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import service as charging
-from evcare.charging import sessions_repository as charging_sessions
-from evcare.charging.sessions_models import IdTag
+from evcare.charging.sessions import repository as charging_sessions
+from evcare.charging.sessions.models import IdTag
 from evcare.core.errors import NotFound
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials

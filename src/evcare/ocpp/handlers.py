@@ -28,9 +28,9 @@ from ocpp.v201.enums import Action as Action201
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import ocpp_state as chargers
-from evcare.charging import sessions_service as sessions
-from evcare.charging.meter_sample import MeterSample
 from evcare.charging.ocpp_state import ChargerRef
+from evcare.charging.sessions import service as sessions
+from evcare.charging.sessions.meter import MeterSample
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.ocpp.meter import parse_meter_values, parse_timestamp

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from evcare.charging.meter_sample import MeterSample
+from evcare.charging.sessions.meter import MeterSample
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"

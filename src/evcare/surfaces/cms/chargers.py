@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from evcare.charging import service as charging
-from evcare.charging import sessions_control as control
 from evcare.charging.models import Charger, Connector
+from evcare.charging.sessions import control
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.models import Charger, ChargerStatus, Station
 from evcare.charging.ocpp_state import ChargerRef
-from evcare.charging.session_records import SessionView
-from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.charging.sessions.records import SessionView
 from evcare.core.clock import as_utc
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role, User

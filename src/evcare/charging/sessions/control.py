@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import commands
 from evcare.charging import service as charging
-from evcare.charging import sessions_repository as repository
 from evcare.charging.events import session_key
 from evcare.charging.port import ChargerCommands
-from evcare.charging.session_records import SessionView, public_session_id
-from evcare.charging.sessions_models import SessionStatus
-from evcare.charging.sessions_service import app_token
+from evcare.charging.sessions import repository
+from evcare.charging.sessions.models import SessionStatus
+from evcare.charging.sessions.records import SessionView, public_session_id
+from evcare.charging.sessions.service import app_token
 from evcare.core.clock import utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound, UpstreamTimeout
 from evcare.core.ids import parse_public_id
