@@ -44,7 +44,7 @@ from evcare.charging.models import (
     StationStatus,
     lat_band_of,
 )
-from evcare.charging.station_cards import ConnectorCard, StationCard
+from evcare.charging.stations.cards import ConnectorCard, StationCard
 from evcare.core.ids import parse_key
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role

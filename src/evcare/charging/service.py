@@ -4,7 +4,7 @@ Operators (brands, franchises) manage only their own stations and the chargers o
 someone else's is a 404. Admins manage everything. Drivers read active stations only.
 
 What a charger's own OCPP messages change (status, heartbeats, power) is written by
-:mod:`evcare.charging.ocpp_state`; this module is what people do through the APIs.
+:mod:`evcare.charging.chargers.ocpp_state`; this module is what people do through the APIs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from evcare.charging.models import (
     ConnectorStatus,
     Station,
 )
-from evcare.charging.station_cards import StationCard, charger_blocks
+from evcare.charging.stations.cards import StationCard, charger_blocks
 from evcare.core.clock import utcnow
 from evcare.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from evcare.core.ids import key_or_not_found, parse_key

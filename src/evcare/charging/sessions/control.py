@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import commands
 from evcare.charging import service as charging
+from evcare.charging.chargers import commands
+from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.events import session_key
-from evcare.charging.port import ChargerCommands
 from evcare.charging.sessions import repository
 from evcare.charging.sessions.models import SessionStatus
 from evcare.charging.sessions.records import SessionView, public_session_id

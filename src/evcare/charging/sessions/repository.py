@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.charging.chargers.ocpp_state import ChargerRef
 from evcare.charging.models import Charger, ChargerStatus, Station
-from evcare.charging.ocpp_state import ChargerRef
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue, SessionStatus
 from evcare.charging.sessions.records import SessionView
 from evcare.core.clock import as_utc

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from evcare.charging import service as charging
 from evcare.charging.models import ConnectorType, Station, StationStatus
-from evcare.charging.station_cards import ConnectorCard, StationCard
+from evcare.charging.stations.cards import ConnectorCard, StationCard
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute

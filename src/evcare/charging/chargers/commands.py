@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import service as charging
+from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.models import Charger
-from evcare.charging.port import ChargerCommands
 from evcare.core.errors import FieldError, ValidationFailed
 from evcare.identity.principal import Principal
 
