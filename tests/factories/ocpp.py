@@ -25,8 +25,9 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from sqlalchemy import update
 
-from evcare.charging.models import Charger, Connector
+from evcare.charging.chargers.models import Charger
 from evcare.charging.sessions.models import ChargingSession, IdTag
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User

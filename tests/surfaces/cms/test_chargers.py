@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from evcare.charging.models import Charger, ChargerStatus
+from evcare.charging.chargers.models import Charger, ChargerStatus
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.core.security import generated_secret_matches

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import service as charging
+from evcare.charging.chargers import service as charging
+from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
-from evcare.charging.models import Charger
 from evcare.core.errors import FieldError, ValidationFailed
 from evcare.identity.principal import Principal
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import service as charging
 from evcare.charging.chargers import commands
+from evcare.charging.chargers import service as charging
 from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.events import session_key
 from evcare.charging.sessions import repository

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
 from evcare.charging.chargers import ocpp_state as chargers
+from evcare.charging.chargers.models import ChargerStatus
 from evcare.charging.chargers.ocpp_state import ChargerRef
-from evcare.charging.models import ChargerStatus
 from evcare.charging.sessions import repository
 from evcare.charging.sessions.meter import MeterSample
 from evcare.charging.sessions.models import (
