@@ -3,8 +3,9 @@
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
-from evcare.charging.models import Charger, Connector, Station
-from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry

@@ -25,8 +25,9 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from sqlalchemy import update
 
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_models import ChargingSession, IdTag
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession, IdTag
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
@@ -327,7 +328,7 @@ async def make_session(
     """A session row as the OCPP handlers leave it (closed when ``minutes`` is given)."""
     from datetime import timedelta
 
-    from evcare.charging.session_records import energy_cost_minor
+    from evcare.charging.sessions.records import energy_cost_minor
 
     async with runtime.sessionmaker() as session:
         row = ChargingSession(

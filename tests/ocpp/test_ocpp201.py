@@ -9,8 +9,8 @@ from ocpp.v201 import call
 from sqlalchemy import func, select
 
 from evcare.charging import events
-from evcare.charging.models import Connector
-from evcare.charging.sessions_models import ChargingSession, MeterValue
+from evcare.charging.sessions.models import ChargingSession, MeterValue
+from evcare.charging.stations.models import Connector
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role

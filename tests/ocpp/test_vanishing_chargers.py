@@ -12,8 +12,9 @@ import httpx
 from ocpp.v16 import call
 from sqlalchemy import select, update
 
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime

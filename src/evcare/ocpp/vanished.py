@@ -14,7 +14,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from evcare.charging import sessions_service as sessions
+from evcare.charging.sessions import service as sessions
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 

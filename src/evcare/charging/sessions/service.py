@@ -18,27 +18,27 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
-from evcare.charging import ocpp_state as chargers
-from evcare.charging import sessions_repository as repository
-from evcare.charging.models import ChargerStatus
-from evcare.charging.ocpp_state import ChargerRef
-from evcare.charging.session_records import (
+from evcare.charging.chargers import ocpp_state as chargers
+from evcare.charging.chargers.models import ChargerStatus
+from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.sessions import repository
+from evcare.charging.sessions.meter import MeterSample
+from evcare.charging.sessions.models import (
+    ChargingSession,
+    IdTagStatus,
+    MeterValue,
+    SessionStatus,
+)
+from evcare.charging.sessions.records import (
     SessionView,
     as_json,
     cdr_document,
     energy_cost_minor,
     session_document,
 )
-from evcare.charging.sessions_models import (
-    ChargingSession,
-    IdTagStatus,
-    MeterValue,
-    SessionStatus,
-)
 from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
-from evcare.ocpp.meter import MeterSample
 
 _APP_TOKEN = re.compile(r"^A(\d{1,8})X([0-9A-F]{10})$")
 

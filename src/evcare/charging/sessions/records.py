@@ -23,7 +23,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from evcare.charging.events import SESSION_ID_PREFIX
-from evcare.charging.sessions_models import ChargingSession, SessionStatus
+from evcare.charging.sessions.models import ChargingSession, SessionStatus
 from evcare.core.clock import utcnow
 from evcare.core.ids import format_public_id, parse_key
 from evcare.core.money import major_number
