@@ -72,7 +72,8 @@ async def test_a_cms_query_or_header_with_a_control_character_is_refused(
     assert cms_fields(header) == ["x-client"]
 
 
-# (On SQLite such a path finds no row anyway; PostgreSQL refused the query with a 500.)
+# Every path parameter is a shared id type, which already 404s these; the guard must
+# answer the same (a 404, not its 422) for a path parameter that is not.
 async def test_a_path_with_a_control_character_names_nothing(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
