@@ -102,6 +102,12 @@ async def test_a_sign_in_form_with_nul_is_refused_urlencoded_or_multipart(
     )
     # A file part may hold any byte; only the text fields are text.
     assert revcare_fields(multipart) == ["username"]
+    clean = await client.post(
+        "/auth/login",
+        data={"username": "nobody@example.com", "password": "secret"},
+        files={"unused": ("a.txt", b"\x00binary", "text/plain")},
+    )
+    assert_revcare_error(clean, 401)  # read again by the route after the guard's look
 
 
 async def test_a_hub_body_with_nul_in_a_key_or_value_is_refused(

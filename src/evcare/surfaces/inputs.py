@@ -77,9 +77,12 @@ def _query_fields(raw: bytes) -> list[Location]:
 
 
 def _header_fields(scope: Scope) -> list[Location]:
+    headers = scope["headers"]
+    if _CONTROL_BYTES.search(b" ".join(value for _, value in headers)) is None:
+        return []
     return [
         ("header", name.decode("latin-1"))
-        for name, value in scope["headers"]
+        for name, value in headers
         if _CONTROL_BYTES.search(value) is not None
     ]
 
@@ -152,13 +155,11 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
 
 
 async def _body_fields(scope: Scope, receive: Receive, body: bytes) -> list[Location]:
-    if not body:
-        return []
+    if _JSON_ESCAPE not in body and not _url_has_control(body):
+        return []  # the common case: nothing that could be a control character
     request = Request(scope, receive)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in _FORM_TYPES:
-        if not _url_has_control(body):
-            return []
         form = await request.form()
         return [
             ("body", name)
