@@ -95,42 +95,38 @@ class InputGuard:
         self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if has_control(scope["path"]):
-            # A path names a resource, and none is named so: 404, as for a malformed id.
-            await self._refuse(scope, receive, send, _not_found())
-            return
-        fields = [*_query_fields(scope["query_string"]), *_header_fields(scope)]
-        if fields:
-            await self._refuse(scope, receive, send, _control_report(fields))
-            return
-        body = await _read_body(scope, receive)
-        if body is None:
-            await self._refuse(scope, receive, send, _too_large())
-            return
-        replayed = False
+        if scope["type"] == "http":
+            report, receive = await inspect_request(scope, receive)
+            if report is not None:
+                response = self.render(Request(scope), report)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        fields = await _body_fields(scope, replay, body)
-        if fields:
-            await self._refuse(scope, receive, send, _control_report(fields))
-            return
-        replayed = False
-        await self.app(scope, replay, send)
+async def inspect_request(scope: Scope, receive: Receive) -> tuple[ErrorReport | None, Receive]:
+    """What refuses the request, if anything, and a ``receive`` that replays its body."""
+    if has_control(scope["path"]):
+        # A path names a resource, and none is named so: 404, as for a malformed id.
+        return _not_found(), receive
+    fields = [*_query_fields(scope["query_string"]), *_header_fields(scope)]
+    if fields:
+        return _control_report(fields), receive
+    body = await _read_body(scope, receive)
+    if body is None:
+        return _too_large(), receive
+    replayed = False
 
-    async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, report: ErrorReport
-    ) -> None:
-        response = self.render(Request(scope), report)
-        await response(scope, receive, send)
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    fields = await _body_fields(scope, replay, body)
+    replayed = False  # the route reads it again
+    return (_control_report(fields) if fields else None), replay
 
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
