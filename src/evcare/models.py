@@ -4,6 +4,7 @@ from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.models import Charger, Connector, Station
+from evcare.charging.pricing.models import PricingRule
 from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
@@ -83,6 +84,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
+    "PricingRule",
     "RefreshToken",
     "Service",
     "ServiceArea",
