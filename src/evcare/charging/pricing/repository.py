@@ -117,7 +117,7 @@ async def energy_readings(session: AsyncSession, session_id: int) -> list[tuple[
         .where(MeterValue.session_id == session_id, MeterValue.energy_wh.is_not(None))
         .order_by(MeterValue.measured_at)
     )
-    return [(at, int(wh)) for at, wh in (await session.execute(query)).all()]
+    return [(at, int(wh or 0)) for at, wh in (await session.execute(query)).all()]
 
 
 async def station_connectors(session: AsyncSession, station_id: int) -> Sequence[Connector]:

@@ -18,6 +18,7 @@ that spans a peak boundary is priced per part.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -207,7 +208,7 @@ def _energy_curve(usage: Usage, start: datetime, end: datetime) -> list[tuple[da
 def _energy_at(curve: list[tuple[datetime, int]], moment: datetime) -> Fraction:
     if moment <= curve[0][0]:
         return Fraction(curve[0][1])
-    for (t0, e0), (t1, e1) in zip(curve, curve[1:], strict=False):
+    for (t0, e0), (t1, e1) in itertools.pairwise(curve):
         if moment <= t1:
             span = (t1 - t0).total_seconds()
             if span <= 0:
@@ -252,10 +253,13 @@ def price(tariff: Tariff, usage: Usage) -> Price:
     first_energy = _first(elements, ElementType.ENERGY, start, total_wh, power)
     multiplier = ONE_X
     cuts = _boundaries(tariff, usage, start, end)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    if len(cuts) == 1:
+        cuts = [start, start]
+    for a, b in itertools.pairwise(cuts):
         hours = _seconds(a, b) / 3600
         if b <= charging_end:
-            part_wh = _energy_at(curve, b) - _energy_at(curve, a)
+            # A quote without a duration: all the energy at its start instant.
+            part_wh = Fraction(total_wh) if a == b else _energy_at(curve, b) - _energy_at(curve, a)
             part = Fraction(0)
             element = _first(elements, ElementType.ENERGY, a, total_wh, power)
             if element is not None:
