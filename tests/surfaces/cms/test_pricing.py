@@ -84,7 +84,7 @@ async def test_calculate_answers_the_documented_breakdown_across_a_peak(
 async def test_the_most_specific_rule_wins_and_the_connector_price_is_the_fallback(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    admin, admin_headers = await signed_in(runtime, client, Role.ADMIN)
+    _, admin_headers = await signed_in(runtime, client, Role.ADMIN)
     brand = await make_user(runtime, role=Role.BRAND)
     station = await charging.make_station(
         runtime, brand, connectors=[("CCS", 60.0, 1800), ("Type2", 22.0, 1800)]

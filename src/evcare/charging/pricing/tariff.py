@@ -10,8 +10,8 @@ fee, GST) are computed from the rounded components, so the components always add
 
 The session is cut into parts at every boundary that can change a price: UTC midnight
 (day of week), each element's and peak window's start and end time of day, the moment
-charging stopped (charging -> parking), the end of each parking grace period and each
-meter reading (energy is linear between readings). Each part is priced by the first
+charging stopped (charging -> parking) and the end of each parking grace period. The energy of
+a part is read off the meter's curve (linear between readings). Each part is priced by the first
 element of each type whose restrictions hold for it (OCPI 2.2.1's rule), so a session
 that spans a peak boundary is priced per part.
 """
@@ -184,7 +184,6 @@ def _boundaries(tariff: Tariff, usage: Usage, start: datetime, end: datetime) ->
     for element in tariff.elements:
         if element.type == ElementType.PARKING_TIME and element.grace_minutes:
             cuts.add(min(charging_end + timedelta(minutes=element.grace_minutes), end))
-    cuts.update(_utc(at) for at, _ in usage.readings if start < _utc(at) < end)
     return sorted(cuts)
 
 
