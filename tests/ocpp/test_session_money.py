@@ -11,6 +11,7 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import bearer, login, make_user
 from tests.factories.ocpp import connect, iso, make_charger, make_id_tag, start_charging
+from tests.factories.wallet import fund
 
 START = datetime(2026, 8, 1, 9, 0, tzinfo=UTC)
 
@@ -61,23 +62,6 @@ async def test_energy_cost_is_rounded_half_up_to_the_paisa(
     assert cdr["totalCost"] == 9.01 and cdr["pricing"]["totalEnergyCost"] == 9.01
 
 
-async def _fund(runtime: Runtime, user_id: int, minor: int) -> None:
-    from evcare.billing import wallet
-    from evcare.billing.wallet_models import EntryKind
-    from evcare.core.money import Money
-
-    async with runtime.sessionmaker() as session:
-        await wallet.credit(
-            session,
-            user_id=user_id,
-            amount=Money(minor, "INR"),
-            kind=EntryKind.CORRECTION,
-            description="test funds",
-            reference=f"test:{user_id}",
-        )
-        await session.commit()
-
-
 async def test_a_completed_session_is_debited_from_the_wallet_once(
     live_server: str, runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
@@ -85,7 +69,7 @@ async def test_a_completed_session_is_debited_from_the_wallet_once(
     sent twice debits Rs 60.00 once."""
     charger = await make_charger(runtime, base_price_minor=1801)
     driver = await make_user(runtime)
-    await _fund(runtime, driver.id, 50_000)
+    await fund(runtime, driver, 50_000)
     admin = bearer(await login(client, await make_user(runtime, role=Role.ADMIN)))
     rule = {
         "name": "Peak",
@@ -121,7 +105,7 @@ async def test_a_wallet_that_cannot_cover_leaves_the_session_pending(
 ) -> None:
     charger = await make_charger(runtime, base_price_minor=2000)
     driver = await make_user(runtime)
-    await _fund(runtime, driver.id, 1_000)
+    await fund(runtime, driver, 1_000)
     tag = await make_id_tag(runtime, driver)
     headers = bearer(await login(client, driver))
     async with connect(live_server, charger.charge_point_id) as cp:

@@ -28,6 +28,7 @@ from tests.factories.ocpp import (
     make_id_tag,
     start_charging,
 )
+from tests.factories.wallet import fund
 
 START = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 
@@ -207,22 +208,9 @@ async def test_a_late_stop_corrects_what_the_estimate_debited(
 ) -> None:
     """Billed Rs 40 on the last reading, the charger's own Stop says Rs 50: the wallet
     pays the Rs 10 difference as a correction, once however often the Stop is sent."""
-    from evcare.billing import wallet
-    from evcare.billing.wallet_models import EntryKind
-    from evcare.core.money import Money
-
     charger = await make_charger(runtime, base_price_minor=2000)
     driver = await make_user(runtime)
-    async with runtime.sessionmaker() as session:
-        await wallet.credit(
-            session,
-            user_id=driver.id,
-            amount=Money(100_000, "INR"),
-            kind=EntryKind.CORRECTION,
-            description="test funds",
-            reference=f"test:{driver.id}",
-        )
-        await session.commit()
+    await fund(runtime, driver, 100_000)
     tag = await make_id_tag(runtime, driver)
     async with connect(live_server, charger.charge_point_id) as cp:
         reading = (START + timedelta(minutes=20), 3000)

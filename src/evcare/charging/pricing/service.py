@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.billing import wallet
 from evcare.billing.wallet import InsufficientFunds
 from evcare.billing.wallet_models import EntryKind
-from evcare.charging.models import Connector
+from evcare.charging.models import Connector, Station
 from evcare.charging.pricing import repository
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.pricing.tariff import (
@@ -232,11 +232,7 @@ async def preview(
     session: AsyncSession, *, station_id: int, connector_type: str | None
 ) -> list[tuple[str, Tariff]]:
     """(connector type, tariff in force now) for each connector type of the station."""
-    from evcare.charging.models import Station
-
-    station = await session.get(Station, station_id)
-    if station is None or station.deleted_at is not None:
-        raise NotFound(f"Station {station_id} not found")
+    await _live_station(session, station_id)
     connectors = await repository.station_connectors(session, station_id)
     seen: dict[str, Connector] = {}
     for connector in connectors:
@@ -273,24 +269,25 @@ def _check(draft: RuleDraft) -> None:
         raise ValidationFailed(message, fields=[FieldError("peakHours", message)])
 
 
+async def _live_station(session: AsyncSession, station_id: int) -> Station:
+    station = await session.get(Station, station_id)
+    if station is None or station.deleted_at is not None:
+        raise NotFound(f"Station {station_id} not found")
+    return station
+
+
 async def _may_manage(session: AsyncSession, principal: Principal, station_id: int | None) -> None:
     """Admins manage every rule; operators the rules of their own stations only."""
     if principal.is_admin:
         if station_id is not None:
-            from evcare.charging.models import Station
-
-            station = await session.get(Station, station_id)
-            if station is None or station.deleted_at is not None:
-                raise NotFound(f"Station {station_id} not found")
+            await _live_station(session, station_id)
         return
     if not is_operator(principal):
         raise Forbidden("Only admins and station operators manage pricing rules")
     if station_id is None:
         raise Forbidden("Only admins set network-wide or connector-type pricing rules")
-    from evcare.charging.models import Station
-
-    station = await session.get(Station, station_id)
-    if station is None or station.deleted_at is not None or station.owner_id != principal.user_id:
+    station = await _live_station(session, station_id)
+    if station.owner_id != principal.user_id:
         raise NotFound(f"Station {station_id} not found")
 
 
@@ -469,31 +466,19 @@ async def bill(session: AsyncSession, row: ChargingSession, *, replacing: int | 
 
 
 async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new: int) -> None:
+    """Debit (or refund) the difference between what was billed and the final price."""
     assert row.user_id is not None
-    reference = f"session:{row.id}:adjustment"
-    description = f"Charging session SES{row.id:06d}: charger's final reading"
-    if new > old:
-        try:
-            await wallet.debit(
-                session,
-                user_id=row.user_id,
-                amount=Money(new - old, row.currency),
-                kind=EntryKind.CORRECTION,
-                description=description,
-                reference=reference,
-                session_id=row.id,
-            )
-        except InsufficientFunds:
-            await wallet.announce_cannot_cover(
-                session, user_id=row.user_id, amount=Money(new - old, row.currency)
-            )
-    else:
-        await wallet.credit(
+    amount = Money(abs(new - old), row.currency)
+    post = wallet.debit if new > old else wallet.credit
+    try:
+        await post(
             session,
             user_id=row.user_id,
-            amount=Money(old - new, row.currency),
+            amount=amount,
             kind=EntryKind.CORRECTION,
-            description=description,
-            reference=reference,
+            description=f"Charging session SES{row.id:06d}: charger's final reading",
+            reference=f"session:{row.id}:adjustment",
             session_id=row.id,
         )
+    except InsufficientFunds:
+        await wallet.announce_cannot_cover(session, user_id=row.user_id, amount=amount)

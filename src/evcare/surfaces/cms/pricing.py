@@ -9,6 +9,7 @@ model and its one rounding rule: docs/money.md "Pricing".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -63,13 +64,26 @@ def _ratio(basis_points: int) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _scaled(value: Decimal, digits: int, *, field: str) -> int:
+def _bounded(value: Decimal | None, digits: int, most: int) -> Decimal | None:
+    """A validator's check: at most ``digits`` places, between 0 and ``most``."""
+    if value is not None:
+        _scaled(value, digits)
+        if value > most:
+            raise ValueError(f"must be at most {most}")
+    return value
+
+
+def _days(names: Sequence[str]) -> frozenset[int]:
+    return frozenset(DAYS.index(day) for day in names)
+
+
+def _scaled(value: Decimal, digits: int) -> int:
     """A non-negative decimal with at most ``digits`` places, times 10**digits."""
     if value < 0:
-        raise ValueError(f"{field} must not be negative")
+        raise ValueError("must not be negative")
     scaled = value.scaleb(digits)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{field} must have at most {digits} decimal places")
+        raise ValueError(f"must have at most {digits} decimal places")
     return int(scaled)
 
 
@@ -87,12 +101,8 @@ class RestrictionsIn(StrictCamelModel):
 
     @field_validator("min_kwh", "max_kwh", "min_power_kw", "max_power_kw")
     @classmethod
-    def _bounded(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None:
-            _scaled(value, 3, field="value")
-            if value > 100_000:
-                raise ValueError("must be at most 100000")
-        return value
+    def _limits(cls, value: Decimal | None) -> Decimal | None:
+        return _bounded(value, 3, 100_000)
 
     @model_validator(mode="after")
     def _ordered(self) -> RestrictionsIn:
@@ -104,12 +114,12 @@ class RestrictionsIn(StrictCamelModel):
 
     def domain(self) -> Restrictions:
         def milli(value: Decimal | None) -> int | None:
-            return None if value is None else _scaled(value, 3, field="value")
+            return None if value is None else _scaled(value, 3)
 
         return Restrictions(
             start_time=self.start_time,
             end_time=self.end_time,
-            days_of_week=frozenset(DAYS.index(day) for day in self.days_of_week),
+            days_of_week=_days(self.days_of_week),
             min_wh=milli(self.min_kwh),
             max_wh=milli(self.max_kwh),
             min_power_w=milli(self.min_power_kw),
@@ -158,15 +168,15 @@ class PeakIn(StrictCamelModel):
     def _multiplier(cls, value: Decimal) -> Decimal:
         if not Decimal(1) <= value <= Decimal(10):
             raise ValueError("must be between 1 and 10")
-        _scaled(value, 4, field="multiplier")
+        _scaled(value, 4)
         return value
 
     def domain(self) -> PeakWindow:
         return PeakWindow(
             start_time=self.start_time,
             end_time=self.end_time,
-            multiplier_bp=_scaled(self.multiplier, 4, field="multiplier"),
-            days_of_week=frozenset(DAYS.index(day) for day in self.days_of_week),
+            multiplier_bp=_scaled(self.multiplier, 4),
+            days_of_week=_days(self.days_of_week),
         )
 
 
@@ -174,7 +184,7 @@ def _percentage(value: Decimal | None) -> Decimal | None:
     if value is not None and not Decimal(0) <= value <= Decimal(100):
         raise ValueError("must be between 0 and 100")
     if value is not None:
-        _scaled(value, 2, field="percentage")
+        _scaled(value, 2)
     return value
 
 
@@ -199,7 +209,7 @@ class RuleIn(StrictCamelModel):
             connector_type=self.connector_type,
             elements=tuple(e.domain() for e in self.rules),
             peaks=tuple(p.domain() for p in self.peak_hours),
-            discount_bp=_scaled(self.discount_percentage, 2, field="discountPercentage"),
+            discount_bp=_scaled(self.discount_percentage, 2),
             prices_include_gst=self.prices_include_gst,
             is_active=self.is_active,
             valid_from=self.valid_from,
@@ -229,7 +239,7 @@ class RuleUpdateIn(StrictCamelModel):
         if self.peak_hours is not None:
             found["peaks"] = tuple(p.domain() for p in self.peak_hours)
         if self.discount_percentage is not None:
-            found["discount_bp"] = _scaled(self.discount_percentage, 2, field="discount")
+            found["discount_bp"] = _scaled(self.discount_percentage, 2)
         if self.prices_include_gst is not None:
             found["prices_include_gst"] = self.prices_include_gst
         if self.is_active is not None:
@@ -360,19 +370,13 @@ class CalculateIn(StrictCamelModel):
     @field_validator("energy_kwh")
     @classmethod
     def _energy(cls, value: Decimal) -> Decimal:
-        _scaled(value, 3, field="energyKwh")
-        if value > 100_000:
-            raise ValueError("must be at most 100000")
+        _bounded(value, 3, 100_000)
         return value
 
     @field_validator("duration")
     @classmethod
     def _duration(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None:
-            _scaled(value, 2, field="duration")
-            if value > 10_080:
-                raise ValueError("must be at most 10080 minutes")
-        return value
+        return _bounded(value, 2, 10_080)
 
 
 class BreakdownOut(CamelModel):
@@ -472,7 +476,7 @@ async def calculate(
     quote = pricing.Quote(
         station_id=body.station_id,
         connector_id=body.connector_id,
-        energy_wh=_scaled(body.energy_kwh, 3, field="energyKwh"),
+        energy_wh=_scaled(body.energy_kwh, 3),
         duration_seconds=int((body.duration or Decimal(0)) * 60),
         started_at=body.start_time,
     )
