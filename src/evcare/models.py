@@ -4,6 +4,7 @@ from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.chargers.models import Charger
+from evcare.charging.pricing.models import PricingRule
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
 from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
@@ -84,6 +85,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
+    "PricingRule",
     "RefreshToken",
     "Service",
     "ServiceArea",

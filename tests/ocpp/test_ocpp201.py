@@ -81,7 +81,7 @@ async def test_transaction_events_make_a_session_with_the_chargers_times_and_ene
         "energyRate": 24,
         "totalEnergyCost": 240,
         "parkingFee": 0,
-        "gst": 0,
+        "gst": 36.61,  # prices include GST: 240 x 18/118
     }
 
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from evcare.charging.models import Charger
 from sqlalchemy import func, select
 
+from evcare.charging.chargers.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.surfaces.inputs import MAX_BODY_BYTES

@@ -110,6 +110,7 @@ SessionId = _public("Session", "SES")
 UserId = _public("User", "USR")
 VehicleRef = _public("Vehicle", "VEH")
 VehicleId = _key("Vehicle")
+PricingRuleId = _key("Pricing rule")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

@@ -103,5 +103,12 @@ IsoDate = Annotated[
 UtcDateTime = Annotated[
     datetime,
     BeforeValidator(parse_datetime),
-    WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-11-24T09:30:00Z"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": f"^{_DATETIME.pattern}$",
+            "example": "2026-11-24T09:30:00Z",
+        }
+    ),
 ]
