@@ -1,7 +1,7 @@
 """Nearby-station search at scale: 1,000,000 stations, 5 km radius, up to 50 results.
 
 Target (requirement): p95 <= 10 ms on SQLite and on PostgreSQL. Each query goes through
-the real service function, ``evcare.charging.service.find_nearby_stations``, in its own
+the real service function, ``evcare.charging.stations.service.find_nearby_stations``, in its own
 session, as a driver: the bounding-box prefilter on ``ix_station_geo``, the exact
 haversine ranking and the loading of each result's connectors are all timed.
 
@@ -35,9 +35,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from evcare.charging import repository
-from evcare.charging import service as charging
-from evcare.charging.models import Connector, Station, lat_band_of
+from evcare.charging.stations import repository
+from evcare.charging.stations import service as charging
+from evcare.charging.stations.models import Connector, Station, lat_band_of
 from evcare.core.clock import utcnow
 from evcare.core.db import create_engine, create_sessionmaker
 from evcare.core.migrate import upgrade

@@ -79,8 +79,9 @@ async def prepare_evcare_database(url: str, count: int) -> None:
     """Fresh schema plus ``count`` chargers (one connector each), a driver and their tag."""
     from sqlalchemy import insert, select
 
-    from evcare.charging.models import Charger, Connector, Station
-    from evcare.charging.sessions_models import IdTag
+    from evcare.charging.chargers.models import Charger
+    from evcare.charging.sessions.models import IdTag
+    from evcare.charging.stations.models import Connector, Station
     from evcare.core.config import Settings
     from evcare.core.migrate import upgrade
     from evcare.core.runtime import Runtime

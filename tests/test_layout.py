@@ -137,16 +137,36 @@ def test_only_the_app_and_the_command_line_import_the_surfaces() -> None:
     assert offenders == []
 
 
-@pytest.mark.xfail(strict=True, reason="ocpp ports move pending")
 def test_charging_does_not_import_the_ocpp_adapter() -> None:
     assert _importers_of("evcare.ocpp", within="evcare.charging") == []
 
 
-@pytest.mark.xfail(strict=True, reason="ocpp ports move pending (charging <-> ocpp)")
 def test_contexts_import_each_other_without_a_cycle() -> None:
     edges: dict[str, set[str]] = {}
     for module, targets in graph().items():
         for target in targets:
             if _context(target) != _context(module):
                 edges.setdefault(_context(module), set()).add(_context(target))
+    # Known, and next to fix: the wallet's pay {sessionId} marks a charging session paid
+    # from billing's repository, while charging's pricing debits the wallet. The session
+    # half of that payment belongs in charging. Once moved, this assertion fails: drop it.
+    assert "evcare.charging" in edges.get("evcare.billing", set())
+    edges["evcare.billing"].discard("evcare.charging")
     assert _cycle({_context(module) for module in MODULES}, edges) is None
+
+
+def test_charging_packages_import_each_other_without_a_cycle() -> None:
+    # Tables of two packages may refer to each other (a station's connectors name their
+    # charger); every other import points sessions -> chargers -> stations.
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:3])
+
+    edges: dict[str, set[str]] = {}
+    for module, targets in graph().items():
+        if _context(module) != "evcare.charging":
+            continue
+        for target in targets:
+            across = _context(target) == "evcare.charging" and package(target) != package(module)
+            if across and not target.endswith(".models"):
+                edges.setdefault(package(module), set()).add(package(target))
+    assert _cycle({package(module) for module in edges}, edges) is None

@@ -23,6 +23,7 @@ from evcare.engagement import mail, notifications
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
+from evcare.ocpp.registry import registry_of
 from evcare.realtime.server import Realtime
 from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.start()
         await realtime.start()
         await vanished_chargers.start(runtime)
-        await booking_jobs.start(runtime)
+        await booking_jobs.start(runtime, registry_of(runtime))
         try:
             yield
         finally:

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import service as charging
-from evcare.charging import sessions_repository as charging_sessions
-from evcare.charging.sessions_models import IdTag
+from evcare.charging.chargers import service as chargers
+from evcare.charging.sessions import repository as charging_sessions
+from evcare.charging.sessions.models import IdTag
+from evcare.charging.stations import service as stations
 from evcare.core.errors import NotFound
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
@@ -134,7 +135,7 @@ class DemoCharger:
     name: str
     manufacturer: str
     model: str
-    connectors: tuple[charging.ConnectorDraft, ...]
+    connectors: tuple[stations.ConnectorDraft, ...]
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,8 @@ class DemoStation:
     chargers: tuple[DemoCharger, ...]
 
 
-def _outlet(kind: str, kw: float, rupees_per_kwh: int) -> charging.ConnectorDraft:
-    return charging.ConnectorDraft(
+def _outlet(kind: str, kw: float, rupees_per_kwh: int) -> stations.ConnectorDraft:
+    return stations.ConnectorDraft(
         type=kind,
         power_kw=kw,
         base_price_minor=rupees_per_kwh * 100,
@@ -228,12 +229,12 @@ async def ensure_charging_network(session: AsyncSession, brand: User) -> list[st
     )
     created: list[str] = []
     for demo in DEMO_STATIONS:
-        page = await charging.list_stations(
+        page = await stations.list_stations(
             session, acting, params=PageParams(limit=100), search=demo.name
         )
         station = next((s for s in page.items if s.name == demo.name), None)
         if station is None:
-            station = await charging.create_station(
+            station = await stations.create_station(
                 session,
                 acting,
                 name=demo.name,
@@ -250,11 +251,11 @@ async def ensure_charging_network(session: AsyncSession, brand: User) -> list[st
             created.append(f"station {demo.name}")
         for charger in demo.chargers:
             try:
-                await charging.get_charger(session, acting, charger.charge_point_id)
+                await chargers.get_charger(session, acting, charger.charge_point_id)
                 continue
             except NotFound:
                 pass
-            await charging.register_charger(
+            await chargers.register_charger(
                 session,
                 acting,
                 charge_point_id=charger.charge_point_id,

@@ -4,8 +4,10 @@ from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
-from evcare.charging.models import Charger, Connector, Station
-from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue
+from evcare.charging.chargers.models import Charger
+from evcare.charging.pricing.models import PricingRule
+from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
@@ -86,6 +88,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
+    "PricingRule",
     "RefreshToken",
     "Service",
     "ServiceArea",

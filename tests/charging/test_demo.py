@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from evcare.charging.models import Charger, Connector, Station
+from evcare.charging.chargers.models import Charger
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.runtime import Runtime
 from evcare.core.security import generated_secret_matches
 from evcare.demo import DEMO_CHARGER_PASSWORD, load_demo

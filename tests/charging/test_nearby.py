@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from evcare.charging import service as charging
-from evcare.charging.repository import BoundingBox, haversine_m
+from evcare.charging.stations import service as charging
+from evcare.charging.stations.repository import BoundingBox, haversine_m
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal

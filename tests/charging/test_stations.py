@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from evcare.charging import service as charging
+from evcare.charging.stations import service as charging
 from evcare.core.clock import utcnow
 from evcare.core.errors import NotFound
 from evcare.core.runtime import Runtime

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from evcare.charging.models import Charger, ChargerStatus, Connector, Station
+from evcare.charging.chargers.models import Charger, ChargerStatus
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.runtime import Runtime
 from evcare.core.security import hash_generated_secret
 from evcare.identity.models import User

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from evcare.charging.models import Charger
+from evcare.charging.chargers.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.identity.models import User
 from evcare.vehicles.models import Vehicle

@@ -25,8 +25,9 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from sqlalchemy import update
 
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_models import ChargingSession, IdTag
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession, IdTag
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
@@ -372,7 +373,7 @@ async def make_session(
     """A session row as the OCPP handlers leave it (closed when ``minutes`` is given)."""
     from datetime import timedelta
 
-    from evcare.charging.session_records import energy_cost_minor
+    from evcare.charging.pricing import service as pricing
 
     async with runtime.sessionmaker() as session:
         row = ChargingSession(
@@ -396,9 +397,10 @@ async def make_session(
             row.meter_stop_wh = 1000 + energy_wh
             row.last_meter_wh = row.meter_stop_wh
             row.energy_wh = energy_wh
-            row.energy_cost_minor = energy_cost_minor(energy_wh, rate_minor)
-            row.gst_minor = 0
-            row.cost_minor = row.energy_cost_minor
+            priced = pricing.price(pricing.legacy_tariff(row), pricing.usage_of(row))
+            row.energy_cost_minor = priced.energy_minor
+            row.gst_minor = priced.gst_minor
+            row.cost_minor = priced.total_minor
             row.stop_reason = "Local"
         session.add(row)
         await session.flush()

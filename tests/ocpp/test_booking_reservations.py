@@ -11,14 +11,20 @@ from sqlalchemy import select
 
 from evcare.charging.bookings import jobs
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
-from evcare.charging.models import Station
-from evcare.charging.sessions_models import ChargingSession
-from evcare.charging.sessions_service import app_token
+from evcare.charging.sessions.models import ChargingSession
+from evcare.charging.sessions.service import app_token
+from evcare.charging.stations.models import Station
 from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
+from evcare.ocpp.registry import registry_of
 from tests.factories.connector_bookings import BOOKINGS, book, driver
 from tests.factories.ocpp import connect, make_charger
 from tests.factories.wallet import balance_minor
+
+
+async def tick(runtime: Runtime) -> jobs.Outcome:
+    """One run of the bookings job, reaching the chargers through this process's registry."""
+    return await jobs.run_once(runtime, registry_of(runtime))
 
 
 def _token(runtime: Runtime, user_id: int) -> str:
@@ -45,13 +51,13 @@ async def test_reserve_now_reaches_a_16_charger_before_the_window_and_cancel_rel
     booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=3), minutes=30)
     far = await book(client, who, charger, at=utcnow() + timedelta(hours=3))
     # Not connected: nothing sent; the claim is a lease, so it is retried after it.
-    assert (await jobs.run_once(runtime)).reserved == []
+    assert (await tick(runtime)).reserved == []
     async with connect(live_server, charger.charge_point_id) as cp:
-        assert (await jobs.run_once(runtime)).reserved == []
+        assert (await tick(runtime)).reserved == []
         assert _sent(cp, "ReserveNow") == []
         clock.advance(jobs.RESERVE_LEASE + timedelta(seconds=1))
-        assert (await jobs.run_once(runtime)).reserved == [int(booking["id"])]
-        assert (await jobs.run_once(runtime)).reserved == []  # once
+        assert (await tick(runtime)).reserved == [int(booking["id"])]
+        assert (await tick(runtime)).reserved == []  # once
         reserve = _sent(cp, "ReserveNow")
         assert len(reserve) == 1  # the booking three hours away is not reserved yet
         assert reserve[0]["connector_id"] == 1
@@ -82,7 +88,7 @@ async def test_a_201_charger_gets_reserve_now_in_its_shape(
     charger = await make_charger(runtime)
     booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=2), minutes=30)
     async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
-        assert (await jobs.run_once(runtime)).reserved == [int(booking["id"])]
+        assert (await tick(runtime)).reserved == [int(booking["id"])]
         [reserve] = _sent(cs, "ReserveNow")
         assert reserve["id"] == int(booking["id"])
         assert reserve["evse_id"] == 1
@@ -101,8 +107,8 @@ async def test_a_charger_that_refuses_the_reservation_is_recorded_and_not_asked_
     booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=2), minutes=30)
     async with connect(live_server, charger.charge_point_id) as cp:
         cp.reserve_answer = "Occupied"
-        assert (await jobs.run_once(runtime)).reserved == []
-        assert (await jobs.run_once(runtime)).reserved == []
+        assert (await tick(runtime)).reserved == []
+        assert (await tick(runtime)).reserved == []
         assert len(_sent(cp, "ReserveNow")) == 1
     assert "charger-Occupied" in await _events(runtime, booking["id"])
 
@@ -114,12 +120,12 @@ async def test_a_no_show_is_cancelled_its_fee_kept_and_the_connector_released(
     charger = await make_charger(runtime)
     booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=2), minutes=60)
     async with connect(live_server, charger.charge_point_id) as cp:
-        assert (await jobs.run_once(runtime)).reserved == [int(booking["id"])]
+        assert (await tick(runtime)).reserved == [int(booking["id"])]
         clock.advance(timedelta(minutes=2) + jobs.NO_SHOW_GRACE - timedelta(seconds=1))
-        assert (await jobs.run_once(runtime)).no_shows == []  # still inside the grace period
+        assert (await tick(runtime)).no_shows == []  # still inside the grace period
         clock.advance(timedelta(seconds=2))
-        assert (await jobs.run_once(runtime)).no_shows == [int(booking["id"])]
-        assert (await jobs.run_once(runtime)).no_shows == []
+        assert (await tick(runtime)).no_shows == [int(booking["id"])]
+        assert (await tick(runtime)).no_shows == []
         assert _sent(cp, "CancelReservation") == [{"reservation_id": int(booking["id"])}]
     async with runtime.sessionmaker() as session:
         row = await session.get(ConnectorBooking, int(booking["id"]))

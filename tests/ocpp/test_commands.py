@@ -9,7 +9,7 @@ import httpx
 import pytest
 import websockets
 
-from evcare.charging import commands
+from evcare.charging.chargers import commands
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import bearer, login, make_user, signed_in

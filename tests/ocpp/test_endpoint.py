@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from evcare.charging.models import Charger
+from evcare.charging.chargers.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.core.security import hash_generated_secret
 from evcare.ocpp.registry import registry_of

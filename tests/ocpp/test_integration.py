@@ -8,7 +8,7 @@ from ocpp.v16 import call
 from sqlalchemy import select
 
 from evcare.charging import events
-from evcare.charging.models import Charger
+from evcare.charging.chargers.models import Charger
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role

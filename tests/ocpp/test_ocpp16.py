@@ -10,8 +10,9 @@ from ocpp.v16 import call
 from sqlalchemy import func, select
 
 from evcare.charging import events
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_models import ChargingSession, MeterValue
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession, MeterValue
+from evcare.charging.stations.models import Connector
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from tests.factories.identity import make_user

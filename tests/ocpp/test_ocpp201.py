@@ -9,8 +9,8 @@ from ocpp.v201 import call
 from sqlalchemy import func, select
 
 from evcare.charging import events
-from evcare.charging.models import Connector
-from evcare.charging.sessions_models import ChargingSession, MeterValue
+from evcare.charging.sessions.models import ChargingSession, MeterValue
+from evcare.charging.stations.models import Connector
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
@@ -81,7 +81,7 @@ async def test_transaction_events_make_a_session_with_the_chargers_times_and_ene
         "energyRate": 24,
         "totalEnergyCost": 240,
         "parkingFee": 0,
-        "gst": 0,
+        "gst": 36.61,  # prices include GST: 240 x 18/118
     }
 
 

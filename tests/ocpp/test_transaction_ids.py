@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.sessions.models import ChargingSession
 from evcare.core.runtime import Runtime
 from tests.factories.identity import bearer, login, make_user
 from tests.factories.ocpp import connect, make_charger, make_id_tag

@@ -12,8 +12,9 @@ import httpx
 from ocpp.v16 import call
 from sqlalchemy import select, update
 
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
@@ -28,6 +29,7 @@ from tests.factories.ocpp import (
     make_id_tag,
     start_charging,
 )
+from tests.factories.wallet import fund
 
 START = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 
@@ -200,3 +202,32 @@ async def test_a_silent_charger_goes_offline_its_sessions_interrupted_until_it_r
         assert (await cp.call(call.Heartbeat())).current_time
         (row,) = await _sessions(runtime)
         assert row.status == "active" and row.interrupted_at is None
+
+
+async def test_a_late_stop_corrects_what_the_estimate_debited(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Billed Rs 40 on the last reading, the charger's own Stop says Rs 50: the wallet
+    pays the Rs 10 difference as a correction, once however often the Stop is sent."""
+    charger = await make_charger(runtime, base_price_minor=2000)
+    driver = await make_user(runtime)
+    await fund(runtime, driver, 100_000)
+    tag = await make_id_tag(runtime, driver)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
+        for _ in range(2):
+            await cp.call(
+                call.StopTransaction(
+                    meter_stop=3500,
+                    timestamp=iso(START + timedelta(minutes=30)),
+                    transaction_id=first,
+                )
+            )
+    headers = bearer(await login(client, driver))
+    body = (await client.get("/api/v1/profile/wallet", headers=headers)).json()["data"]
+    debits = [t["amount"] for t in body["transactions"] if t["type"] == "debit"]
+    assert sorted(debits) == [10, 40]
+    assert body["balance"] == 950

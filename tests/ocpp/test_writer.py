@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging.models import Charger
+from evcare.charging.chargers.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.ocpp.writer import GroupWriter
 from tests.factories.ocpp import make_charger

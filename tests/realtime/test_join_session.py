@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.sessions.models import ChargingSession
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories.identity import login, make_user

@@ -9,26 +9,24 @@ same app and database as every other test) and checked with schemathesis's own
 separate because the app lives on the test's event loop; the price is that a failure is
 reported as drawn (with a curl line to reproduce it), not shrunk.
 
-Until they are fixed, two known kinds of 500 make the test xfail, naming the operations:
-an integer beyond the database's columns in a path or query (issue 9, item 1, the ``ids``
-branch), and a text input holding U+0000 on PostgreSQL (not refused at the surface yet).
-Any other failure fails it.
+There is no list of known failures: any failure fails the test, on SQLite and on
+PostgreSQL (see docs/testing.md for the run and its cost).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core import NotSet
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -36,7 +34,10 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import login, make_user
 
-EXAMPLES = 4
+# To shake out more locally (never committed): other cases with EVCARE_SCHEMATHESIS_SEED=<n>,
+# more of them with EVCARE_SCHEMATHESIS_EXAMPLES=<n>. Unset, every run draws the same.
+SEED = os.environ.get("EVCARE_SCHEMATHESIS_SEED")
+EXAMPLES = int(os.environ.get("EVCARE_SCHEMATHESIS_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 SURFACES = {"EV-CMS": "/api/v1", "RevCare": "", "hub": "/v1"}
 
@@ -46,7 +47,7 @@ def draw_cases(operation: Any, mode: GenerationMode) -> list[Case]:
 
     @hypothesis_settings(
         max_examples=EXAMPLES,
-        derandomize=True,
+        derandomize=SEED is None,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
@@ -55,6 +56,9 @@ def draw_cases(operation: Any, mode: GenerationMode) -> list[Case]:
     @given(operation.as_strategy(generation_mode=mode))
     def collect(case: Case) -> None:
         cases.append(case)
+
+    if SEED is not None:
+        collect = seed(int(SEED))(collect)
 
     # Unsatisfiable: nothing to make invalid (an operation without input, negative mode).
     with contextlib.suppress(Unsatisfiable):
@@ -83,38 +87,6 @@ def as_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-def has_out_of_range_id(case: Case) -> bool:
-    """A path or query value that is an integer beyond a database integer column: the
-    500s of issue 9 item 1, which the ``ids`` branch fixes."""
-    values = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
-    return any(isinstance(value, int) and not -(2**31) <= value < 2**31 for value in values)
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
-def known_500(case: Case) -> str | None:
-    """Why a 500 is already known and assigned, or None. PostgreSQL's text cannot hold
-    U+0000, and no surface refuses it yet (found by this test; see the edge report)."""
-    if has_out_of_range_id(case):
-        return "ids branch"
-    inputs = [
-        case.path_parameters,
-        case.query,
-        None if isinstance(case.body, NotSet) else case.body,
-    ]
-    if any("\x00" in text for text in _strings(inputs)):
-        return "NUL in text on PostgreSQL"
-    return None
-
-
 def describe(case: Case, failure: Failure) -> str:
     return f"{case.operation.label}: {failure.title}"
 
@@ -128,8 +100,6 @@ async def test_the_openapi_document_holds_for_generated_requests(
     schema = schemathesis.openapi.from_dict(document)
     admin = await make_user(runtime, role=Role.ADMIN)
     failures: dict[str, str] = {}
-    ids_failures: set[str] = set()
-    known_keys: set[str] = set()
     sent = 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -149,15 +119,6 @@ async def test_the_openapi_document_holds_for_generated_requests(
                     case.validate_response(response, checks=CHECKS, headers=headers)
                 except FailureGroup as group:
                     for failure in group.exceptions:
-                        key = describe(case, failure)
-                        failures.setdefault(key, str(group))
-                        reason = known_500(case) if response.status_code == 500 else None
-                        if reason is not None:
-                            ids_failures.add(f"{key} ({reason})")
-                            known_keys.add(key)
+                        failures.setdefault(describe(case, failure), str(group))
     assert sent > 0
-    unknown = {key: report for key, report in failures.items() if key not in known_keys}
-    assert not unknown, "\n".join([*unknown, "", *unknown.values()])
-    if ids_failures:
-        # The ids branch (issue 9, item 1) makes these 404/422; then this never runs.
-        pytest.xfail("known 500s: " + "; ".join(sorted(ids_failures)))
+    assert not failures, "\n".join([*failures, "", *failures.values()])

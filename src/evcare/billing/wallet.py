@@ -233,6 +233,15 @@ async def _entry(
     )
 
 
+async def announce_cannot_cover(session: AsyncSession, *, user_id: int, amount: Money) -> None:
+    """Tell the user their wallet could not pay ``amount`` (a charge left pending): the
+    low-balance event and notification, with the balance they have."""
+    held = await repository.wallet_of(session, user_id)
+    balance = Money(held.balance_minor if held else 0, amount.currency)
+    minimum = await system_settings.min_wallet_balance_minor(session)
+    await _announce_low_balance(session, user_id, balance, minimum)
+
+
 async def _announce_low_balance(
     session: AsyncSession, user_id: int, balance: Money, minimum_minor: int
 ) -> None:

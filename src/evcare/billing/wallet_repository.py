@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing.wallet_models import EntryStatus, Wallet, WalletEntry
-from evcare.charging.sessions_models import ChargingSession, PaymentStatus, SessionStatus
+from evcare.charging.sessions.models import ChargingSession, PaymentStatus, SessionStatus
 from evcare.core.clock import utcnow
 from evcare.core.pagination import PageParams
 from evcare.operations import settings

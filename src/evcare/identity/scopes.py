@@ -32,6 +32,9 @@ class Scope(StrEnum):
     READ_SESSIONS = "READ:SESSIONS"
     WRITE_SESSIONS = "WRITE:SESSIONS"
     START_SESSIONS = "START:SESSIONS"
+    # Quotes and tariffs (anyone signed in); rules of one's own stations (operators).
+    READ_PRICING = "READ:PRICING"
+    MANAGE_PRICING = "MANAGE:PRICING"
     READ_BOOKINGS = "READ:BOOKINGS"
     WRITE_BOOKINGS = "WRITE:BOOKINGS"
     MANAGE_BOOKINGS = "MANAGE:BOOKINGS"
@@ -72,6 +75,7 @@ _SELF_SERVICE = {
     Scope.READ_CHARGERS,
     Scope.READ_SESSIONS,
     Scope.WRITE_SESSIONS,
+    Scope.READ_PRICING,
     Scope.READ_BOOKINGS,
     Scope.WRITE_BOOKINGS,
     Scope.READ_SERVICES,
@@ -89,6 +93,7 @@ _OPERATOR = {
     Scope.WRITE_CHARGERS,
     Scope.COMMAND_CHARGERS,
     Scope.START_SESSIONS,
+    Scope.MANAGE_PRICING,
     Scope.READ_ANALYTICS,
 }
 

@@ -29,9 +29,9 @@ from fastapi import FastAPI
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket
 
-from evcare.charging import ocpp_state as chargers
-from evcare.charging import sessions_service as sessions
-from evcare.charging.ocpp_state import ChargerRef
+from evcare.charging.chargers import ocpp_state as chargers
+from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.sessions import service as sessions
 from evcare.core.runtime import Runtime
 from evcare.ocpp.connection import ChargerLink, LinkLimits, WebSocketPipe
 from evcare.ocpp.handlers import DB_TIMEOUT, HANDLERS, Csms

@@ -27,12 +27,13 @@ from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import ocpp_state as chargers
-from evcare.charging import sessions_service as sessions
-from evcare.charging.ocpp_state import ChargerRef
+from evcare.charging.chargers import ocpp_state as chargers
+from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.sessions import service as sessions
+from evcare.charging.sessions.meter import MeterSample
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
-from evcare.ocpp.meter import MeterSample, parse_meter_values, parse_timestamp
+from evcare.ocpp.meter import parse_meter_values, parse_timestamp
 from evcare.ocpp.writer import writer_of
 
 log = logging.getLogger("evcare.ocpp")

@@ -7,10 +7,11 @@ current when no phase-less total is given; energy is only taken as a total.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from evcare.charging.sessions.meter import MeterSample
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
@@ -20,17 +21,6 @@ VOLTAGE = "Voltage"
 
 _SCALE = {"wh": Decimal(1), "kwh": Decimal(1000), "w": Decimal(1), "kw": Decimal(1000)}
 _MAX_WH = 10**12
-
-
-@dataclass(frozen=True)
-class MeterSample:
-    measured_at: datetime
-    context: str | None = None
-    energy_wh: int | None = None
-    power_w: int | None = None
-    current_a: float | None = None
-    voltage_v: float | None = None
-    soc: int | None = None
 
 
 def parse_timestamp(value: Any) -> datetime:

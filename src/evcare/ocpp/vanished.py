@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from evcare.charging import sessions_service as sessions
+from evcare.charging.sessions import service as sessions
 from evcare.core.background import start_task, stop_task
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime

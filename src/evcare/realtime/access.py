@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import sessions_control as sessions
 from evcare.charging.events import session_key
+from evcare.charging.sessions import control as sessions
 from evcare.identity.principal import Principal
 
 __all__ = ["session_key", "watchable_session"]

@@ -1,8 +1,9 @@
 """One way for every surface to turn any failure into its own documented error body.
 
 A surface supplies a ``render(request, report)`` function; this module maps domain
-errors, request validation errors, HTTP errors (404 route, 405) and unexpected
-exceptions (500 with the request id, never a stack trace) onto an
+errors, request validation errors, HTTP errors (404 route, 405), input the surface
+refuses before routing (control characters, oversized bodies: :mod:`.inputs`) and
+unexpected exceptions (500 with the request id, never a stack trace) onto an
 :class:`~evcare.core.errors.ErrorReport` and calls it.
 """
 
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from evcare.core.errors import DomainError, ErrorReport, FieldError, NotFound
 from evcare.core.observability import request_id_of
 from evcare.surfaces.ids import ID_ERROR
+from evcare.surfaces.inputs import InputGuard
 
 log = logging.getLogger("evcare.errors")
 
@@ -125,6 +127,8 @@ def install_error_handlers(app: FastAPI, render: Renderer) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    # Inside the 500 guard: control characters and oversized bodies never reach a route.
+    app.add_middleware(InputGuard, render=render)
     app.add_middleware(UnexpectedErrorMiddleware, render=render)
 
 

@@ -114,6 +114,7 @@ ConnectorRef = _text(
     "Connector", r"[A-Za-z0-9._-]{1,20}", "a connector id of the station (its connectorId)"
 )
 ChargingBookingId = _key("Booking")
+PricingRuleId = _key("Pricing rule")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

@@ -11,6 +11,7 @@ The errors are derived from what a route depends on (:func:`error_statuses`):
 | a write method (POST, PUT, PATCH, DELETE) | 400 (business rule), 409 |
 | a write method with a token (its body may name another resource) | 404 |
 | any parameter or body | 422 |
+| a body | 413 (larger than the input guard's limit) |
 | the surface is rate limited (``rate_limited``) | 429 |
 
 FastAPI's own 422 (``HTTPValidationError``, a shape no surface sends) is replaced. A route
@@ -94,6 +95,8 @@ def error_statuses(route: RouteContext, method: str, *, rate_limited: bool) -> l
         statuses.add(404)
     if _has_input(route.dependant):
         statuses.add(422)
+    if route.dependant.body_params:
+        statuses.add(413)
     if rate_limited:
         statuses.add(429)
     return sorted(statuses)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from evcare.billing.wallet_models import WalletEntry
 from evcare.charging.bookings.models import ConnectorBooking
-from evcare.charging.models import Connector, Station
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.scopes import Scope

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from evcare.charging.models import Charger, ChargerStatus
+from evcare.charging.chargers.models import Charger, ChargerStatus
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.core.security import generated_secret_matches
@@ -425,7 +425,7 @@ async def test_rotating_the_password_retires_the_old_one(
 async def test_a_connector_names_the_session_running_on_it_to_who_may_see_it(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    from evcare.charging.session_records import public_session_id
+    from evcare.charging.sessions.records import public_session_id
     from tests.factories.ocpp import make_session
 
     brand, brand_headers = await signed_in(runtime, client, Role.BRAND)

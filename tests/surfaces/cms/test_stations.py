@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from evcare.charging.models import ChargerStatus
+from evcare.charging.chargers.models import ChargerStatus
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
@@ -134,7 +134,7 @@ async def test_station_prices_are_stored_in_paise(
 ) -> None:
     from sqlalchemy import select
 
-    from evcare.charging.models import Connector
+    from evcare.charging.stations.models import Connector
 
     _, headers = await signed_in(runtime, client, Role.BRAND)
     response = await client.post("/api/v1/stations", json=NEW_STATION, headers=headers)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.sessions.models import ChargingSession
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role

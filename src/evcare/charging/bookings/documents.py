@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
-from evcare.charging.session_records import public_session_id
+from evcare.charging.sessions.records import public_session_id
 from evcare.core.clock import as_utc
 from evcare.core.money import major_number
 

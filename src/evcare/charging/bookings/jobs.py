@@ -31,11 +31,11 @@ from evcare.charging.bookings.documents import booking_document
 from evcare.charging.bookings.events import BOOKING_REMINDER
 from evcare.charging.bookings.models import ReservationStatus
 from evcare.charging.bookings.service import release_on_charger, view_of
+from evcare.charging.chargers.port import ChargerCommands
 from evcare.core.background import start_task, stop_task
 from evcare.core.clock import utcnow
 from evcare.core.events import publish
 from evcare.core.runtime import Runtime
-from evcare.ocpp.registry import registry_of
 
 log = logging.getLogger("evcare.bookings")
 
@@ -75,10 +75,9 @@ async def send_reminders(runtime: Runtime) -> list[int]:
     return claimed
 
 
-async def reserve_on_chargers(runtime: Runtime) -> list[int]:
+async def reserve_on_chargers(runtime: Runtime, registry: ChargerCommands) -> list[int]:
     """ReserveNow for the bookings whose window begins soon; the ids the charger holds."""
     now = utcnow()
-    registry = registry_of(runtime)
     secret = runtime.settings.secret_key.get_secret_value()
     async with runtime.sessionmaker() as session:
         claimed = await repository.claim_reservations(
@@ -122,9 +121,8 @@ async def reserve_on_chargers(runtime: Runtime) -> list[int]:
     return held
 
 
-async def release_no_shows(runtime: Runtime) -> list[int]:
+async def release_no_shows(runtime: Runtime, registry: ChargerCommands) -> list[int]:
     now = utcnow()
-    registry = registry_of(runtime)
     reason = f"No-show: not started within {NO_SHOW_GRACE.seconds // 60} minutes"
     async with runtime.sessionmaker() as session:
         gone = await repository.claim_no_shows(
@@ -150,25 +148,28 @@ async def release_no_shows(runtime: Runtime) -> list[int]:
     return [booking_id for booking_id, _ in gone]
 
 
-async def run_once(runtime: Runtime) -> Outcome:
+async def run_once(runtime: Runtime, registry: ChargerCommands) -> Outcome:
     return Outcome(
         reminded=await send_reminders(runtime),
-        reserved=await reserve_on_chargers(runtime),
-        no_shows=await release_no_shows(runtime),
+        reserved=await reserve_on_chargers(runtime, registry),
+        no_shows=await release_no_shows(runtime, registry),
     )
 
 
-async def _run_periodically(runtime: Runtime) -> None:
+async def _run_periodically(runtime: Runtime, registry: ChargerCommands) -> None:
     while True:
         await asyncio.sleep(JOB_SECONDS)
         try:
-            await run_once(runtime)
+            await run_once(runtime, registry)
         except Exception as error:
             log.warning("bookings job failed (%s); will retry", type(error).__name__)
 
 
-async def start(runtime: Runtime) -> None:
-    start_task(runtime, _TASK_KEY, lambda: _run_periodically(runtime), name="evcare-bookings")
+async def start(runtime: Runtime, registry: ChargerCommands) -> None:
+    """Run the bookings job every JOB_SECONDS; ``registry`` reaches the chargers."""
+    start_task(
+        runtime, _TASK_KEY, lambda: _run_periodically(runtime, registry), name="evcare-bookings"
+    )
 
 
 async def stop(runtime: Runtime) -> None:

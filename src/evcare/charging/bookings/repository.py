@@ -16,8 +16,9 @@ from evcare.charging.bookings.models import (
     ConnectorBooking,
     ReservationStatus,
 )
-from evcare.charging.models import Charger, Connector, Station
-from evcare.charging.sessions_models import ChargingSession
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions.models import ChargingSession
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.pagination import Page, PageParams
 
 

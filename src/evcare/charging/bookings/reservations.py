@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import logging
 
-from evcare.charging import commands
 from evcare.charging.bookings.models import ConnectorBooking
-from evcare.charging.models import Charger, Connector
-from evcare.charging.sessions_service import app_token
+from evcare.charging.chargers import commands
+from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.port import ChargerCommands
+from evcare.charging.sessions.service import app_token
+from evcare.charging.stations.models import Connector
 from evcare.core.clock import as_utc
 from evcare.core.errors import DomainError
-from evcare.ocpp.registry import ChargerRegistry
 
 log = logging.getLogger("evcare.bookings")
 
 RESERVATION_WAIT_SECONDS = 15.0
 
 
-def _version(registry: ChargerRegistry, charger: Charger) -> str:
+def _version(registry: ChargerCommands, charger: Charger) -> str:
     known = registry.ocpp_version_of(charger.charge_point_id)
     if known is not None:
         return known
@@ -32,7 +33,7 @@ def _when(booking: ConnectorBooking) -> str:
 
 
 async def reserve(
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     secret: str,
     booking: ConnectorBooking,
@@ -52,7 +53,7 @@ async def reserve(
 
 
 async def cancel(
-    registry: ChargerRegistry, *, booking: ConnectorBooking, charger: Charger
+    registry: ChargerCommands, *, booking: ConnectorBooking, charger: Charger
 ) -> str | None:
     """Send CancelReservation; the charger's status, or None when it was not reached."""
     version = _version(registry, charger)
@@ -63,7 +64,7 @@ async def cancel(
 
 
 async def _send(
-    registry: ChargerRegistry, charger: Charger, action: str, payload: dict[str, object]
+    registry: ChargerCommands, charger: Charger, action: str, payload: dict[str, object]
 ) -> str | None:
     try:
         answer = await registry.call(

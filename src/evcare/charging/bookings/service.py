@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing import wallet
 from evcare.billing.wallet_models import EntryKind
-from evcare.charging import sessions_control, sessions_repository
 from evcare.charging.bookings import repository, reservations
 from evcare.charging.bookings.documents import BookingView
 from evcare.charging.bookings.models import (
@@ -39,16 +39,19 @@ from evcare.charging.bookings.models import (
     ConnectorBooking,
     ReservationStatus,
 )
-from evcare.charging.models import Charger, Connector, StationStatus
-from evcare.charging.session_records import energy_cost_minor
-from evcare.charging.sessions_models import SessionStatus
-from evcare.charging.sessions_service import app_token
+from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.port import ChargerCommands
+from evcare.charging.pricing.tariff import round_half_up
+from evcare.charging.sessions import control as sessions_control
+from evcare.charging.sessions import repository as sessions_repository
+from evcare.charging.sessions.models import SessionStatus
+from evcare.charging.sessions.service import app_token
+from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
-from evcare.ocpp.registry import ChargerRegistry
 from evcare.operations import settings as system_settings
 
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -188,7 +191,7 @@ async def _charger_of(session: AsyncSession, connector: Connector) -> Charger | 
 async def start_booking(
     session: AsyncSession,
     principal: Principal,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     secret: str,
     booking_id: int,
@@ -273,7 +276,8 @@ async def complete_booking(
     else:
         connector = await repository.connector(session, row.connector_id)
         assert connector is not None
-        energy_cost = energy_cost_minor(energy_wh or 0, connector.base_price_minor)
+        # The client's figures (no linked session): energy at the connector's base price.
+        energy_cost = round_half_up(Fraction(energy_wh or 0) * connector.base_price_minor / 1000)
         values |= {
             "energy_wh": energy_wh or 0,
             "started_at": row.started_at or now,
@@ -302,7 +306,7 @@ async def complete_booking(
 async def cancel_booking(
     session: AsyncSession,
     principal: Principal,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     booking_id: int,
     reason: str,
@@ -351,7 +355,7 @@ async def cancel_booking(
 
 
 async def release_on_charger(
-    session: AsyncSession, registry: ChargerRegistry, row: ConnectorBooking
+    session: AsyncSession, registry: ChargerCommands, row: ConnectorBooking
 ) -> bool:
     """CancelReservation when the charger holds the connector for ``row``; whether the
     charger was told (an unreachable charger lets the reservation expire by itself)."""

@@ -4,7 +4,7 @@ A booking holds a connector for [scheduled_at, ends_at); its reservation fee is 
 entry (reference booking:<id>:fee). The lead re-chains this after the pricing migration.
 
 Revision ID: 0015_connector_bookings
-Revises: 0013_integrations
+Revises: 0014_pricing
 Create Date: 2026-12-01 10:36:16.420186
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import evcare.core.db
 
 revision: str = "0015_connector_bookings"
-down_revision: str | Sequence[str] | None = "0013_integrations"
+down_revision: str | Sequence[str] | None = "0014_pricing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

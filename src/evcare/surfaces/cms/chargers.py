@@ -12,9 +12,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from evcare.charging import service as charging
-from evcare.charging import sessions_control as control
-from evcare.charging.models import Charger, Connector
+from evcare.charging.chargers import service as charging
+from evcare.charging.chargers.models import Charger
+from evcare.charging.sessions import control
+from evcare.charging.stations.models import Connector
+from evcare.charging.stations.service import MAX_CONNECTORS, ConnectorDraft
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
@@ -162,12 +164,12 @@ def credentials_body(
 
 
 class ChargerConnectorIn(StrictCamelModel):
-    connector_id: int | None = Field(default=None, ge=1, le=charging.MAX_CONNECTORS)
+    connector_id: int | None = Field(default=None, ge=1, le=MAX_CONNECTORS)
     type: ConnectorTypeName
     power: float = Field(gt=0, le=1000, description="kW")
     pricing: PricingIn = Field(default_factory=PricingIn)
 
-    def draft(self) -> charging.ConnectorDraft:
+    def draft(self) -> ConnectorDraft:
         return connector_draft(
             type=self.type, power=self.power, pricing=self.pricing, number=self.connector_id
         )
@@ -181,9 +183,7 @@ class ChargerIn(StrictCamelModel):
     model: str = Field(min_length=1, max_length=100)
     serial_number: str | None = Field(default=None, min_length=1, max_length=100)
     firmware_version: str | None = Field(default=None, min_length=1, max_length=100)
-    connectors: list[ChargerConnectorIn] = Field(
-        default_factory=list, max_length=charging.MAX_CONNECTORS
-    )
+    connectors: list[ChargerConnectorIn] = Field(default_factory=list, max_length=MAX_CONNECTORS)
 
 
 class ChargerUpdateIn(StrictCamelModel):

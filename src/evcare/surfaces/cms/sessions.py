@@ -14,8 +14,8 @@ from typing import Annotated, Literal, cast
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import Field
 
-from evcare.charging import sessions_control as control
-from evcare.charging.session_records import SessionView, cdr_document, session_document
+from evcare.charging.sessions import control
+from evcare.charging.sessions.records import SessionView, cdr_document, session_document
 from evcare.core.money import major_number
 from evcare.core.pagination import Page, Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute

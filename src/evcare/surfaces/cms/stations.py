@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field, field_validator
 
-from evcare.charging import service as charging
-from evcare.charging.models import ConnectorType, Station, StationStatus
-from evcare.charging.station_cards import ConnectorCard, StationCard
+from evcare.charging.stations import service as charging
+from evcare.charging.stations.cards import ConnectorCard, StationCard
+from evcare.charging.stations.models import ConnectorType, Station, StationStatus
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute

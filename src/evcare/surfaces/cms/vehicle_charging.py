@@ -11,7 +11,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
 
-from evcare.charging import sessions_control as control
+from evcare.charging.sessions import control
 from evcare.core.pagination import Page, Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging.models import Charger, ChargerStatus, Station
-from evcare.charging.ocpp_state import ChargerRef
-from evcare.charging.session_records import SessionView
-from evcare.charging.sessions_models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.charging.chargers.models import Charger, ChargerStatus
+from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.charging.sessions.records import SessionView
+from evcare.charging.stations.models import Station
 from evcare.core.clock import as_utc
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role, User

@@ -24,14 +24,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import commands
-from evcare.charging import service as charging
-from evcare.charging import sessions_repository as repository
+from evcare.charging.chargers import commands
+from evcare.charging.chargers import service as charging
+from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.events import session_key
-from evcare.charging.models import Charger
-from evcare.charging.session_records import SessionView, public_session_id
-from evcare.charging.sessions_models import SessionStatus
-from evcare.charging.sessions_service import app_token
+from evcare.charging.sessions import repository
+from evcare.charging.sessions.models import SessionStatus
+from evcare.charging.sessions.records import SessionView, public_session_id
+from evcare.charging.sessions.service import app_token
 from evcare.core.clock import utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound, UpstreamTimeout
 from evcare.core.ids import parse_public_id
@@ -39,7 +40,6 @@ from evcare.core.money import major_number
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import UserStatus
 from evcare.identity.principal import Principal
-from evcare.ocpp.registry import ChargerRegistry
 
 START_WAIT_SECONDS = 20.0
 STOP_WAIT_SECONDS = 20.0
@@ -122,7 +122,7 @@ async def get_cdr_session(
 async def start_session(
     session: AsyncSession,
     principal: Principal,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     secret: str,
     charger_id: str,
@@ -162,7 +162,7 @@ async def start_session(
 
 async def remote_start(
     session: AsyncSession,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     charger: Charger,
     connector_id: int,
@@ -205,7 +205,7 @@ async def remote_start(
 async def stop_session(
     session: AsyncSession,
     principal: Principal,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     session_id: str | int,
     reason: str | None,

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import service as charging
-from evcare.charging.models import Charger
+from evcare.charging.chargers import service as charging
+from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.port import ChargerCommands
 from evcare.core.errors import FieldError, ValidationFailed
 from evcare.identity.principal import Principal
-from evcare.ocpp.registry import ChargerRegistry
 
 Payload = dict[str, Any]
 Builder = Callable[[int | None], Payload]
@@ -122,7 +122,7 @@ def build(
 async def send_command(
     session: AsyncSession,
     principal: Principal,
-    registry: ChargerRegistry,
+    registry: ChargerCommands,
     *,
     charger_id: str,
     command: str,

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.db import Base, Timestamped
@@ -94,6 +95,9 @@ class ChargingSession(Timestamped, Base):
     energy_rate_minor: Mapped[int] = mapped_column(default=0)
     parking_fee_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="INR")
+    # The tariff in force at start, fees included (evcare.charging.pricing.snapshot): it
+    # prices the live estimate, the stop and the CDR alike. None: energy_rate_minor only.
+    tariff: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     energy_cost_minor: Mapped[int | None] = mapped_column(default=None)
     gst_minor: Mapped[int | None] = mapped_column(default=None)
     cost_minor: Mapped[int | None] = mapped_column(default=None)

@@ -7,9 +7,9 @@ Rules (README "Sessions and CDRs"):
 - ``energyConsumed`` (kWh, 3 decimals) = meterStop - meterStart while the session is
   closed, or the last meter reading - meterStart while it is active;
 - ``duration`` (minutes, 1 decimal) = endTime - startTime (now - startTime while active);
-- ``cost`` (major units) = energy x the connector's basePrice per kWh captured at start,
-  rounded half up to the minor unit; parking fee and GST are 0 until pricing rules
-  apply (prices are GST-inclusive);
+- ``cost`` (major units) = the session's tariff, snapshotted at start, applied by the
+  pricing engine (:mod:`evcare.charging.pricing`, docs/money.md "Pricing"): the bill
+  once closed, the live estimate while active;
 - a CDR exists only for a closed session (completed or failed).
 """
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
 from evcare.charging.events import SESSION_ID_PREFIX
-from evcare.charging.sessions_models import ChargingSession, SessionStatus
+from evcare.charging.pricing import service as pricing
+from evcare.charging.sessions.models import ChargingSession, SessionStatus
 from evcare.core.clock import utcnow
 from evcare.core.ids import format_public_id, parse_key
 from evcare.core.money import major_number
@@ -52,14 +52,6 @@ def energy_wh(row: ChargingSession) -> int | None:
     return max(row.last_meter_wh - row.meter_start_wh, 0)
 
 
-def energy_cost_minor(energy: int, rate_minor_per_kwh: int) -> int:
-    """Wh x minor-units-per-kWh, rounded half up to a whole minor unit."""
-    value = (Decimal(energy) * Decimal(rate_minor_per_kwh) / 1000).quantize(
-        Decimal(1), rounding=ROUND_HALF_UP
-    )
-    return int(value)
-
-
 def _kwh(value: int | None) -> float | None:
     return None if value is None else round(value / 1000, 3)
 
@@ -75,7 +67,7 @@ def session_document(view: SessionView) -> dict[str, Any]:
     energy = energy_wh(row)
     cost_minor = row.cost_minor
     if cost_minor is None and energy is not None:
-        cost_minor = energy_cost_minor(energy, row.energy_rate_minor)
+        cost_minor = pricing.estimate_minor(row)
     transaction = row.transaction_id
     return {
         "id": str(row.id),

@@ -1,7 +1,7 @@
 """What a charger's own OCPP messages change on its charger and connector rows.
 
 Called by the OCPP endpoint, one short transaction per message (the caller commits);
-its queries are in :mod:`evcare.charging.repository` like every other charging query.
+its queries are in :mod:`evcare.charging.chargers.repository` like every other charger query.
 The charger is the actor here, so there is no principal: the connection was
 authenticated with the charger's own password (security profile 1).
 """
@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.charging import events, repository
-from evcare.charging.models import Charger, ChargerStatus, Connector, ConnectorStatus
+from evcare.charging import events
+from evcare.charging.chargers import repository
+from evcare.charging.chargers.models import Charger, ChargerStatus
+from evcare.charging.stations.models import Connector, ConnectorStatus
 from evcare.core.clock import utcnow
 from evcare.core.events import publish_many
 from evcare.core.security import (

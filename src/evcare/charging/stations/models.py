@@ -1,4 +1,4 @@
-"""Stations, their chargers (OCPP charge points) and connectors.
+"""Stations and their connectors (chargers are in :mod:`evcare.charging.chargers.models`).
 
 A station belongs to an owner (a brand, franchise or admin user). A charger is one OCPP
 charge point at a station, identified on the wire by ``charge_point_id``. A connector
@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from evcare.core.db import Base, Timestamped
+
+if TYPE_CHECKING:
+    from evcare.charging.chargers.models import Charger
 
 LAT_BAND_DEGREES = 0.05  # about 5.6 km of latitude
 
@@ -29,13 +33,6 @@ class StationStatus(StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     MAINTENANCE = "maintenance"
-
-
-class ChargerStatus(StrEnum):
-    ONLINE = "Online"
-    OFFLINE = "Offline"
-    FAULTED = "Faulted"
-    MAINTENANCE = "Maintenance"
 
 
 class ConnectorType(StrEnum):
@@ -121,37 +118,6 @@ class Station(Timestamped, Base):
     def _set_lat_band(self, _key: str, latitude: float) -> float:
         self.lat_band = lat_band_of(latitude)
         return latitude
-
-
-class Charger(Timestamped, Base):
-    __tablename__ = "charger"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    charge_point_id: Mapped[str] = mapped_column(String(48), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    station_id: Mapped[int] = mapped_column(
-        ForeignKey("station.id", ondelete="RESTRICT"), index=True
-    )
-    manufacturer: Mapped[str] = mapped_column(String(100), index=True)
-    model: Mapped[str] = mapped_column(String(100))
-    serial_number: Mapped[str | None] = mapped_column(String(100), default=None)
-    firmware_version: Mapped[str | None] = mapped_column(String(100), default=None)
-    status: Mapped[str] = mapped_column(String(20), default=ChargerStatus.OFFLINE, index=True)
-    last_heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
-    ocpp_protocol: Mapped[str | None] = mapped_column(String(20), default=None)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    current_power_w: Mapped[int] = mapped_column(default=0)
-    temperature_c: Mapped[float | None] = mapped_column(default=None)
-    archived_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
-
-    station: Mapped[Station] = relationship(lazy="raise")
-    connectors: Mapped[list[Connector]] = relationship(
-        back_populates="charger", lazy="raise", order_by="Connector.connector_number"
-    )
-
-    @property
-    def is_archived(self) -> bool:
-        return self.archived_at is not None
 
 
 class Connector(Timestamped, Base):

@@ -2,7 +2,7 @@
 
 A :class:`StationCard` holds the station's public facts and, per connector, its price,
 reported state and the state of the charger behind it. The station endpoints build it
-from a loaded :class:`~evcare.charging.models.Station` (:meth:`StationCard.of`); the
+from a loaded :class:`~evcare.charging.stations.models.Station` (:meth:`StationCard.of`); the
 nearby search builds it straight from result rows (no ORM objects: loading 50 stations
 and their connectors as entities costs more than the search itself).
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from evcare.charging.models import ChargerStatus, Connector, ConnectorStatus, Station
+from evcare.charging.chargers.models import ChargerStatus
+from evcare.charging.stations.models import Connector, ConnectorStatus, Station
 
 # What a driver sees of a connector, from what its charger reported (1.6 vocabulary).
 _STATION_VIEW = {

@@ -18,27 +18,27 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
-from evcare.charging import ocpp_state as chargers
-from evcare.charging import sessions_repository as repository
-from evcare.charging.models import ChargerStatus
-from evcare.charging.ocpp_state import ChargerRef
-from evcare.charging.session_records import (
-    SessionView,
-    as_json,
-    cdr_document,
-    energy_cost_minor,
-    session_document,
-)
-from evcare.charging.sessions_models import (
+from evcare.charging.chargers import ocpp_state as chargers
+from evcare.charging.chargers.models import ChargerStatus
+from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.pricing import service as pricing
+from evcare.charging.sessions import repository
+from evcare.charging.sessions.meter import MeterSample
+from evcare.charging.sessions.models import (
     ChargingSession,
     IdTagStatus,
     MeterValue,
     SessionStatus,
 )
+from evcare.charging.sessions.records import (
+    SessionView,
+    as_json,
+    cdr_document,
+    session_document,
+)
 from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
 from evcare.identity.models import UserStatus
-from evcare.ocpp.meter import MeterSample
 
 _APP_TOKEN = re.compile(r"^A(\d{1,8})X([0-9A-F]{10})$")
 
@@ -136,8 +136,8 @@ async def start_transaction(
     )
     if stale is not None:
         await close_stale_sessions(session, [(stale, charger)], reason=STALE_SUPERSEDED)
-    rate, _parking, currency = await chargers.connector_price(
-        session, charger, connector_number=connector_id
+    tariff = await pricing.tariff_for_charger(
+        session, charger_id=charger.id, connector_number=connector_id, at=started_at
     )
     vehicle = None
     if authorization.user_id is not None:
@@ -155,9 +155,10 @@ async def start_transaction(
         started_at=started_at,
         meter_start_wh=meter_start_wh,
         last_meter_wh=meter_start_wh,
-        energy_rate_minor=rate,
+        energy_rate_minor=pricing.energy_rate_of(tariff),
         parking_fee_minor=0,
-        currency=currency,
+        currency=tariff.currency,
+        tariff=pricing.snapshot(tariff),
     )
     session.add(row)
     await session.flush()
@@ -337,6 +338,8 @@ async def _close(
     failed: bool = False,
 ) -> ChargingSession:
     """Bill ``row`` on ``meter_stop_wh`` and announce it stopped (``session_stopped``)."""
+    # A Stop replacing EVCare's own estimate: what that estimate billed.
+    replacing = row.cost_minor if row.ended_at is not None else None
     meter_stop = meter_stop_wh
     meter_stop = max(
         meter_stop if meter_stop is not None else row.meter_start_wh, row.meter_start_wh
@@ -347,9 +350,8 @@ async def _close(
     row.ended_at = max(stopped_at, row.started_at)
     row.stop_reason = reason[:100]
     row.status = SessionStatus.FAILED if failed else SessionStatus.COMPLETED
-    row.energy_cost_minor = energy_cost_minor(row.energy_wh, row.energy_rate_minor)
-    row.gst_minor = 0
-    row.cost_minor = row.energy_cost_minor + row.parking_fee_minor + row.gst_minor
+    await session.flush()
+    await pricing.bill(session, row, replacing=replacing)
     await session.flush()
     await chargers.record_power(session, charger, power_w=0)
     view = await repository.get_view(session, row.id)

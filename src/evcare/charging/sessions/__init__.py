@@ -1,0 +1,1 @@
+"""Charging sessions: models, queries, the OCPP-driven lifecycle, remote control, CDRs."""

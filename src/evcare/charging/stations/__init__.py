@@ -1,0 +1,1 @@
+"""Stations and their connectors: models, queries (nearby search included), the station cards."""
