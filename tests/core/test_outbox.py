@@ -169,14 +169,18 @@ async def test_a_dead_dispatchers_event_comes_back_in_seconds_and_is_not_overtak
         delivered.append(str(event.payload["status"]))
 
     subscribe("test.session-news", deliver, uses_database=False)
-    async with runtime.sessionmaker() as session:
-        await publish(session, "test.session-news", {"sessionId": "SES000042", "status": "active"})
-        await session.commit()
-    # The dying dispatcher: claims with its own connection, then never settles. Its lease
-    # is the default one, shortened only so that the test does not wait for it.
-    dying = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=1))
-    async with runtime.sessionmaker() as session:
-        [claimed] = await dying._claim(session)
+    # The app's own dispatcher polls too: held, so the dying one is first to claim.
+    async with runtime.outbox.paused():
+        async with runtime.sessionmaker() as session:
+            await publish(
+                session, "test.session-news", {"sessionId": "SES000042", "status": "active"}
+            )
+            await session.commit()
+        # The dying dispatcher: claims with its own connection, then never settles. Its
+        # lease is the default one, shortened only so that the test does not wait for it.
+        dying = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=1))
+        async with runtime.sessionmaker() as session:
+            [claimed] = await dying._claim(session)
     assert claimed.payload["status"] == "active"
     async with runtime.sessionmaker() as session:
         await publish(session, "test.session-news", {"sessionId": "SES000042", "status": "stopped"})
@@ -207,15 +211,17 @@ async def test_a_running_batch_keeps_its_lease_while_its_handlers_work(runtime: 
             await release.wait()
 
     subscribe("test.slow", slow, uses_database=False)
-    async with runtime.sessionmaker() as session:
-        await publish(session, "test.slow", {"n": 1})
-        await session.commit()
-    working = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
-    other = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
-    task = asyncio.create_task(working.drain())
-    for _ in range(80):  # well past the lease: renewed, so nobody else takes it
-        await asyncio.sleep(0.05)
-        assert await other.dispatch_batch() == 0
-    release.set()
-    assert await task == 1
+    # The app's own dispatcher polls too: held, so the event is the working one's to take.
+    async with runtime.outbox.paused():
+        async with runtime.sessionmaker() as session:
+            await publish(session, "test.slow", {"n": 1})
+            await session.commit()
+        working = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
+        other = OutboxDispatcher(runtime.sessionmaker, lease=timedelta(seconds=2))
+        task = asyncio.create_task(working.drain())
+        for _ in range(80):  # well past the lease: renewed, so nobody else takes it
+            await asyncio.sleep(0.05)
+            assert await other.dispatch_batch() == 0
+        release.set()
+        assert await task == 1
     assert runs == ["1"]
