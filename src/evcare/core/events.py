@@ -174,16 +174,25 @@ class OutboxDispatcher:
 
     async def _run(self) -> None:
         while True:
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
-            # that lands while it handles its own timeout, and stop() then waits forever.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_seconds):
-                    await self._wakeup.wait()
+            await self._sleep_until_woken()
             self._wakeup.clear()
             try:
                 await self.drain()
             except Exception as error:
                 log.warning("outbox dispatch failed (%s); will retry", type(error).__name__)
+
+    async def _sleep_until_woken(self) -> None:
+        """Until :meth:`wake` or the poll interval, whichever comes first.
+
+        ``asyncio.wait`` with a timeout, not ``asyncio.timeout`` or ``wait_for``: on
+        Python 3.11 both implement the timeout as a cancellation of this task, and a
+        ``stop()`` that cancels it in the same moment can be swallowed, leaving stop()
+        waiting forever (seen as a 5 s lifespan shutdown timeout in the suite)."""
+        waiter = asyncio.ensure_future(self._wakeup.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=self._poll_seconds)
+        finally:
+            waiter.cancel()
 
     async def dispatch_batch(self) -> int:
         """Claim up to one batch, run its handlers, record the outcome of each event."""
