@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from evcare.charging.bookings import jobs
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import ChargingSession
-from evcare.charging.sessions.service import app_token
 from evcare.charging.stations.models import Station
 from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime

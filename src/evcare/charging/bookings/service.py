@@ -35,6 +35,7 @@ from evcare.billing.wallet_models import EntryKind
 from evcare.charging.bookings import repository, reservations
 from evcare.charging.bookings.documents import BookingView
 from evcare.charging.bookings.models import (
+    START_EARLY,
     BookingStatus,
     ConnectorBooking,
     ReservationStatus,
@@ -44,8 +45,8 @@ from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.pricing.tariff import round_half_up
 from evcare.charging.sessions import control as sessions_control
 from evcare.charging.sessions import repository as sessions_repository
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import SessionStatus
-from evcare.charging.sessions.service import app_token
 from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
@@ -56,7 +57,6 @@ from evcare.operations import settings as system_settings
 
 PAST_TOLERANCE = timedelta(minutes=1)
 RUNNING_SESSION_HOLD = timedelta(minutes=30)
-START_EARLY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,7 @@ async def start_booking(
     charger = await _charger_of(session, connector)
     if charger is None or connector.connector_number is None:
         raise Conflict("The booked connector has no charger that can be started remotely")
+    await sessions_control.require_credit(session, user_id=row.user_id)
     # Nothing written before the charger answers: its StartTransaction must not wait on us.
     started = await sessions_control.remote_start(
         session,
