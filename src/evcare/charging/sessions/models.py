@@ -64,7 +64,7 @@ class IdTag(Timestamped, Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("id_tag.id", ondelete="SET NULL"), index=True, default=None
     )
-    max_active_sessions: Mapped[int | None] = mapped_column(default=1, server_default="1")
+    max_active_sessions: Mapped[int | None] = mapped_column(default=None)
     blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

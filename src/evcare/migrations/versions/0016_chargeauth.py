@@ -25,9 +25,7 @@ def upgrade() -> None:
             sa.Column("expires_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("max_active_sessions", sa.Integer(), server_default="1", nullable=True)
-        )
+        batch_op.add_column(sa.Column("max_active_sessions", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("blocked_at", evcare.core.db.UTCDateTime(timezone=True), nullable=True)
         )
