@@ -170,9 +170,11 @@ async def test_start_charges_on_the_booked_connector_and_complete_takes_the_sess
     assert charged.vehicle_id == who.vehicle.id
     assert completed["status"] == "completed"
     assert completed["energyConsumed"] == 3.5  # the charger's meter 1000 -> 4500 Wh, not 99
-    assert charged.energy_cost_minor == 7000
-    assert completed["cost"]["energyCost"] == 70
-    assert completed["cost"]["gst"] == (charged.gst_minor or 0) / 100
+    assert charged.energy_cost_minor == 7000 and charged.gst_minor == 1068
+    # The session's own price (GST inside its 70.00) plus the reservation fee, to the paisa.
+    assert completed["cost"]["energyCost"] == 59.32
+    assert completed["cost"]["gst"] == 10.68
+    assert completed["cost"]["total"] == (charged.cost_minor or 0) / 100 + 50
     assert completed["finalSoC"] == 90
     assert [log["event"] for log in completed["logs"]][-3:] == ["started", "rated", "completed"]
     assert station is not None and (station.rating, station.total_reviews) == (5.0, 1)

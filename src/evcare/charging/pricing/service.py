@@ -422,12 +422,17 @@ def estimate_minor(row: ChargingSession, *, until: datetime | None = None) -> in
     return price(session_tariff(row), usage_of(row, until=until)).total_minor
 
 
-async def price_closed(session: AsyncSession, row: ChargingSession) -> Price:
-    """Price a closed session from its snapshot and readings and store the price on it
-    (energy, parking, GST, total). Charging its driver is
-    :func:`evcare.charging.sessions.payments.charge_closed_session`."""
+async def closed_price(session: AsyncSession, row: ChargingSession) -> Price:
+    """What a closed session costs, from its snapshot and readings."""
     readings = await repository.energy_readings(session, row.id)
-    priced = price(session_tariff(row), usage_of(row, readings=readings))
+    return price(session_tariff(row), usage_of(row, readings=readings))
+
+
+async def price_closed(session: AsyncSession, row: ChargingSession) -> Price:
+    """Price a closed session (:func:`closed_price`) and store the price on it (energy,
+    parking, GST, total). Charging its driver is
+    :func:`evcare.charging.sessions.payments.charge_closed_session`."""
+    priced = await closed_price(session, row)
     row.energy_cost_minor = priced.energy_minor
     row.parking_fee_minor = priced.parking_minor
     row.gst_minor = priced.gst_minor
