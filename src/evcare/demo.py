@@ -36,8 +36,9 @@ from evcare.service.bookings.models import PickupType
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
 
-# The demo driver's opening wallet credit (Rs 2,000): room for many demo sessions.
-DEMO_WALLET_CREDIT = Money(200_000, "INR")
+# The demo driver's opening wallet credit (Rs 5,000): room for many demo sessions; once
+# spent below minWalletBalance, chargers refuse the card until a (sandbox) top-up.
+DEMO_WALLET_CREDIT = Money(500_000, "INR")
 
 
 @dataclass(frozen=True)
