@@ -5,6 +5,7 @@ Invalid, ConcurrentTx, and a wallet under minWalletBalance (Blocked on 1.6, NoCr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import httpx
@@ -235,3 +236,28 @@ async def test_a_201_card_presented_after_plug_in_becomes_the_sessions_driver(
             select(ChargingSession).where(ChargingSession.transaction_id == "tx-plug")
         )
     assert row is not None and (row.user_id, row.id_tag) == (driver.id, tag)
+
+
+async def test_two_chargers_starting_with_one_single_session_card_at_once_accept_one(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    first, second = await make_charger(runtime), await make_charger(runtime)
+    driver = await make_driver(runtime)
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    await _issue(client, admin, driver.id, "ONE-AT-A-TIME", maxActiveSessions=1)
+    at = iso(utcnow())
+    async with (
+        connect(live_server, first.charge_point_id) as one,
+        connect(live_server, second.charge_point_id) as two,
+    ):
+        answers = await asyncio.gather(
+            *[
+                cp.call(
+                    call16.StartTransaction(
+                        connector_id=1, id_tag="ONE-AT-A-TIME", meter_start=0, timestamp=at
+                    )
+                )
+                for cp in (one, two)
+            ]
+        )
+    assert sorted(a.id_tag_info["status"] for a in answers) == ["Accepted", "ConcurrentTx"]

@@ -10,13 +10,15 @@ from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import User
 
 
-async def get_id_tag(session: AsyncSession, token: str) -> tuple[IdTag, User] | None:
-    """The card presented as ``token`` and its holder."""
-    row = (
-        await session.execute(
-            select(IdTag, User).join(User, User.id == IdTag.user_id).where(IdTag.token == token)
-        )
-    ).one_or_none()
+async def get_id_tag(
+    session: AsyncSession, token: str, *, lock: bool = False
+) -> tuple[IdTag, User] | None:
+    """The card presented as ``token`` and its holder; ``lock``: the card's row is held
+    until commit (two chargers starting with one card count its sessions in turn)."""
+    query = select(IdTag, User).join(User, User.id == IdTag.user_id).where(IdTag.token == token)
+    if lock:
+        query = query.with_for_update(of=IdTag)
+    row = (await session.execute(query)).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

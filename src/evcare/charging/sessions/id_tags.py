@@ -129,7 +129,7 @@ async def authorize(
     if app_user is not None:
         user = await get_user(session, app_user)
     else:
-        found = await repository.get_id_tag(session, token)
+        found = await repository.get_id_tag(session, token, lock=starting)
         if found is not None:
             tag, user = found
     if user is None or user.deleted_at is not None:
