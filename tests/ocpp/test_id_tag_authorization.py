@@ -241,6 +241,8 @@ async def test_a_201_card_presented_after_plug_in_becomes_the_sessions_driver(
 async def test_two_chargers_starting_with_one_single_session_card_at_once_accept_one(
     live_server: str, runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
+    # In one process the OCPP writer already takes the two starts in turn; across
+    # processes the card's row lock (a start locks it) does.
     first, second = await make_charger(runtime), await make_charger(runtime)
     driver = await make_driver(runtime)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
