@@ -241,3 +241,28 @@ async def test_starting_a_booking_with_a_wallet_under_the_minimum_is_a_400(
         assert _sent(cp, "RemoteStartTransaction") == []
     still = await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)
     assert still.json()["data"]["booking"]["status"] == "confirmed"
+
+
+async def test_a_201_card_presented_after_plug_in_on_the_booked_connector_joins_it(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    who = await driver(runtime, client)
+    card = await make_id_tag(runtime, who.user)
+    charger = await make_charger(runtime)
+    booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=5), minutes=30)
+    async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
+        await cs.transaction_event("Started", "tx-booked", energy_wh=0, trigger="CablePluggedIn")
+        unclaimed = await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)
+        assert unclaimed.json()["data"]["booking"]["status"] == "confirmed"
+        answer = await cs.transaction_event("Updated", "tx-booked", energy_wh=10, id_token=card)
+        assert answer.id_token_info["status"] == "Accepted"
+    joined = (await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)).json()
+    async with runtime.sessionmaker() as session:
+        row = await session.scalar(
+            select(ChargingSession).where(ChargingSession.transaction_id == "tx-booked")
+        )
+    assert row is not None
+    assert (joined["data"]["booking"]["status"], joined["data"]["booking"]["sessionId"]) == (
+        "active",
+        f"SES{row.id:06d}",
+    )
