@@ -147,11 +147,6 @@ def test_contexts_import_each_other_without_a_cycle() -> None:
         for target in targets:
             if _context(target) != _context(module):
                 edges.setdefault(_context(module), set()).add(_context(target))
-    # Known, and next to fix: the wallet's pay {sessionId} marks a charging session paid
-    # from billing's repository, while charging's pricing debits the wallet. The session
-    # half of that payment belongs in charging. Once moved, this assertion fails: drop it.
-    assert "evcare.charging" in edges.get("evcare.billing", set())
-    edges["evcare.billing"].discard("evcare.charging")
     assert _cycle({_context(module) for module in MODULES}, edges) is None
 
 

@@ -12,11 +12,14 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.billing import wallet
+from evcare.billing.wallet_models import EntryKind
 from evcare.charging.chargers import service as chargers
-from evcare.charging.sessions import repository as charging_sessions
+from evcare.charging.sessions import id_tag_repository as charging_cards
 from evcare.charging.sessions.models import IdTag
 from evcare.charging.stations import service as stations
 from evcare.core.errors import NotFound
+from evcare.core.money import Money
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
 from evcare.engagement import content
@@ -32,6 +35,10 @@ from evcare.service import repository as workshop_repository
 from evcare.service.bookings.models import PickupType
 from evcare.simulator.defaults import DEMO_ID_TAG
 from evcare.vehicles import service as vehicles
+
+# The demo driver's opening wallet credit (Rs 5,000): room for many demo sessions; once
+# spent below minWalletBalance, chargers refuse the card until a (sandbox) top-up.
+DEMO_WALLET_CREDIT = Money(500_000, "INR")
 
 
 @dataclass(frozen=True)
@@ -410,11 +417,25 @@ async def _ensure_demo_mechanic_and_address(
 
 async def ensure_id_tag(session: AsyncSession, driver: User, *, token: str) -> bool:
     """The demo driver's RFID card, which ``evcare simulate``'s chargers present."""
-    if await charging_sessions.get_id_tag(session, token) is not None:
+    if await charging_cards.get_id_tag(session, token) is not None:
         return False
     session.add(IdTag(token=token, user_id=driver.id, kind="rfid"))
     await session.flush()
     return True
+
+
+async def ensure_wallet_funds(session: AsyncSession, driver: User) -> bool:
+    """An opening credit for the demo driver, so their card and app start sessions (a
+    wallet under ``minWalletBalance`` is refused); posted once (its reference)."""
+    posting = await wallet.credit(
+        session,
+        user_id=driver.id,
+        amount=DEMO_WALLET_CREDIT,
+        kind=EntryKind.CORRECTION,
+        description="Demo opening credit",
+        reference="demo:opening-credit",
+    )
+    return posting.created
 
 
 async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str]:
@@ -442,6 +463,8 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     driver = await users.get_user_by_login(session, "driver@evcare.dev")
     if driver is not None and await ensure_id_tag(session, driver, token=DEMO_ID_TAG):
         created.append(f"RFID tag {DEMO_ID_TAG} for driver@evcare.dev")
+    if driver is not None and await ensure_wallet_funds(session, driver):
+        created.append(f"wallet credit {wallet.shown(DEMO_WALLET_CREDIT)} for driver@evcare.dev")
     admin = await users.get_user_by_login(session, "admin@evcare.dev")
     if admin is not None:
         created.extend(await ensure_workshop(session, credentials, admin))

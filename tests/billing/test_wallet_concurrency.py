@@ -86,3 +86,35 @@ async def test_concurrent_replays_of_a_payment_webhook_credit_once(
     # A losing twin may be refused (409) and retried by Razorpay; none credits twice.
     assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
     assert await balance_minor(runtime, user) == 30_000
+
+
+async def test_a_top_up_replayed_with_its_idempotency_key_opens_one_order_and_credits_once(
+    client: httpx.AsyncClient, runtime: Runtime, razorpay: object
+) -> None:
+    from tests.factories.razorpay import RazorpayStandIn
+
+    assert isinstance(razorpay, RazorpayStandIn)
+    user, headers = await signed_in(runtime, client)
+    keyed = {**headers, "Idempotency-Key": "topup-double-click"}
+    body = {"amount": 250, "paymentMethod": "upi"}
+    responses = await asyncio.gather(
+        *[client.post("/api/v1/profile/wallet/topup", json=body, headers=keyed) for _ in range(8)]
+    )
+    # The first runs; its twins wait it out (409 while it runs) or replay its answer.
+    assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses]
+    replay = await client.post("/api/v1/profile/wallet/topup", json=body, headers=keyed)
+    assert replay.status_code == 200, replay.text
+    order_id = replay.json()["data"]["checkout"]["orderId"]
+    assert {r.json()["data"]["checkout"]["orderId"] for r in responses if r.status_code == 200} <= {
+        order_id
+    }
+    async with runtime.sessionmaker() as session:
+        opened = (await session.scalars(select(WalletEntry))).all()
+    assert [(e.type, e.status, e.amount_minor) for e in opened] == [("credit", "pending", 25_000)]
+    hook, hook_headers = razorpay.webhook("payment.captured", order_id, "pay_keyed")
+    for _ in range(3):
+        delivered = await client.post(
+            "/payment/razorpay/webhook", content=hook, headers=hook_headers
+        )
+        assert delivered.status_code == 200, delivered.text
+    assert await balance_minor(runtime, user) == 25_000

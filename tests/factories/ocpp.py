@@ -33,6 +33,7 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories import charging
 from tests.factories.identity import make_user
+from tests.factories.wallet import fund
 
 CHARGER_PASSWORD = "charger-secret-123"
 _counter = itertools.count(1)
@@ -68,6 +69,19 @@ async def make_charger(
         )
         await session.commit()
     return charger
+
+
+# What a driver's wallet holds to charge in tests: Rs 500, over the default
+# minWalletBalance (Rs 100), under which chargers are told NoCredit / Blocked.
+DRIVER_FUNDS_MINOR = 50_000
+
+
+async def make_driver(runtime: Runtime, *, funds_minor: int = DRIVER_FUNDS_MINOR) -> User:
+    """A user whose wallet holds ``funds_minor`` (enough to start charging by default)."""
+    driver = await make_user(runtime)
+    if funds_minor:
+        await fund(runtime, driver, funds_minor)
+    return driver
 
 
 async def make_id_tag(runtime: Runtime, user: User, *, token: str | None = None) -> str:

@@ -7,18 +7,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
+from ocpp.v16 import call as call16
 from sqlalchemy import select
 
 from evcare.charging.bookings import jobs
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import ChargingSession
-from evcare.charging.sessions.service import app_token
 from evcare.charging.stations.models import Station
 from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.ocpp.registry import registry_of
 from tests.factories.connector_bookings import BOOKINGS, book, driver
-from tests.factories.ocpp import connect, make_charger
+from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
 from tests.factories.wallet import balance_minor
 
 
@@ -170,9 +171,98 @@ async def test_start_charges_on_the_booked_connector_and_complete_takes_the_sess
     assert charged.vehicle_id == who.vehicle.id
     assert completed["status"] == "completed"
     assert completed["energyConsumed"] == 3.5  # the charger's meter 1000 -> 4500 Wh, not 99
-    assert charged.energy_cost_minor == 7000
-    assert completed["cost"]["energyCost"] == 70
-    assert completed["cost"]["gst"] == (charged.gst_minor or 0) / 100
+    assert charged.energy_cost_minor == 7000 and charged.gst_minor == 1068
+    # The session's own price (GST inside its 70.00) plus the reservation fee, to the paisa.
+    assert completed["cost"]["energyCost"] == 59.32
+    assert completed["cost"]["gst"] == 10.68
+    assert completed["cost"]["total"] == (charged.cost_minor or 0) / 100 + 50
     assert completed["finalSoC"] == 90
     assert [log["event"] for log in completed["logs"]][-3:] == ["started", "rated", "completed"]
     assert station is not None and (station.rating, station.total_reviews) == (5.0, 1)
+
+
+async def test_a_session_started_with_the_drivers_card_on_the_booked_connector_joins_it(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    who = await driver(runtime, client)
+    other = await driver(runtime, client)
+    card = await make_id_tag(runtime, who.user)
+    other_card = await make_id_tag(runtime, other.user)
+    charger = await make_charger(runtime)
+    booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=10), minutes=60)
+    url = f"{BOOKINGS}/{booking['id']}"
+    async with connect(live_server, charger.charge_point_id) as cp:
+        # Another driver on the booked connector, and this driver on another: no join.
+        for tag, connector in ((other_card, 1), (card, 2)):
+            started = await cp.call(
+                call16.StartTransaction(
+                    connector_id=connector, id_tag=tag, meter_start=0, timestamp=iso(utcnow())
+                )
+            )
+            assert started.id_tag_info["status"] == "Accepted"
+            await cp.call(
+                call16.StopTransaction(
+                    meter_stop=10, timestamp=iso(utcnow()), transaction_id=started.transaction_id
+                )
+            )
+        waiting = (await client.get(url, headers=who.headers)).json()["data"]["booking"]
+        assert (waiting["status"], waiting["sessionId"]) == ("confirmed", None)
+        plugged = await cp.call(
+            call16.StartTransaction(
+                connector_id=1, id_tag=card, meter_start=1000, timestamp=iso(utcnow())
+            )
+        )
+        assert plugged.id_tag_info["status"] == "Accepted"
+        joined = (await client.get(url, headers=who.headers)).json()["data"]["booking"]
+        assert joined["status"] == "active"
+        assert joined["sessionId"] == f"SES{plugged.transaction_id:06d}"
+        assert [log["event"] for log in joined["logs"]][-1] == "started"
+        await cp.call(
+            call16.StopTransaction(
+                meter_stop=3000, timestamp=iso(utcnow()), transaction_id=plugged.transaction_id
+            )
+        )
+    done = await client.put(f"{url}/complete", json={}, headers=who.headers)
+    assert done.status_code == 200, done.text
+    assert done.json()["data"]["booking"]["energyConsumed"] == 2.0
+
+
+async def test_starting_a_booking_with_a_wallet_under_the_minimum_is_a_400(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    who = await driver(runtime, client, funds=5_000 + 9_000)  # Rs 90 left after the fee
+    charger = await make_charger(runtime)
+    booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=10), minutes=60)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        refused = await client.put(f"{BOOKINGS}/{booking['id']}/start", headers=who.headers)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["errors"][0]["field"] == "minWalletBalance"
+        assert "below the minimum of 100.00 INR" in refused.json()["message"]
+        assert _sent(cp, "RemoteStartTransaction") == []
+    still = await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)
+    assert still.json()["data"]["booking"]["status"] == "confirmed"
+
+
+async def test_a_201_card_presented_after_plug_in_on_the_booked_connector_joins_it(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    who = await driver(runtime, client)
+    card = await make_id_tag(runtime, who.user)
+    charger = await make_charger(runtime)
+    booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=5), minutes=30)
+    async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
+        await cs.transaction_event("Started", "tx-booked", energy_wh=0, trigger="CablePluggedIn")
+        unclaimed = await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)
+        assert unclaimed.json()["data"]["booking"]["status"] == "confirmed"
+        answer = await cs.transaction_event("Updated", "tx-booked", energy_wh=10, id_token=card)
+        assert answer.id_token_info["status"] == "Accepted"
+    joined = (await client.get(f"{BOOKINGS}/{booking['id']}", headers=who.headers)).json()
+    async with runtime.sessionmaker() as session:
+        row = await session.scalar(
+            select(ChargingSession).where(ChargingSession.transaction_id == "tx-booked")
+        )
+    assert row is not None
+    assert (joined["data"]["booking"]["status"], joined["data"]["booking"]["sessionId"]) == (
+        "active",
+        f"SES{row.id:06d}",
+    )

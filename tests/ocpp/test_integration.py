@@ -13,7 +13,7 @@ from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import bearer, login, make_user
-from tests.factories.ocpp import connect, make_charger
+from tests.factories.ocpp import connect, make_charger, make_driver
 
 
 async def test_a_charger_registered_over_rest_connects_with_its_password(
@@ -52,7 +52,7 @@ async def test_a_remote_started_16_session_is_announced_started_updated_and_stop
 ) -> None:
     brand = await make_user(runtime, role=Role.BRAND)
     charger = await make_charger(runtime, owner=brand, base_price_minor=1500)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     headers = bearer(await login(client, brand))
     async with connect(live_server, charger.charge_point_id) as cp:
         started = await client.post(

@@ -15,15 +15,14 @@ from evcare.charging.sessions.models import ChargingSession, MeterValue
 from evcare.charging.stations.models import Connector
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
-from tests.factories.identity import make_user
-from tests.factories.ocpp import connect, iso, make_charger, make_id_tag, make_session
+from tests.factories.ocpp import connect, iso, make_charger, make_driver, make_id_tag, make_session
 
 
 async def test_boot_authorize_start_meter_stop_makes_a_billed_session(
     live_server: str, runtime: Runtime
 ) -> None:
     charger = await make_charger(runtime, base_price_minor=1850)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id) as cp:
@@ -102,7 +101,7 @@ async def _start(cp: object, tag: str, at: datetime, meter: int = 1000) -> int:
 
 async def test_a_repeated_stop_transaction_bills_once(live_server: str, runtime: Runtime) -> None:
     charger = await make_charger(runtime, base_price_minor=1000)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     at = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id) as cp:
@@ -132,7 +131,7 @@ async def test_a_replayed_start_transaction_gets_the_same_transaction_id(
     live_server: str, runtime: Runtime
 ) -> None:
     charger = await make_charger(runtime)
-    tag = await make_id_tag(runtime, await make_user(runtime))
+    tag = await make_id_tag(runtime, await make_driver(runtime))
     at = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id) as cp:
         first = await _start(cp, tag, at)
@@ -146,7 +145,7 @@ async def test_a_transaction_reported_after_being_offline_keeps_the_chargers_tim
     live_server: str, runtime: Runtime
 ) -> None:
     charger = await make_charger(runtime)
-    tag = await make_id_tag(runtime, await make_user(runtime))
+    tag = await make_id_tag(runtime, await make_driver(runtime))
     days_ago = datetime(2026, 1, 10, 22, 15, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id) as cp:
         transaction = await _start(cp, tag, days_ago, meter=50_000)
@@ -176,7 +175,7 @@ async def test_a_charger_that_reconnects_mid_session_keeps_its_session(
     live_server: str, runtime: Runtime
 ) -> None:
     charger = await make_charger(runtime)
-    tag = await make_id_tag(runtime, await make_user(runtime))
+    tag = await make_id_tag(runtime, await make_driver(runtime))
     at = datetime(2026, 5, 3, 7, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id) as cp:
         transaction = await _start(cp, tag, at)

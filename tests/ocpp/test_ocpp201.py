@@ -16,14 +16,14 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.ocpp.registry import registry_of
 from tests.factories.identity import bearer, login, make_user
-from tests.factories.ocpp import connect, make_charger, make_id_tag
+from tests.factories.ocpp import connect, make_charger, make_driver, make_id_tag
 
 
 async def test_transaction_events_make_a_session_with_the_chargers_times_and_energy(
     live_server: str, runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     charger = await make_charger(runtime, base_price_minor=2400)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     start = datetime(2026, 4, 2, 8, 30, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
@@ -90,7 +90,7 @@ async def test_brand_starts_and_stops_a_session_through_a_201_charger(
 ) -> None:
     brand = await make_user(runtime, role=Role.BRAND)
     charger = await make_charger(runtime, owner=brand)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     headers = bearer(await login(client, brand))
     async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
         started = await client.post(
@@ -122,7 +122,7 @@ async def test_replayed_transaction_events_change_nothing(
     live_server: str, runtime: Runtime
 ) -> None:
     charger = await make_charger(runtime, base_price_minor=1000)
-    tag = await make_id_tag(runtime, await make_user(runtime))
+    tag = await make_id_tag(runtime, await make_driver(runtime))
     start = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
         for _ in range(2):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from evcare.charging.sessions.models import ChargingSession
 from evcare.core.runtime import Runtime
-from tests.factories.identity import bearer, login, make_user
-from tests.factories.ocpp import connect, make_charger, make_id_tag
+from tests.factories.identity import bearer, login
+from tests.factories.ocpp import connect, make_charger, make_driver, make_id_tag
 
 # (transaction id, what ocppTransactionId shows): only an ASCII key reads as a number.
 TRANSACTION_IDS = [
@@ -32,7 +32,7 @@ async def test_any_201_transaction_id_is_recorded_and_billed_as_a_session(
     shown: int | None,
 ) -> None:
     charger = await make_charger(runtime, base_price_minor=1000)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     start = datetime(2026, 4, 6, 9, 0, tzinfo=UTC)
     async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:

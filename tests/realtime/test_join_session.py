@@ -9,7 +9,7 @@ from evcare.charging.sessions.models import ChargingSession
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories.identity import login, make_user
-from tests.factories.ocpp import connect, make_charger, make_id_tag
+from tests.factories.ocpp import connect, make_charger, make_driver, make_id_tag
 from tests.factories.realtime import connected
 from tests.realtime.test_session_events import start_session
 
@@ -20,7 +20,7 @@ async def active_session(
     """A session started by a real charger; its public id and who is who."""
     brand = await make_user(runtime, role=owner_role)
     charger = await make_charger(runtime, owner=brand)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     async with connect(live_server, charger.charge_point_id) as cp:
         await start_session(cp, tag)

@@ -16,7 +16,7 @@ from ocpp.v16 import call
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories.identity import login, make_user
-from tests.factories.ocpp import connect, iso, make_charger, make_id_tag
+from tests.factories.ocpp import connect, iso, make_charger, make_driver, make_id_tag
 from tests.factories.realtime import connected
 
 START = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ async def stop_session(cp: Any, transaction_id: int, *, meter_stop: int) -> None
 
 
 async def driver_with_tag(runtime: Runtime, client: httpx.AsyncClient) -> tuple[User, str, str]:
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     return driver, await make_id_tag(runtime, driver), await login(client, driver)
 
 

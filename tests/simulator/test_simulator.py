@@ -12,8 +12,8 @@ from evcare.charging.sessions.models import ChargingSession
 from evcare.core.runtime import Runtime
 from evcare.simulator.charger import SimulatedCharger, Timing
 from evcare.simulator.fleet import FleetPlan, build_fleet, run_fleet
-from tests.factories.identity import login, make_user
-from tests.factories.ocpp import CHARGER_PASSWORD, make_charger, make_id_tag
+from tests.factories.identity import login
+from tests.factories.ocpp import CHARGER_PASSWORD, make_charger, make_driver, make_id_tag
 from tests.factories.realtime import connected
 
 FAST = Timing(heartbeat=1.0, meter=0.1, session=(0.4, 0.5), idle=(0.05, 0.1), reconnect=0.2)
@@ -24,7 +24,7 @@ async def test_simulated_charger_completes_a_session_for_the_driver(
     live_server: str, runtime: Runtime, protocol: str
 ) -> None:
     charger = await make_charger(runtime)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     simulated = SimulatedCharger(
         url=live_server,
@@ -51,7 +51,7 @@ async def test_fleet_sessions_show_up_live_for_the_driver(
 ) -> None:
     first = await make_charger(runtime, charge_point_id="SIMTEST-001")
     await make_charger(runtime, owner=None, charge_point_id="SIMTEST-002")
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     plan = FleetPlan(
         url=live_server,
@@ -78,7 +78,7 @@ async def test_remote_stop_ends_the_simulated_session(live_server: str, runtime:
     from evcare.ocpp.registry import registry_of
 
     charger = await make_charger(runtime)
-    driver = await make_user(runtime)
+    driver = await make_driver(runtime)
     tag = await make_id_tag(runtime, driver)
     long_visit = Timing(heartbeat=5.0, meter=0.1, session=(60, 60), idle=(0.05, 0.1))
     simulated = SimulatedCharger(

@@ -10,7 +10,8 @@ or job moves no money twice. Both run in the caller's transaction and never comm
 Rules enforced here: no balance below zero (the UPDATE's condition, and a CHECK behind
 it); ``maxWalletBalance`` when a top-up is opened (the money of a paid top-up is always
 credited); ``low-balance`` announced when a debit takes the balance from at or above
-``minWalletBalance`` to below it; a charging session is paid once, for its exact cost.
+``minWalletBalance`` to below it. A charging session's side of a payment (paid once, for
+its exact cost) is charging's (:mod:`evcare.charging.sessions.payments`).
 Lock order, for every caller: the charging session, then the payment, then the wallet.
 """
 
@@ -233,6 +234,32 @@ async def _entry(
     )
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """A wallet under ``minWalletBalance``: what it holds and what the rule asks."""
+
+    balance: Money
+    minimum: Money
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"Wallet balance {shown(self.balance)} is below the minimum of "
+            f"{shown(self.minimum)} (minWalletBalance): top up to charge"
+        )
+
+
+async def shortfall(session: AsyncSession, *, user_id: int) -> Shortfall | None:
+    """The user's wallet when it holds less than ``minWalletBalance`` (no wallet holds
+    nothing); None when it holds at least that much. What a charge start checks."""
+    held = await repository.wallet_of(session, user_id)
+    minimum = await system_settings.min_wallet_balance_minor(session)
+    balance = Money(held.balance_minor, held.currency) if held else Money(0, DEFAULT_CURRENCY)
+    if balance.amount_minor >= minimum:
+        return None
+    return Shortfall(balance, Money(minimum, balance.currency))
+
+
 async def announce_cannot_cover(session: AsyncSession, *, user_id: int, amount: Money) -> None:
     """Tell the user their wallet could not pay ``amount`` (a charge left pending): the
     low-balance event and notification, with the balance they have."""
@@ -408,47 +435,14 @@ payments.on_capture(TOPUP_REFERENCE, _settle_topup)
 
 
 async def pay(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    amount: Money,
-    description: str,
-    session_id: int | None = None,
+    session: AsyncSession, principal: Principal, *, amount: Money, description: str
 ) -> Posting:
-    """Pay from the wallet; for a charging session, its exact cost, once."""
-    if session_id is None:
-        return await debit(
-            session,
-            user_id=principal.user_id,
-            amount=amount,
-            kind=EntryKind.PAYMENT,
-            description=description,
-        )
-    charged = await repository.mark_session_paid(
-        session, session_id=session_id, user_id=principal.user_id
-    )
-    if charged is None:
-        state = await repository.session_state(
-            session, session_id=session_id, user_id=principal.user_id
-        )
-        if state is None:
-            raise NotFound(f"Session {session_id} not found")
-        if state[1] == "paid":
-            raise Conflict(f"Session {session_id} is already paid")
-        raise Conflict(f"Session {session_id} is not completed yet")
-    cost_minor, currency = charged
-    if cost_minor is None or cost_minor <= 0:
-        raise Conflict(f"Session {session_id} has no cost to pay")
-    cost = Money(cost_minor, currency)
-    if amount != cost:
-        message = f"amount must be the session's cost, {shown(cost)}"
-        raise BusinessRuleViolation(message, fields=[FieldError("amount", message)])
+    """Pay from the wallet for anything with a description (a charging session is paid
+    through :func:`evcare.charging.sessions.payments.pay_from_wallet`)."""
     return await debit(
         session,
         user_id=principal.user_id,
         amount=amount,
-        kind=EntryKind.SESSION,
+        kind=EntryKind.PAYMENT,
         description=description,
-        reference=f"session:{session_id}",
-        session_id=session_id,
     )

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing.wallet_models import EntryStatus, Wallet, WalletEntry
-from evcare.charging.sessions.models import ChargingSession, PaymentStatus, SessionStatus
 from evcare.core.clock import utcnow
 from evcare.core.pagination import PageParams
 from evcare.operations import settings
@@ -170,46 +169,6 @@ async def entries(
         .limit(params.limit)
     )
     return list((await session.scalars(query)).all()), int(total or 0)
-
-
-# -- the charging session a payment is for ------------------------------------------------
-
-
-async def mark_session_paid(
-    session: AsyncSession, *, session_id: int, user_id: int
-) -> tuple[int | None, str] | None:
-    """Mark the user's completed, unpaid session paid: (cost, currency), or None when it
-    is not theirs, not completed or already paid. One conditional UPDATE: of two
-    payments racing for a session, the second matches nothing."""
-    row = (
-        await session.execute(
-            update(ChargingSession)
-            .where(
-                ChargingSession.id == session_id,
-                ChargingSession.user_id == user_id,
-                ChargingSession.status == SessionStatus.COMPLETED,
-                ChargingSession.payment_status != PaymentStatus.PAID,
-            )
-            .values(payment_status=PaymentStatus.PAID, updated_at=utcnow())
-            .returning(ChargingSession.cost_minor, ChargingSession.currency)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
-    return None if row is None else (row[0], str(row[1]))
-
-
-async def session_state(
-    session: AsyncSession, *, session_id: int, user_id: int
-) -> tuple[str, str] | None:
-    """(status, payment status) of the user's session; None when it is not theirs."""
-    row = (
-        await session.execute(
-            select(ChargingSession.status, ChargingSession.payment_status).where(
-                ChargingSession.id == session_id, ChargingSession.user_id == user_id
-            )
-        )
-    ).one_or_none()
-    return None if row is None else (str(row[0]), str(row[1]))
 
 
 async def add_to_wallet(session: AsyncSession, *, wallet_id: int, amount_minor: int) -> int:

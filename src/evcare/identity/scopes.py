@@ -35,6 +35,8 @@ class Scope(StrEnum):
     # Quotes and tariffs (anyone signed in); rules of one's own stations (operators).
     READ_PRICING = "READ:PRICING"
     MANAGE_PRICING = "MANAGE:PRICING"
+    # Issue, block and expire anyone's charging cards (admins); one's own are PROFILE.
+    MANAGE_ID_TAGS = "MANAGE:ID_TAGS"
     READ_BOOKINGS = "READ:BOOKINGS"
     WRITE_BOOKINGS = "WRITE:BOOKINGS"
     MANAGE_BOOKINGS = "MANAGE:BOOKINGS"

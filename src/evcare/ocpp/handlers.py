@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ocpp.exceptions import FormatViolationError, InternalError
@@ -29,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.chargers import ocpp_state as chargers
 from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.sessions import id_tags
 from evcare.charging.sessions import service as sessions
+from evcare.charging.sessions.id_tags import Authorization, AuthorizationStatus
 from evcare.charging.sessions.meter import MeterSample
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
@@ -131,7 +134,39 @@ class Csms:
 
 
 def _now() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
+    return _iso(utcnow())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def id_tag_info(decision: Authorization) -> dict[str, Any]:
+    """OCPP 1.6 IdTagInfo: 1.6 has no ``NoCredit`` (a wallet under the minimum is
+    ``Blocked``); ``expiryDate`` bounds the charger's cache entry, ``parentIdTag`` names
+    the card's group."""
+    status = decision.status
+    info: dict[str, Any] = {
+        "status": "Blocked" if status == AuthorizationStatus.NO_CREDIT else str(status)
+    }
+    if decision.expires_at is not None:
+        info["expiry_date"] = _iso(decision.expires_at)
+    if decision.parent_id_tag is not None:
+        info["parent_id_tag"] = decision.parent_id_tag
+    return info
+
+
+def id_token_info(decision: Authorization) -> dict[str, Any]:
+    """OCPP 2.0.1 IdTokenInfo: the status, ``cacheExpiryDateTime``, the group as
+    ``groupIdToken`` (type ``Central``) and, for a refusal, why (``personalMessage``)."""
+    info: dict[str, Any] = {"status": str(decision.status)}
+    if decision.expires_at is not None:
+        info["cache_expiry_date_time"] = _iso(decision.expires_at)
+    if decision.parent_id_tag is not None:
+        info["group_id_token"] = {"id_token": decision.parent_id_tag, "type": "Central"}
+    if decision.status != AuthorizationStatus.ACCEPTED and decision.reason:
+        info["personal_message"] = {"format": "UTF8", "content": decision.reason[:512]}
+    return info
 
 
 def _when(value: Any) -> Any:
@@ -195,9 +230,9 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
     @on(Action16.authorize)
     async def on_authorize(self, id_tag: str, **_: Any) -> result16.Authorize:
         decision = await self.csms.transact(
-            lambda s: sessions.authorize_id_tag(s, token=id_tag, secret=self.csms.secret)
+            lambda s: id_tags.authorize(s, token=id_tag, secret=self.csms.secret)
         )
-        return result16.Authorize(id_tag_info={"status": decision.status})
+        return result16.Authorize(id_tag_info=id_tag_info(decision))
 
     @on(Action16.start_transaction)
     async def on_start_transaction(
@@ -218,7 +253,7 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
         )
         return result16.StartTransaction(
             transaction_id=int(row.transaction_id or row.id),
-            id_tag_info={"status": decision.status},
+            id_tag_info=id_tag_info(decision),
         )
 
     @on(Action16.stop_transaction)
@@ -254,9 +289,9 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
         if not id_tag:
             return result16.StopTransaction()
         decision = await self.csms.transact(
-            lambda s: sessions.authorize_id_tag(s, token=id_tag, secret=self.csms.secret)
+            lambda s: id_tags.authorize(s, token=id_tag, secret=self.csms.secret, starting=False)
         )
-        return result16.StopTransaction(id_tag_info={"status": decision.status})
+        return result16.StopTransaction(id_tag_info=id_tag_info(decision))
 
     @on(Action16.meter_values)
     async def on_meter_values(
@@ -339,9 +374,9 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
     async def on_authorize(self, id_token: dict[str, Any], **_: Any) -> result201.Authorize:
         token = id_token.get("id_token")
         decision = await self.csms.transact(
-            lambda s: sessions.authorize_id_tag(s, token=token, secret=self.csms.secret)
+            lambda s: id_tags.authorize(s, token=token, secret=self.csms.secret)
         )
-        return result201.Authorize(id_token_info={"status": decision.status})
+        return result201.Authorize(id_token_info=id_token_info(decision))
 
     @on(Action201.transaction_event)
     async def on_transaction_event(
@@ -360,9 +395,9 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
         token = (extra.get("id_token") or {}).get("id_token")
         charger = self.csms.charger
 
-        async def work(s: AsyncSession) -> sessions.Authorization | None:
+        async def work(s: AsyncSession) -> Authorization | None:
             row = await sessions.find_transaction(s, charger, transaction_id=transaction_id)
-            decision: sessions.Authorization | None = None
+            decision: Authorization | None = None
             if row is None:
                 # Started, or the first event we hear of a transaction begun offline.
                 row, decision = await sessions.start_transaction(
@@ -378,7 +413,9 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
                     remote_start_id=transaction_info.get("remote_start_id"),
                 )
             elif token:
-                decision = await sessions.authorize_id_tag(s, token=token, secret=self.csms.secret)
+                decision = await sessions.authorize_later_token(
+                    s, row, token=token, secret=self.csms.secret, ending=event_type == "Ended"
+                )
             if samples:
                 await sessions.record_meter_values(
                     s,
@@ -401,7 +438,7 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
         decision = await self.csms.transact(work)
         if decision is None:
             return result201.TransactionEvent()
-        return result201.TransactionEvent(id_token_info={"status": decision.status})
+        return result201.TransactionEvent(id_token_info=id_token_info(decision))
 
     @on(Action201.meter_values)
     async def on_meter_values(

@@ -334,16 +334,17 @@ async def test_completing_without_a_session_takes_the_clients_figures_and_the_ra
     assert completed["status"] == "completed"
     assert completed["energyConsumed"] == 12.345
     assert completed["finalSoC"] == 80
-    # 12.345 kWh x 20 = 246.90; GST 18% = 44.442 -> 44.44
+    # The pricing engine's price: 12.345 kWh x 20 = 246.90 with GST in it (connector
+    # prices include GST, docs/money.md); GST = 246.90 x 18/118 = 37.663 -> 37.66.
     assert completed["cost"] == {
-        "energyCost": 246.9,
+        "energyCost": 209.24,
         "reservationFee": 50,
         "parkingFee": 0,
         "platformFee": 0,
         "discount": 0,
-        "subtotal": 296.9,
-        "gst": 44.44,
-        "total": 341.34,
+        "subtotal": 259.24,
+        "gst": 37.66,
+        "total": 296.9,
     }
     assert completed["rating"]["score"] == 4 and completed["rating"]["review"] == "Quick"
     assert completed["rating"]["images"] == ["https://img.example/1.jpg"]

@@ -12,7 +12,7 @@ a conditional UPDATE), ``reservation_status`` / ``reservation_lease_until`` (the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
@@ -29,6 +29,9 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+
+# A booking may start (remotely, or by the driver plugging in) this long before its window.
+START_EARLY = timedelta(minutes=15)
 
 # Statuses that hold the connector for the booking's window.
 HOLDING = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.ACTIVE)

@@ -11,7 +11,7 @@ from evcare.charging.bookings.models import ConnectorBooking
 from evcare.charging.chargers import commands
 from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
-from evcare.charging.sessions.service import app_token
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.stations.models import Connector
 from evcare.core.clock import as_utc
 from evcare.core.errors import DomainError

@@ -13,10 +13,13 @@
   session on the connector for the driver (RemoteStartTransaction /
   RequestStartTransaction) and the booking links it (``active``).
 - **Complete** (``active``, or ``confirmed`` once its window began: the driver charged
-  without the remote start): energy, times and the energy cost come from the linked
-  session (which must have stopped); without one, from the client's ``energyConsumed``
-  at the connector's price, GST at the settings' ``gstPercentage``. The optional rating
-  folds into the station's ``rating`` and ``totalReviews``.
+  without a session linked): energy and times come from the linked session (which must
+  have stopped); without one, from the client's ``energyConsumed``. Either way the cost
+  is the pricing engine's (:mod:`evcare.charging.pricing`): the session's own price, or
+  the connector's tariff at the window's start for the client's figures (see
+  :func:`_cost_of`). The optional rating folds into the station's ``rating`` and
+  ``totalReviews``. A session the driver starts with a card on the booked connector
+  inside the window links itself (:func:`evcare.charging.sessions.service.join_booking`).
 - **Cancel** (``pending``/``confirmed``): at least ``cancellationWindow`` minutes before
   the start the fee is refunded to the wallet (a credit entry); later it is kept. The
   charger's reservation is cancelled.
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,17 +37,19 @@ from evcare.billing.wallet_models import EntryKind
 from evcare.charging.bookings import repository, reservations
 from evcare.charging.bookings.documents import BookingView
 from evcare.charging.bookings.models import (
+    START_EARLY,
     BookingStatus,
     ConnectorBooking,
     ReservationStatus,
 )
 from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
-from evcare.charging.pricing.tariff import round_half_up
+from evcare.charging.pricing import service as pricing
+from evcare.charging.pricing.tariff import Price
 from evcare.charging.sessions import control as sessions_control
 from evcare.charging.sessions import repository as sessions_repository
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import SessionStatus
-from evcare.charging.sessions.service import app_token
 from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
@@ -56,7 +60,6 @@ from evcare.operations import settings as system_settings
 
 PAST_TOLERANCE = timedelta(minutes=1)
 RUNNING_SESSION_HOLD = timedelta(minutes=30)
-START_EARLY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,21 @@ class Rating:
     images: list[str]
 
 
-def _rounded_share(amount_minor: int, basis_points: int) -> int:
-    """``amount * bp / 10000`` rounded half up (amounts are never negative)."""
-    return (amount_minor * basis_points + 5000) // 10000
+def _cost_of(priced: Price) -> dict[str, int]:
+    """The booking's cost parts of the pricing engine's price: ``energyCost`` is what the
+    price charges besides parking, the platform fee and the discount (energy, flat and
+    time fees, peak surcharge), so the booking's subtotal and total are the price's plus
+    the reservation fee, to the paisa."""
+    return {
+        "energy_cost_minor": priced.subtotal_minor
+        - priced.parking_minor
+        - priced.platform_fee_minor
+        + priced.discount_minor,
+        "parking_fee_minor": priced.parking_minor,
+        "platform_fee_minor": priced.platform_fee_minor,
+        "discount_minor": priced.discount_minor,
+        "gst_minor": priced.gst_minor,
+    }
 
 
 async def view_of(session: AsyncSession, row: ConnectorBooking) -> BookingView:
@@ -212,6 +227,7 @@ async def start_booking(
     charger = await _charger_of(session, connector)
     if charger is None or connector.connector_number is None:
         raise Conflict("The booked connector has no charger that can be started remotely")
+    await sessions_control.require_credit(session, user_id=row.user_id)
     # Nothing written before the charger answers: its StartTransaction must not wait on us.
     started = await sessions_control.remote_start(
         session,
@@ -254,7 +270,6 @@ async def complete_booking(
         raise Conflict(f"Booking {booking_id} is {row.status} and cannot be completed")
     if row.status == BookingStatus.CONFIRMED and now < as_utc(row.scheduled_at) - START_EARLY:
         raise BusinessRuleViolation(f"Booking {booking_id} has not begun yet")
-    settings = await system_settings.current(session)
     values: dict[str, object] = {"status": BookingStatus.COMPLETED, "updated_at": now}
     linked = (
         None
@@ -264,29 +279,29 @@ async def complete_booking(
     if linked is not None:
         if linked.status == SessionStatus.ACTIVE:
             raise Conflict("The booking's session is still charging: stop it first")
-        energy_cost = linked.energy_cost_minor or 0
+        priced = await pricing.closed_price(session, linked)
         values |= {
             "energy_wh": linked.energy_wh,
             "started_at": linked.started_at,
             "ended_at": linked.ended_at,
-            "energy_cost_minor": energy_cost,
-            "gst_minor": linked.gst_minor or 0,
             "final_soc": final_soc if final_soc is not None else linked.last_soc,
         }
     else:
         connector = await repository.connector(session, row.connector_id)
         assert connector is not None
-        # The client's figures (no linked session): energy at the connector's base price.
-        energy_cost = round_half_up(Fraction(energy_wh or 0) * connector.base_price_minor / 1000)
+        # The client's figures (no linked session), priced by the tariff of the window's
+        # start; time-based fees count from then (or now, if earlier) until now.
+        started = min(as_utc(row.started_at or row.scheduled_at), now)
+        priced = await pricing.price_use(
+            session, connector, started_at=started, ended_at=now, energy_wh=energy_wh or 0
+        )
         values |= {
             "energy_wh": energy_wh or 0,
-            "started_at": row.started_at or now,
+            "started_at": started,
             "ended_at": now,
-            "energy_cost_minor": energy_cost,
-            "gst_minor": _rounded_share(energy_cost, settings.gst_basis_points),
             "final_soc": final_soc,
         }
-    values["platform_fee_minor"] = _rounded_share(energy_cost, settings.platform_fee_basis_points)
+    values |= _cost_of(priced)
     if rating is not None:
         values |= {
             "rating_score": rating.score,

@@ -1,4 +1,4 @@
-"""Pricing: which tariff prices a connector, rules CRUD, quotes, and billing a session.
+"""Pricing: which tariff prices a connector, rules CRUD, quotes, and pricing a session.
 
 The most specific active rule valid at the session's start wins: station + connector
 type, then station, then connector type, then network-wide (neither); without one the
@@ -19,9 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.billing import wallet
-from evcare.billing.wallet import InsufficientFunds
-from evcare.billing.wallet_models import EntryKind
 from evcare.charging.pricing import repository
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.pricing.tariff import (
@@ -35,12 +32,11 @@ from evcare.charging.pricing.tariff import (
     price,
     windows_overlap,
 )
-from evcare.charging.sessions.models import ChargingSession, PaymentStatus, SessionStatus
+from evcare.charging.sessions.models import ChargingSession
 from evcare.charging.stations.models import Connector, Station
 from evcare.charging.stations.repository import is_operator
 from evcare.core.clock import utcnow
 from evcare.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.operations import settings as system_settings
@@ -426,59 +422,35 @@ def estimate_minor(row: ChargingSession, *, until: datetime | None = None) -> in
     return price(session_tariff(row), usage_of(row, until=until)).total_minor
 
 
-async def bill(session: AsyncSession, row: ChargingSession, *, replacing: int | None) -> Price:
-    """Price a closed session from its snapshot and readings, store the price on it, and
-    debit the driver's wallet for a completed one (reference ``session:<id>``, so a
-    re-sent Stop bills once). A wallet that cannot cover it leaves the session
-    ``pending`` and tells the driver (low balance). ``replacing``: the total an earlier
-    estimate billed (a late Stop replaces it: the difference is debited or refunded)."""
+async def closed_price(session: AsyncSession, row: ChargingSession) -> Price:
+    """What a closed session costs, from its snapshot and readings."""
     readings = await repository.energy_readings(session, row.id)
-    priced = price(session_tariff(row), usage_of(row, readings=readings))
+    return price(session_tariff(row), usage_of(row, readings=readings))
+
+
+async def price_closed(session: AsyncSession, row: ChargingSession) -> Price:
+    """Price a closed session (:func:`closed_price`) and store the price on it (energy,
+    parking, GST, total). Charging its driver is
+    :func:`evcare.charging.sessions.payments.charge_closed_session`."""
+    priced = await closed_price(session, row)
     row.energy_cost_minor = priced.energy_minor
     row.parking_fee_minor = priced.parking_minor
     row.gst_minor = priced.gst_minor
     row.cost_minor = priced.total_minor
-    if row.user_id is None or row.status != SessionStatus.COMPLETED:
-        return priced
-    if row.payment_status == PaymentStatus.PAID:
-        if replacing is not None and replacing != priced.total_minor:
-            await _adjust(session, row, old=replacing, new=priced.total_minor)
-        return priced
-    if priced.total_minor <= 0:
-        return priced
-    try:
-        await wallet.debit(
-            session,
-            user_id=row.user_id,
-            amount=Money(priced.total_minor, priced.currency),
-            kind=EntryKind.SESSION,
-            description=f"Charging session SES{row.id:06d}",
-            reference=f"session:{row.id}",
-            session_id=row.id,
-        )
-    except InsufficientFunds:
-        await wallet.announce_cannot_cover(
-            session, user_id=row.user_id, amount=Money(priced.total_minor, priced.currency)
-        )
-        return priced
-    row.payment_status = PaymentStatus.PAID
     return priced
 
 
-async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new: int) -> None:
-    """Debit (or refund) the difference between what was billed and the final price."""
-    assert row.user_id is not None
-    amount = Money(abs(new - old), row.currency)
-    post = wallet.debit if new > old else wallet.credit
-    try:
-        await post(
-            session,
-            user_id=row.user_id,
-            amount=amount,
-            kind=EntryKind.CORRECTION,
-            description=f"Charging session SES{row.id:06d}: charger's final reading",
-            reference=f"session:{row.id}:adjustment",
-            session_id=row.id,
-        )
-    except InsufficientFunds:
-        await wallet.announce_cannot_cover(session, user_id=row.user_id, amount=amount)
+async def price_use(
+    session: AsyncSession,
+    connector: Connector,
+    *,
+    started_at: datetime,
+    ended_at: datetime,
+    energy_wh: int,
+) -> Price:
+    """What ``energy_wh`` over ``[started_at, ended_at]`` on ``connector`` costs by the
+    tariff in force at the start (a use without a session of its own, e.g. a booking
+    completed with the driver's own figures)."""
+    tariff = await tariff_for(session, connector, at=started_at)
+    usage = Usage(started_at=started_at, ended_at=max(ended_at, started_at), energy_wh=energy_wh)
+    return price(tariff, usage)

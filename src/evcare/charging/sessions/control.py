@@ -24,17 +24,24 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.billing import wallet
 from evcare.charging.chargers import commands
 from evcare.charging.chargers import service as charging
 from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.events import session_key
 from evcare.charging.sessions import repository
+from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import SessionStatus
 from evcare.charging.sessions.records import SessionView, public_session_id
-from evcare.charging.sessions.service import app_token
 from evcare.core.clock import utcnow
-from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound, UpstreamTimeout
+from evcare.core.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    FieldError,
+    NotFound,
+    UpstreamTimeout,
+)
 from evcare.core.ids import parse_public_id
 from evcare.core.money import major_number
 from evcare.core.pagination import Page, PageParams
@@ -138,6 +145,7 @@ async def start_session(
         raise NotFound(f"User {user_id} not found")
     if driver.status != UserStatus.ACTIVE:
         raise BusinessRuleViolation(f"User {user_id} is {driver.status}")
+    await require_credit(session, user_id=driver.id)
     vehicle = None
     if vehicle_id is not None:
         vehicle = await repository.get_vehicle(
@@ -158,6 +166,20 @@ async def start_session(
         token=app_token(secret, user_id=driver.id),
         vehicle_id=vehicle.id if vehicle is not None else None,
     )
+
+
+class BelowMinimumBalance(BusinessRuleViolation):
+    code = "below_min_wallet_balance"
+
+
+async def require_credit(session: AsyncSession, *, user_id: int) -> None:
+    """Refuse a remote start for a driver whose wallet is under ``minWalletBalance``
+    (400 naming the rule; the charger would answer the start ``NoCredit`` anyway)."""
+    short = await wallet.shortfall(session, user_id=user_id)
+    if short is not None:
+        raise BelowMinimumBalance(
+            short.reason, fields=[FieldError("minWalletBalance", short.reason)]
+        )
 
 
 async def remote_start(

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evcare.core.db import Base, Timestamped
@@ -36,9 +36,21 @@ class IdTagStatus(StrEnum):
 
 
 class IdTag(Timestamped, Base):
-    """A driver's RFID card or app token: what ``Authorize``/``idTag``/``idToken`` carry."""
+    """A driver's charging card (RFID): what ``Authorize``/``idTag``/``idToken`` carry.
+
+    As OCPP's IdTagInfo (and SteVe's ``ocpp_tag``) model it: ``expires_at`` (an expired
+    card answers ``Expired``), ``parent_id`` (the group a charger may stop a transaction
+    with: its ``parentIdTag`` / ``groupIdToken``), ``max_active_sessions`` (a card with
+    that many sessions running answers ``ConcurrentTx``; None: no limit). Expired is a
+    time, not a status: ``status`` is what a person decided (``active``/``blocked``)."""
 
     __tablename__ = "id_tag"
+    __table_args__ = (
+        CheckConstraint(
+            "max_active_sessions IS NULL OR max_active_sessions > 0",
+            name="max_active_sessions_positive",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(36), unique=True)
@@ -47,6 +59,13 @@ class IdTag(Timestamped, Base):
     )
     kind: Mapped[str] = mapped_column(String(20), default="app")
     status: Mapped[str] = mapped_column(String(20), default=IdTagStatus.ACTIVE)
+    label: Mapped[str | None] = mapped_column(String(100), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("id_tag.id", ondelete="SET NULL"), index=True, default=None
+    )
+    max_active_sessions: Mapped[int | None] = mapped_column(default=None)
+    blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ChargingSession(Timestamped, Base):
@@ -56,6 +75,8 @@ class ChargingSession(Timestamped, Base):
         UniqueConstraint("charger_id", "transaction_id"),
         Index("ix_charging_session_charger_status", "charger_id", "status"),
         Index("ix_charging_session_user_started", "user_id", "started_at"),
+        # A card's running sessions (its concurrent-session limit) read this one.
+        Index("ix_charging_session_id_tag_status", "id_tag", "status"),
         # At most one active session per connector: a stale one is closed before a new
         # transaction on its connector is recorded (docs/ocpp.md "Chargers that vanish").
         Index(

@@ -1,20 +1,27 @@
-"""Every query on charging sessions, id tags and meter values; who-sees-what in one place."""
+"""Every query on charging sessions and meter values; who-sees-what in one place (charging
+cards: :mod:`evcare.charging.sessions.id_tag_repository`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.charging.bookings.models import BookingLog, BookingStatus, ConnectorBooking
 from evcare.charging.chargers.models import Charger, ChargerStatus
 from evcare.charging.chargers.ocpp_state import ChargerRef
-from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue, SessionStatus
+from evcare.charging.sessions.models import (
+    ChargingSession,
+    MeterValue,
+    PaymentStatus,
+    SessionStatus,
+)
 from evcare.charging.sessions.records import SessionView
-from evcare.charging.stations.models import Station
-from evcare.core.clock import as_utc
+from evcare.charging.stations.models import Connector, Station
+from evcare.core.clock import as_utc, utcnow
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
@@ -351,15 +358,6 @@ async def find_started_since(
     return await session.scalar(query.order_by(ChargingSession.id.desc()).limit(1))
 
 
-async def get_id_tag(session: AsyncSession, token: str) -> tuple[IdTag, User] | None:
-    row = (
-        await session.execute(
-            select(IdTag, User).join(User, User.id == IdTag.user_id).where(IdTag.token == token)
-        )
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
-
-
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.scalar(select(User).where(User.id == user_id))
 
@@ -372,3 +370,85 @@ async def get_default_vehicle(session: AsyncSession, user_id: int) -> Vehicle | 
     return await session.scalar(
         select(Vehicle).where(Vehicle.owner_id == user_id).where(Vehicle.is_default.is_(True))
     )
+
+
+async def join_booking(session: AsyncSession, row: ChargingSession, *, early: timedelta) -> bool:
+    """Make the driver's confirmed booking of ``row``'s connector whose window holds its
+    start (from ``early`` before) ``active`` with ``row`` linked, and log it; whether
+    one did (one conditional UPDATE: a booking joins one session)."""
+    started = as_utc(row.started_at)
+    booked_connector = select(Connector.id).where(
+        Connector.charger_id == row.charger_id, Connector.connector_number == row.connector_id
+    )
+    joined = (
+        await session.execute(
+            update(ConnectorBooking)
+            .where(
+                ConnectorBooking.id
+                == select(ConnectorBooking.id)
+                .where(
+                    ConnectorBooking.connector_id.in_(booked_connector),
+                    ConnectorBooking.user_id == row.user_id,
+                    ConnectorBooking.status == BookingStatus.CONFIRMED,
+                    ConnectorBooking.scheduled_at <= started + early,
+                    ConnectorBooking.ends_at > started,
+                )
+                .order_by(ConnectorBooking.scheduled_at)
+                .limit(1)
+                .scalar_subquery(),
+                ConnectorBooking.status == BookingStatus.CONFIRMED,
+            )
+            .values(
+                status=BookingStatus.ACTIVE,
+                session_id=row.id,
+                started_at=row.started_at,
+                initial_soc=row.last_soc,
+                updated_at=utcnow(),
+            )
+            .returning(ConnectorBooking.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if joined is None:
+        return False
+    session.add(BookingLog(booking_id=joined, event="started", at=utcnow()))
+    return True
+
+
+# -- paying for a session ------------------------------------------------------------------
+
+
+async def mark_paid(
+    session: AsyncSession, *, session_id: int, user_id: int
+) -> tuple[int | None, str] | None:
+    """One conditional UPDATE: the user's completed, unpaid session becomes paid;
+    (cost, currency), or None when no row matched."""
+    row = (
+        await session.execute(
+            update(ChargingSession)
+            .where(
+                ChargingSession.id == session_id,
+                ChargingSession.user_id == user_id,
+                ChargingSession.status == SessionStatus.COMPLETED,
+                ChargingSession.payment_status != PaymentStatus.PAID,
+            )
+            .values(payment_status=PaymentStatus.PAID, updated_at=utcnow())
+            .returning(ChargingSession.cost_minor, ChargingSession.currency)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], str(row[1]))
+
+
+async def payment_state(
+    session: AsyncSession, *, session_id: int, user_id: int
+) -> tuple[str, str] | None:
+    """(status, payment status) of the user's session; None when it is not theirs."""
+    row = (
+        await session.execute(
+            select(ChargingSession.status, ChargingSession.payment_status).where(
+                ChargingSession.id == session_id, ChargingSession.user_id == user_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (str(row[0]), str(row[1]))

@@ -1,6 +1,6 @@
 """Charging sessions: made and closed by the charger's messages, read and steered over REST.
 
-Charger-facing functions (``authorize_id_tag``, ``start_transaction``,
+Charger-facing functions (``start_transaction``,
 ``record_meter_values``, ``stop_transaction``) run in the OCPP handler's own short
 transaction. They are idempotent: a replayed Start finds its session again, a repeated
 Stop changes nothing and bills once. A transaction the charger reports late (it was
@@ -9,24 +9,22 @@ offline) is recorded with the charger's own timestamps.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
+from evcare.charging.bookings.models import START_EARLY
 from evcare.charging.chargers import ocpp_state as chargers
 from evcare.charging.chargers.models import ChargerStatus
 from evcare.charging.chargers.ocpp_state import ChargerRef
 from evcare.charging.pricing import service as pricing
-from evcare.charging.sessions import repository
+from evcare.charging.sessions import id_tags, payments, repository
+from evcare.charging.sessions.id_tags import Authorization
 from evcare.charging.sessions.meter import MeterSample
 from evcare.charging.sessions.models import (
     ChargingSession,
-    IdTagStatus,
     MeterValue,
     SessionStatus,
 )
@@ -38,65 +36,6 @@ from evcare.charging.sessions.records import (
 )
 from evcare.core.clock import utcnow
 from evcare.core.events import publish, publish_many
-from evcare.identity.models import UserStatus
-
-_APP_TOKEN = re.compile(r"^A(\d{1,8})X([0-9A-F]{10})$")
-
-
-@dataclass(frozen=True)
-class Authorization:
-    """What to tell the charger about an id tag (OCPP ``Accepted``/``Invalid``/``Blocked``)."""
-
-    status: str
-    user_id: int | None
-
-
-async def authorize_id_tag(
-    session: AsyncSession, *, token: str | None, secret: str | None
-) -> Authorization:
-    """Accepted for an active RFID tag or a valid app token of an active user; Blocked
-    if the tag or the user is blocked; Invalid otherwise."""
-    if not token:
-        return Authorization("Invalid", None)
-    tag_active = True
-    user = None
-    app_user = _app_token_user(secret, token)
-    if app_user is not None:
-        user = await repository.get_user(session, app_user)
-    else:
-        found = await repository.get_id_tag(session, token)
-        if found is not None:
-            tag, user = found
-            tag_active = tag.status == IdTagStatus.ACTIVE
-    if user is None or user.deleted_at is not None:
-        return Authorization("Invalid", None)
-    if not tag_active or user.status != UserStatus.ACTIVE:
-        return Authorization("Blocked", user.id)
-    return Authorization("Accepted", user.id)
-
-
-def app_token(secret: str, *, user_id: int) -> str:
-    """The user's app id tag for remote starts: derived (keyed hash), never stored.
-
-    Derived rather than stored so a remote start writes nothing before the charger's own
-    transaction (on another connection) needs to read it. 20 characters at most (the
-    longest idTag OCPP 1.6 allows): ``A<user id>X<10 hex of a keyed BLAKE2b>``.
-    """
-    return f"A{user_id}X{_app_token_mac(secret, user_id)}"
-
-
-def _app_token_mac(secret: str, user_id: int) -> str:
-    digest = hashlib.blake2b(f"id-tag:{user_id}".encode(), key=secret.encode()[:64], digest_size=5)
-    return digest.hexdigest().upper()
-
-
-def _app_token_user(secret: str | None, token: str) -> int | None:
-    match = _APP_TOKEN.match(token)
-    if secret is None or match is None:
-        return None
-    user_id = int(match.group(1))
-    expected = _app_token_mac(secret, user_id)
-    return user_id if hmac.compare_digest(expected, match.group(2)) else None
 
 
 async def start_transaction(
@@ -112,8 +51,18 @@ async def start_transaction(
     transaction_id: str | None = None,
     remote_start_id: int | None = None,
 ) -> tuple[ChargingSession, Authorization]:
-    """Record a charger's transaction start (once, however often it is reported)."""
-    authorization = await authorize_id_tag(session, token=id_tag, secret=secret)
+    """Record a charger's transaction start (once, however often it is reported), and
+    what to tell the charger about its id tag (:func:`id_tags.authorize`). A session the
+    driver started with a card (no remote start) on a connector they booked for now
+    joins that booking."""
+    authorization = await id_tags.authorize(
+        session,
+        token=id_tag,
+        secret=secret,
+        at=started_at,
+        charger_id=charger.id,
+        connector_id=connector_id,
+    )
     existing: ChargingSession | None
     if transaction_id is not None:
         existing = await repository.find_by_transaction(
@@ -166,6 +115,8 @@ async def start_transaction(
         # OCPP 1.6: we hand out the transaction id; the session's key is unique and an int.
         row.transaction_id = str(row.id)
         await session.flush()
+    if remote_start_id is None:
+        await join_booking(session, row, authorization)
     view = SessionView(row, charger.charge_point_id, charger.owner_id)
     await publish(
         session,
@@ -175,6 +126,46 @@ async def start_transaction(
         ),
     )
     return row, authorization
+
+
+async def join_booking(
+    session: AsyncSession, row: ChargingSession, authorization: Authorization
+) -> None:
+    """Link a session the driver started by presenting a card (the app token is a remote
+    start, which links its booking itself) to their confirmed booking of this connector
+    whose window holds the start (from ``START_EARLY`` before it): the booking becomes
+    ``active``, logged ``started``."""
+    accepted = authorization.status == id_tags.AuthorizationStatus.ACCEPTED
+    if not (accepted and authorization.by_card and row.user_id is not None):
+        return
+    await repository.join_booking(session, row, early=START_EARLY)
+
+
+async def authorize_later_token(
+    session: AsyncSession, row: ChargingSession, *, token: str, secret: str | None, ending: bool
+) -> Authorization:
+    """A 2.0.1 transaction that names its id token after it began (the driver plugged
+    in, then presented a card): the answer for it, and an accepted token that the
+    session had none of makes it the session's, as a start with it would have."""
+    decision = await id_tags.authorize(
+        session,
+        token=token,
+        secret=secret,
+        starting=not ending,
+        charger_id=row.charger_id,
+        connector_id=row.connector_id,
+    )
+    if (
+        row.user_id is None
+        and row.status == SessionStatus.ACTIVE
+        and decision.status == id_tags.AuthorizationStatus.ACCEPTED
+    ):
+        row.user_id = decision.user_id
+        row.id_tag = token
+        await session.flush()
+        if row.remote_start_id is None:
+            await join_booking(session, row, decision)
+    return decision
 
 
 async def find_transaction(
@@ -351,7 +342,8 @@ async def _close(
     row.stop_reason = reason[:100]
     row.status = SessionStatus.FAILED if failed else SessionStatus.COMPLETED
     await session.flush()
-    await pricing.bill(session, row, replacing=replacing)
+    priced = await pricing.price_closed(session, row)
+    await payments.charge_closed_session(session, row, priced, replacing=replacing)
     await session.flush()
     await chargers.record_power(session, charger, power_w=0)
     view = await repository.get_view(session, row.id)

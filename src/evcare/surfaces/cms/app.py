@@ -10,6 +10,7 @@ from evcare.surfaces.cms import (
     bookings,
     charger_commands,
     chargers,
+    id_tags,
     pricing,
     profile,
     sessions,
@@ -37,6 +38,7 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    id_tags,
 )
 
 

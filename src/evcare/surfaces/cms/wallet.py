@@ -18,6 +18,7 @@ from pydantic import Field
 from evcare.billing import wallet
 from evcare.billing.razorpay import PaymentGateway, gateway_for
 from evcare.billing.wallet_models import WalletEntry
+from evcare.charging.sessions import payments as session_payments
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep
@@ -228,13 +229,18 @@ async def sandbox_checkout(
 @router.post("/pay", operation_id="cms_wallet_pay", dependencies=[idempotent(_write)])
 async def pay(body: PayIn, principal: WalletWrite, session: SessionDep) -> Envelope[PostingBody]:
     """Pay from the wallet; with ``sessionId`` the session's exact cost, once."""
-    posting = await wallet.pay(
-        session,
-        principal,
-        amount=body.money(),
-        description=body.description,
-        session_id=body.session_id,
-    )
+    if body.session_id is None:
+        posting = await wallet.pay(
+            session, principal, amount=body.money(), description=body.description
+        )
+    else:
+        posting = await session_payments.pay_from_wallet(
+            session,
+            principal,
+            session_id=body.session_id,
+            amount=body.money(),
+            description=body.description,
+        )
     return Envelope(message="Payment successful", data=_posting(posting))
 
 
