@@ -10,6 +10,9 @@ from evcare.surfaces.cms import (
     bookings,
     charger_commands,
     chargers,
+    dashboard,
+    franchises,
+    partners,
     pricing,
     profile,
     sessions,
@@ -37,6 +40,9 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    partners,
+    dashboard,
+    franchises,
 )
 
 
