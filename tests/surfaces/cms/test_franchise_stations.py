@@ -107,7 +107,7 @@ async def test_staff_see_and_operate_their_stations_and_get_404_on_the_brands_ot
 async def test_staff_operate_the_chargers_of_their_stations_only(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
-    brand, _, handed, kept, staff = await _brand_with_franchise(runtime, client)
+    _, _, handed, kept, staff = await _brand_with_franchise(runtime, client)
     mine = await charging.make_charger(runtime, handed)
     other = await charging.make_charger(runtime, kept)
     listed = await client.get("/api/v1/chargers", headers=staff)
