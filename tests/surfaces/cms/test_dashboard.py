@@ -132,7 +132,7 @@ async def test_the_dashboard_sums_the_drivers_own_month_sessions_and_stations(
     # 2 completed + 1 failed + the running one start this month; energy over all of them
     # (10 + 5.5 + 0 kWh; the running one has none yet), spend over the completed two.
     assert stats["thisMonth"] == {"sessions": 4, "energyConsumed": 15.5, "totalSpent": 240.5}
-    assert [s["id"] for s in stats["recentSessions"]][0] == str(running.id)
+    assert stats["recentSessions"][0]["id"] == str(running.id)
     assert len(stats["recentSessions"]) == 5
     assert all(s["userId"] == str(driver.id) for s in stats["recentSessions"])
     favourites = stats["favoriteStations"]
