@@ -36,6 +36,7 @@ from evcare.surfaces.cms.schemas import (
 )
 from evcare.surfaces.deps import Authenticator, CredentialsDep
 from evcare.surfaces.ids import FranchiseId, UserId
+from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/franchises", tags=["franchises"], route_class=TransactionalRoute)
 
@@ -56,8 +57,8 @@ class AgreementIn(StrictCamelModel):
     revenue_share: Decimal = Field(
         ge=0, le=100, description="The franchise's share of its stations' net revenue, %"
     )
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
     @field_validator("revenue_share")
     @classmethod
