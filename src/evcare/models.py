@@ -5,6 +5,7 @@ from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
 from evcare.charging.chargers.models import Charger
+from evcare.charging.franchises.models import Franchise, FranchiseStaff, FranchiseStation
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
 from evcare.charging.stations.models import Connector, Station
@@ -73,6 +74,9 @@ __all__ = [
     "ContentEntry",
     "ExternalIdentity",
     "FavouriteService",
+    "Franchise",
+    "FranchiseStaff",
+    "FranchiseStation",
     "FuelType",
     "GstRate",
     "IdTag",

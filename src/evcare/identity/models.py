@@ -118,8 +118,15 @@ class AccountRole(StrEnum):
         return Role.USER
 
 
+class OrganizationStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+
+
 class Organization(Timestamped, Base):
-    """A partner platform, a fleet or a workshop business (``org_...``)."""
+    """A partner platform, a fleet or a workshop business (``org_...``): also what EV-CMS
+    lists as a partner (its ``type`` is the kind)."""
 
     __tablename__ = "organization"
 
@@ -128,6 +135,13 @@ class Organization(Timestamped, Base):
     # NFKC + casefold of the name: "ÉLAN" and "élan" are one organization.
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default=OrganizationKind.PARTNER)
+    status: Mapped[str] = mapped_column(
+        String(20), default=OrganizationStatus.ACTIVE, server_default=OrganizationStatus.ACTIVE
+    )
+    # Contact details (EV-CMS partners); hub organizations may leave them empty.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    address: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class OrganizationMember(Base):

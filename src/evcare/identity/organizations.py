@@ -1,5 +1,9 @@
 """Organizations (partners, fleets, workshops) and their subordinate accounts.
 
+An EV-CMS partner (``/api/v1/partners``) is such an organization: its ``type`` is the
+kind, and it carries a status and contact details. One model, so a partner an admin
+lists in EV-CMS is the same organization whose integrations and accounts the hub manages.
+
 Who may act on an organization is decided by the caller of these functions (the
 integration a token belongs to, or the caller's own membership); these functions take
 the organization's id and keep every account inside it: another organization's account
@@ -25,6 +29,7 @@ from evcare.identity.models import (
     Organization,
     OrganizationKind,
     OrganizationMember,
+    OrganizationStatus,
     User,
 )
 
@@ -37,13 +42,28 @@ def name_key(name: str) -> str:
 
 
 async def create_organization(
-    session: AsyncSession, *, name: str, kind: OrganizationKind
+    session: AsyncSession,
+    *,
+    name: str,
+    kind: OrganizationKind,
+    status: OrganizationStatus = OrganizationStatus.ACTIVE,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
 ) -> Organization:
+    """A new organization (a partner, fleet or workshop); a name in use is a 409."""
     key = name_key(name)
     if await repository.organization_name_taken(session, key):
         raise Conflict("An organization with this name already exists")
     organization = Organization(
-        id=ORGANIZATION_ID.new(), name=name.strip(), name_key=key, kind=kind
+        id=ORGANIZATION_ID.new(),
+        name=name.strip(),
+        name_key=key,
+        kind=kind,
+        status=status,
+        email=email,
+        phone=phone,
+        address=address,
     )
     session.add(organization)
     await session.flush()
@@ -56,6 +76,17 @@ async def get_organization(session: AsyncSession, organization_id: str) -> Organ
     if organization is None:
         raise NotFound("Organization not found")
     return organization
+
+
+async def list_organizations(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    kind: OrganizationKind | None = None,
+    status: OrganizationStatus | None = None,
+) -> Page[Organization]:
+    """Every organization (EV-CMS lists them as partners to admins and brands)."""
+    return await repository.list_organizations(session, params, kind=kind, status=status)
 
 
 async def rename_organization(

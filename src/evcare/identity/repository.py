@@ -190,6 +190,27 @@ async def organization_name_taken(
     return (await session.scalar(query.limit(1))) is not None
 
 
+async def list_organizations(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+) -> Page[Organization]:
+    query = select(Organization)
+    if kind:
+        query = query.where(Organization.kind == kind)
+    if status:
+        query = query.where(Organization.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(Organization.created_at, Organization.id)
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(items=list(rows.all()), total=total, params=params)
+
+
 async def membership_of(session: AsyncSession, user_id: int) -> OrganizationMember | None:
     query = select(OrganizationMember).where(OrganizationMember.user_id == user_id)
     return (await session.scalars(query)).one_or_none()

@@ -57,6 +57,12 @@ class Scope(StrEnum):
     MANAGE_SETTINGS = "MANAGE:SETTINGS"
     MANAGE_BACKUPS = "MANAGE:BACKUPS"
     READ_ANALYTICS = "READ:ANALYTICS"
+    # EV-CMS partners (organizations): admins create, admins and brands list.
+    READ_PARTNERS = "READ:PARTNERS"
+    WRITE_PARTNERS = "WRITE:PARTNERS"
+    # A brand's franchises, their agreements and staff; deleting one is the admins'.
+    MANAGE_FRANCHISES = "MANAGE:FRANCHISES"
+    DELETE_FRANCHISES = "DELETE:FRANCHISES"
     READ_INTEGRATIONS = "READ:INTEGRATIONS"
     WRITE_INTEGRATIONS = "WRITE:INTEGRATIONS"
     READ_FLEET = "READ:FLEET"
@@ -116,7 +122,7 @@ PARTNER_SCOPES = frozenset(
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: frozenset(Scope),
-    Role.BRAND: frozenset(_OPERATOR),
+    Role.BRAND: frozenset({*_OPERATOR, Scope.READ_PARTNERS, Scope.MANAGE_FRANCHISES}),
     Role.FRANCHISE: frozenset(_OPERATOR),
     Role.MECHANIC: frozenset(
         {*_SELF_SERVICE, Scope.WORK_BOOKINGS, Scope.READ_MECHANICS, Scope.MANAGE_PAYMENTS}

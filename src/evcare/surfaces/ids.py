@@ -116,6 +116,7 @@ ConnectorRef = _text(
 ChargingBookingId = _key("Booking")
 PricingRuleId = _key("Pricing rule")
 IdTagId = _key("Card")
+FranchiseId = _key("Franchise")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

@@ -30,6 +30,7 @@ STATION_FIELDS = {
     "connectors",
     "ownerId",
     "ownerType",
+    "franchiseId",
     "createdAt",
 }
 CONNECTOR_FIELDS = {"connectorId", "type", "power", "status", "pricing"}

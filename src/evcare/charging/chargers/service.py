@@ -20,7 +20,7 @@ from evcare.charging.chargers import repository
 from evcare.charging.chargers.models import Charger, ChargerStatus
 from evcare.charging.stations.cards import charger_blocks
 from evcare.charging.stations.models import Connector, ConnectorStatus
-from evcare.charging.stations.repository import next_station_connector_ids
+from evcare.charging.stations.repository import next_station_connector_ids, operates
 from evcare.charging.stations.service import (
     MAX_CONNECTORS,
     ConnectorDraft,
@@ -92,10 +92,10 @@ async def get_charger(session: AsyncSession, principal: Principal, charger_id: s
 async def get_managed_charger(
     session: AsyncSession, principal: Principal, charger_id: str
 ) -> Charger:
-    """A charger the caller may operate (command, update, archive): the station's owner
-    or an admin; anyone else gets 404."""
+    """A charger the caller may operate (command, update, archive): the station's
+    operators or an admin; anyone else gets 404."""
     charger = await get_charger(session, principal, charger_id)
-    if not (principal.is_admin or charger.station.owner_id == principal.user_id):
+    if not operates(principal):
         raise NotFound(f"Charger {charger_id} not found")
     return charger
 

@@ -33,6 +33,7 @@ from evcare.charging.pricing.tariff import (
     windows_overlap,
 )
 from evcare.charging.sessions.models import ChargingSession
+from evcare.charging.stations import repository as station_repository
 from evcare.charging.stations.models import Connector, Station
 from evcare.charging.stations.repository import is_operator
 from evcare.core.clock import utcnow
@@ -282,8 +283,7 @@ async def _may_manage(session: AsyncSession, principal: Principal, station_id: i
         raise Forbidden("Only admins and station operators manage pricing rules")
     if station_id is None:
         raise Forbidden("Only admins set network-wide or connector-type pricing rules")
-    station = await _live_station(session, station_id)
-    if station.owner_id != principal.user_id:
+    if await station_repository.get_station(session, station_id, visible_to=principal) is None:
         raise NotFound(f"Station {station_id} not found")
 
 

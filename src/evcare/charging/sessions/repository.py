@@ -21,22 +21,21 @@ from evcare.charging.sessions.models import (
 )
 from evcare.charging.sessions.records import SessionView
 from evcare.charging.stations.models import Connector, Station
+from evcare.charging.stations.repository import is_operator, operated_stations
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.models import Role, User
+from evcare.identity.models import User
 from evcare.identity.principal import Principal
 from evcare.vehicles.models import Vehicle
 
-_OPERATORS = {Role.BRAND, Role.FRANCHISE}
-
 
 def _viewable(principal: Principal | None) -> ColumnElement[bool] | None:
-    """Admins see all sessions, operators those on their stations, drivers their own
-    (``None``: the caller checked access itself, e.g. to a vehicle it owns)."""
+    """Admins see all sessions, operators those on the stations they operate, drivers
+    their own (``None``: the caller checked access itself, e.g. to a vehicle it owns)."""
     if principal is None or principal.is_admin:
         return None
-    if principal.role in _OPERATORS:
-        return Station.owner_id == principal.user_id
+    if is_operator(principal):
+        return operated_stations(principal)
     return ChargingSession.user_id == principal.user_id
 
 

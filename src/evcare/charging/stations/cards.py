@@ -96,6 +96,7 @@ class StationCard:
     images: list[str]
     owner_id: int
     owner_type: str
+    franchise_id: int | None
     created_at: datetime
     connectors: list[ConnectorCard]
 
@@ -120,6 +121,7 @@ class StationCard:
             images=list(station.images or []),
             owner_id=station.owner_id,
             owner_type=station.owner_type,
+            franchise_id=station.franchise_id,
             created_at=station.created_at,
             connectors=[ConnectorCard.of(connector) for connector in station.connectors],
         )

@@ -1,6 +1,7 @@
 """Stations and their connectors (chargers are in :mod:`evcare.charging.chargers.models`).
 
-A station belongs to an owner (a brand, franchise or admin user). A charger is one OCPP
+A station belongs to an owner (a brand, franchise or admin user), and may be handed by
+its brand to one of the brand's franchises. A charger is one OCPP
 charge point at a station, identified on the wire by ``charge_point_id``. A connector
 belongs to a station and, when it is a charge point's outlet, to that charger too (OCPP
 connector number ``1..N`` per charger). Prices are integer minor units plus a currency.
@@ -13,9 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
+from evcare.charging.franchises.models import FranchiseStation
 from evcare.core.db import Base, Timestamped
 
 if TYPE_CHECKING:
@@ -102,6 +104,15 @@ class Station(Timestamped, Base):
     closing_time: Mapped[str] = mapped_column(String(5), default="23:59")
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The franchise the owning brand handed the station to (owner_type "franchise"): its
+    # staff operate the station too (see repository.operated_stations). Read-only here;
+    # the franchises service writes the hand-over.
+    franchise_id: Mapped[int | None] = column_property(
+        select(FranchiseStation.franchise_id)
+        .where(FranchiseStation.station_id == id)
+        .correlate_except(FranchiseStation)
+        .scalar_subquery()
+    )
 
     connectors: Mapped[list[Connector]] = relationship(
         back_populates="station",

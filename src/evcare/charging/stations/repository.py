@@ -1,8 +1,14 @@
 """Every query on stations and connectors, with who-may-see-what in one place.
 
 Visibility (``readable``): admins see every live station; brands and franchises only the
-stations they own (any status); everyone else (drivers) only active stations. Soft-deleted
-stations are invisible unless asked for, and so are the chargers on them.
+stations they operate (any status); everyone else (drivers) only active stations.
+Soft-deleted stations are invisible unless asked for, and so are the chargers on them.
+
+Who operates a station (``operated_stations``), the one rule every station, charger,
+session and pricing route obeys: a brand the stations it owns (those it handed to its
+franchises included); a franchise's staff the stations handed to their franchise while the
+franchise is active (and any it owns itself), nothing else of the brand. An operator who
+can see a station operates it (``operates``); a driver operates nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    false,
     func,
     or_,
     select,
@@ -34,6 +41,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from evcare.charging.chargers.models import Charger
+from evcare.charging.franchises.models import (
+    Franchise,
+    FranchiseStaff,
+    FranchiseStation,
+    FranchiseStatus,
+)
 from evcare.charging.stations.cards import ConnectorCard, StationCard
 from evcare.charging.stations.models import (
     Connector,
@@ -61,25 +74,59 @@ def is_operator(principal: Principal) -> bool:
     return principal.role in OPERATOR_ROLES
 
 
+def operates(principal: Principal) -> bool:
+    """Whether a station (or charger) the caller can see is one they operate: admins and
+    operators see only what they operate (:func:`readable_stations`), drivers operate
+    nothing."""
+    return principal.is_admin or is_operator(principal)
+
+
 def readable_stations(principal: Principal) -> ColumnElement[bool]:
     """Which live stations ``principal`` may see."""
     return _readable(_visibility(principal), principal.user_id)
 
 
+def operated_stations(principal: Principal) -> ColumnElement[bool] | None:
+    """Which stations, deleted ones included, ``principal`` operates (``None``: all of
+    them, for admins; a driver operates none)."""
+    visibility = _visibility(principal)
+    if visibility == "all":
+        return None
+    if visibility == "active":
+        return false()
+    return _operated(visibility, principal.user_id)
+
+
 def _visibility(principal: Principal) -> str:
     if principal.is_admin:
         return "all"
+    if principal.role == Role.FRANCHISE:
+        return "franchise"
     return "own" if is_operator(principal) else "active"
 
 
-def _readable(visibility: str, owner_id: int | BindParameter[int]) -> ColumnElement[bool]:
-    """Live stations; then all of them (admins), the owner's (operators) or active ones."""
+def _operated(visibility: str, user_id: int | BindParameter[int]) -> ColumnElement[bool]:
+    owned = Station.owner_id == user_id
+    if visibility == "own":
+        return owned
+    handed_to_my_franchise = (
+        select(FranchiseStation.station_id)
+        .join(FranchiseStaff, FranchiseStaff.franchise_id == FranchiseStation.franchise_id)
+        .join(Franchise, Franchise.id == FranchiseStation.franchise_id)
+        .where(FranchiseStaff.user_id == user_id, Franchise.status == FranchiseStatus.ACTIVE)
+    )
+    return or_(owned, Station.id.in_(handed_to_my_franchise))
+
+
+def _readable(visibility: str, user_id: int | BindParameter[int]) -> ColumnElement[bool]:
+    """Live stations; then all of them (admins), the operated ones (operators) or active
+    ones."""
     live = Station.deleted_at.is_(None)
     if visibility == "all":
         return live
-    if visibility == "own":
-        return and_(live, Station.owner_id == owner_id)
-    return and_(live, Station.status == StationStatus.ACTIVE)
+    if visibility == "active":
+        return and_(live, Station.status == StationStatus.ACTIVE)
+    return and_(live, _operated(visibility, user_id))
 
 
 def _station_with_connectors() -> Select[Station]:
@@ -337,6 +384,7 @@ _CARD_STATION = (
     type_coerce(Station.images, String),
     Station.owner_id,
     Station.owner_type,
+    Station.franchise_id,
     Station.created_at,
 )
 _CARD_CONNECTOR = (

@@ -1,7 +1,10 @@
 """Station rules: who may manage which station, its connectors, the nearby search.
 
-Operators (brands, franchises) manage only their own stations and the chargers on them;
-someone else's is a 404. Admins manage everything. Drivers read active stations only.
+Operators (brands, franchises) manage only the stations they operate and the chargers on
+them (``repository.operated_stations``); someone else's is a 404. Admins manage
+everything. Drivers read active stations only. A brand (or an admin) hands a station to
+one of the brand's franchises (``franchiseId``, ``ownerType: "franchise"``) and takes it
+back; a franchise's staff create stations for their franchise only.
 Chargers' own rules are in :mod:`evcare.charging.chargers.service`.
 """
 
@@ -12,11 +15,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.charging.franchises import service as franchises
 from evcare.charging.stations import repository
 from evcare.charging.stations.cards import StationCard
 from evcare.charging.stations.models import Connector, ConnectorStatus, Station
 from evcare.core.clock import utcnow
-from evcare.core.errors import FieldError, NotFound, ValidationFailed
+from evcare.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from evcare.core.ids import key_or_not_found
 from evcare.core.pagination import Page, PageParams
 from evcare.identity import repository as users
@@ -64,6 +68,9 @@ class StationChanges:
     opening_time: str | None = None
     closing_time: str | None = None
     images: list[str] | None = None
+    # Hand the station to this franchise of its brand; ``to_brand`` takes it back.
+    franchise_id: int | None = None
+    to_brand: bool = False
 
 
 # -- stations ------------------------------------------------------------------------------
@@ -123,6 +130,31 @@ async def find_nearby_stations(
     return [NearbyStation(station=station, distance_m=metres) for station, metres in found]
 
 
+@dataclass(frozen=True)
+class Ownership:
+    owner_id: int
+    owner_type: str
+    franchise_id: int | None = None
+
+
+async def _ownership_of_new_station(
+    session: AsyncSession, principal: Principal, owner_id: int | None, franchise_id: int | None
+) -> Ownership:
+    """A franchise's staff create for their franchise (the brand owns the station); other
+    operators own what they create; an admin may create for a brand or franchise user. A
+    brand's station may go to one of its franchises at once."""
+    if principal.role == Role.FRANCHISE:
+        franchise = await franchises.active_franchise_of_staff(session, principal.user_id)
+        if franchise is not None:
+            if franchise_id not in (None, franchise.id):
+                raise Forbidden("Franchise staff create stations for their own franchise only")
+            return Ownership(franchise.brand_id, Role.FRANCHISE, franchise.id)
+    owner, owner_type = await _owner_for_new_station(session, principal, owner_id)
+    if franchise_id is None:
+        return Ownership(owner, owner_type)
+    return Ownership(owner, Role.FRANCHISE, franchise_id)  # checked as it is handed over
+
+
 async def _owner_for_new_station(
     session: AsyncSession, principal: Principal, owner_id: int | None
 ) -> tuple[int, str]:
@@ -178,16 +210,18 @@ async def create_station(
     images: list[str] | None = None,
     connectors: list[ConnectorDraft] | None = None,
     owner_id: int | None = None,
+    franchise_id: int | None = None,
 ) -> Station:
-    """Create a station owned by the calling operator (or, for an admin, ``owner_id``)."""
-    owner, owner_type = await _owner_for_new_station(session, principal, owner_id)
+    """Create a station owned by the calling operator (or, for an admin, ``owner_id``),
+    handed to ``franchise_id`` when given."""
+    ownership = await _ownership_of_new_station(session, principal, owner_id, franchise_id)
     drafts = connectors or []
     require_unique(
         [d.connector_id for d in drafts], what="connectorId", field_name="connectors.connectorId"
     )
     station = Station(
-        owner_id=owner,
-        owner_type=owner_type,
+        owner_id=ownership.owner_id,
+        owner_type=ownership.owner_type,
         name=name,
         address=address,
         city=city,
@@ -214,17 +248,30 @@ async def create_station(
     station.connectors = built
     session.add(station)
     await session.flush()
+    if ownership.franchise_id is not None:
+        await franchises.hand_station(session, station, ownership.franchise_id)
     return await get_station(session, principal, str(station.id))
 
 
 async def managed_station(
     session: AsyncSession, principal: Principal, station_id: str | int
 ) -> Station:
-    """A station the caller may change: their own (operators) or any (admins)."""
+    """A station the caller may change: one they operate (operators) or any (admins)."""
     station = await get_station(session, principal, str(station_id))
-    if not (principal.is_admin or station.owner_id == principal.user_id):
+    if not repository.operates(principal):
         raise NotFound(f"Station {station_id} not found")
     return station
+
+
+async def _change_franchise(
+    session: AsyncSession, principal: Principal, station: Station, changes: StationChanges
+) -> None:
+    wanted = changes.franchise_id
+    if wanted is None and not changes.to_brand:
+        return
+    if principal.role == Role.FRANCHISE:
+        raise Forbidden("Only the station's brand hands it to a franchise or takes it back")
+    await franchises.hand_station(session, station, wanted)
 
 
 async def update_station(
@@ -232,13 +279,14 @@ async def update_station(
 ) -> Station:
     """Change a station's details or status (its owner or an admin)."""
     station = await managed_station(session, principal, station_id)
+    await _change_franchise(session, principal, station, changes)
     for change in fields(changes):
         value = getattr(changes, change.name)
-        if value is not None:
+        if value is not None and change.name not in ("franchise_id", "to_brand"):
             setattr(station, change.name, value)
     station.updated_at = utcnow()
     await session.flush()
-    return station
+    return await get_station(session, principal, station.id)
 
 
 async def delete_station(

@@ -10,7 +10,10 @@ from evcare.surfaces.cms import (
     bookings,
     charger_commands,
     chargers,
+    dashboard,
+    franchises,
     id_tags,
+    partners,
     pricing,
     profile,
     sessions,
@@ -39,6 +42,9 @@ SECTIONS = (
     settings,
     bookings,
     id_tags,
+    partners,
+    dashboard,
+    franchises,
 )
 
 

@@ -26,7 +26,7 @@ from evcare.surfaces.cms.schemas import (
     StrictCamelModel,
 )
 from evcare.surfaces.deps import Authenticator
-from evcare.surfaces.ids import StationId, UserId
+from evcare.surfaces.ids import FranchiseId, StationId, UserId
 
 router = APIRouter(prefix="/stations", tags=["stations"], route_class=TransactionalRoute)
 
@@ -104,6 +104,9 @@ class StationOut(CamelModel):
     connectors: list[StationConnectorOut]
     owner_id: str
     owner_type: str
+    franchise_id: str | None = Field(
+        description="The franchise the brand handed the station to (ownerType franchise)"
+    )
     created_at: datetime
 
     @classmethod
@@ -127,6 +130,7 @@ class StationOut(CamelModel):
             "connectors": [StationConnectorOut.of(c, station) for c in station.connectors],
             "owner_id": str(station.owner_id),
             "owner_type": station.owner_type,
+            "franchise_id": None if station.franchise_id is None else str(station.franchise_id),
             "created_at": station.created_at,
         }
 
@@ -251,6 +255,9 @@ class StationIn(StrictCamelModel):
     images: list[ImageUrl] = Field(default_factory=list, max_length=20)
     connectors: list[StationConnectorIn] = Field(default_factory=list, max_length=48)
     owner_id: UserId | None = Field(default=None, description="admins only")
+    franchise_id: FranchiseId | None = Field(
+        default=None, description="hand the station to this franchise of its brand"
+    )
 
 
 class StationUpdateIn(StrictCamelModel):
@@ -264,6 +271,10 @@ class StationUpdateIn(StrictCamelModel):
     amenities: list[Amenity] | None = Field(default=None, max_length=30)
     operating_hours: HoursIn | None = None
     images: list[ImageUrl] | None = Field(default=None, max_length=20)
+    franchise_id: FranchiseId | None = Field(
+        default=None,
+        description="hand the station to this franchise of its brand; null takes it back",
+    )
 
     def changes(self) -> charging.StationChanges:
         return charging.StationChanges(
@@ -279,6 +290,8 @@ class StationUpdateIn(StrictCamelModel):
             opening_time=self.operating_hours.open if self.operating_hours else None,
             closing_time=self.operating_hours.close if self.operating_hours else None,
             images=self.images,
+            franchise_id=self.franchise_id,
+            to_brand="franchise_id" in self.model_fields_set and self.franchise_id is None,
         )
 
 
@@ -369,6 +382,7 @@ async def create_station(
         images=body.images,
         connectors=[c.draft() for c in body.connectors],
         owner_id=body.owner_id,
+        franchise_id=body.franchise_id,
     )
     return Envelope(message="Station created", data=StationBody(station=StationOut.of(station)))
 

@@ -1,0 +1,1 @@
+"""Franchises: a brand's franchisees, their agreements and staff, their stations' settlement."""
