@@ -92,6 +92,18 @@ class SessionCodeInvalid(BusinessRuleViolation):
     code = "session_code_invalid"
 
 
+class IdempotencyKeyRequired(BusinessRuleViolation):
+    """A route that must not run twice by accident was called without ``Idempotency-Key``."""
+
+    code = "idempotency_key_required"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    """The ``Idempotency-Key`` was used before with another request (method, path, body)."""
+
+    code = "idempotency_key_reused"
+
+
 class NotFound(DomainError):
     status_code = 404
     title = "Not Found"
@@ -102,6 +114,12 @@ class Conflict(DomainError):
     status_code = 409
     title = "Conflict"
     code = "conflict"
+
+
+class IdempotencyInProgress(Conflict):
+    """The first request with this ``Idempotency-Key`` is still running."""
+
+    code = "idempotency_in_progress"
 
 
 class TooManyRequests(DomainError):

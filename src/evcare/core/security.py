@@ -102,7 +102,7 @@ class AccessTokens:
                 del self._verified[next(iter(self._verified))]  # the oldest entry
             self._verified[token] = claims
         elif int(claims.expires_at.timestamp()) <= int(utcnow().timestamp()):
-            raise Unauthorized("Token expired")
+            raise TokenExpired("Token expired")
         return claims
 
     def _decode(self, token: str) -> AccessClaims:
