@@ -125,8 +125,9 @@ class IdempotencyInProgress(Conflict):
 class TooManyRequests(DomainError):
     """Refused for now: too many sign-in attempts, or too many requests from one caller.
 
-    ``retry_after`` (seconds) becomes the ``Retry-After`` header. The request's changes
-    are kept: the lock notice published together with this error must go out."""
+    ``retry_after`` (seconds) becomes the ``Retry-After`` header, ``headers`` (the
+    limiter's counters) are sent as they are. The request's changes are kept: the lock
+    notice published together with this error must go out."""
 
     status_code = 429
     title = "Too Many Requests"
@@ -134,9 +135,13 @@ class TooManyRequests(DomainError):
     keep_changes = True
 
     def __init__(
-        self, detail: str = "Too many requests, please try again later", *, retry_after: int
+        self,
+        detail: str = "Too many requests, please try again later",
+        *,
+        retry_after: int,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail, retry_after=max(int(retry_after), 1))
+        super().__init__(detail, retry_after=max(int(retry_after), 1), headers=headers or {})
 
 
 class Unavailable(DomainError):
