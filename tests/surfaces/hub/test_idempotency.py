@@ -10,6 +10,7 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import func, select
 
+from evcare.core.observability import RequestLogMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.transactions import SessionDep
 from evcare.identity.models import Role
@@ -39,6 +40,16 @@ async def charge(
 ) -> dict[str, int]:
     calls.append(principal.user_id)
     return {"charged": len(calls)}
+
+
+def required_key_app(runtime: Runtime) -> FastAPI:
+    """That route on an app of its own, rendered by the hub's error handlers."""
+    app = FastAPI()
+    app.state.runtime = runtime
+    install_error_handlers(app, render_hub_error)
+    app.include_router(_required_router)
+    app.add_middleware(RequestLogMiddleware)  # the request id, as the app gives its mounts
+    return app
 
 
 def keyed(headers: dict[str, str], key: str) -> dict[str, str]:
@@ -205,10 +216,7 @@ async def test_a_required_key_is_idempotency_key_required_without_it(
     """The variant a money route of the hub declares (Paystack initialize), on a route of
     its own rendered by the hub's error handlers."""
     calls.clear()
-    app = FastAPI()
-    app.state.runtime = runtime
-    install_error_handlers(app, render_hub_error)
-    app.include_router(_required_router)
+    app = required_key_app(runtime)
     _, headers = await signed_in(runtime, client)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub") as own:
