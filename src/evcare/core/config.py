@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # ... and per partner integration: its own token and every token of a user it signed
     # in share one counter.
     hub_integration_rate_limit: str = Field(default="1200/minute", description="`limits` notation")
+    # How often each process adds its in-memory usage counts to the database.
+    hub_usage_flush_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     # Razorpay (RevCare online payments). Without keys a local sandbox provider answers.
     razorpay_key_id: str | None = Field(default=None, max_length=100)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,8 @@ def document(hub: FastAPI) -> dict[str, Any]:
 
 
 def as_yaml(openapi: dict[str, Any]) -> str:
-    """Stable YAML: the document's own key order, no aliases, wide lines."""
-
-    class _NoAliases(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    body = yaml.dump(openapi, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
+    """Stable YAML: the document's own key order, wide lines, and no YAML anchors (the
+    JSON round trip makes every shared part its own copy)."""
+    plain = json.loads(json.dumps(openapi))
+    body: str = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)
     return _HEADER + body
