@@ -118,7 +118,8 @@ async def _claim(request: Request, runtime: Runtime, principal: Principal, key: 
                 found.body,
                 status_code=found.status,
                 media_type=found.media_type,
-                headers={REPLAYED_HEADER: "true"},
+                # A first answer may carry a secret shown once: a replay is never cached.
+                headers={REPLAYED_HEADER: "true", "Cache-Control": "no-store"},
             )
         )
     request.state.idempotency_claim = found

@@ -87,6 +87,7 @@ async def test_a_retried_create_replays_the_first_201_and_makes_one_integration(
     again = await client.post(INTEGRATIONS, json=new_integration(), headers=keyed(admin, "c-1"))
     assert again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["cache-control"] == "no-store"
     # The same secret, shown again to the same caller: not a second integration.
     assert again.json() == first.json()
     assert await integrations_count(runtime) == 1
