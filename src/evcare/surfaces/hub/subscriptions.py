@@ -19,6 +19,7 @@ from evcare.surfaces.deps import Authenticator
 from evcare.surfaces.hub.schemas import HubModel, IntegrationIdPath, StrictHubModel
 from evcare.surfaces.idempotency import IdempotentRoute
 from evcare.surfaces.ids import PlanId
+from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/integrations", tags=["subscriptions"], route_class=IdempotentRoute)
 
@@ -124,8 +125,8 @@ async def integration_usage(
     integration_id: IntegrationIdPath,
     principal: BillingRead,
     session: SessionDep,
-    start: Annotated[date | None, Query(alias="from", description="first UTC day")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last UTC day")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", description="first UTC day")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to", description="last UTC day")] = None,
     group_by: Annotated[GroupBy, Query(alias="groupBy")] = GroupBy.DAY,
 ) -> UsageOut:
     """Calls made with the integration's tokens (its own and its users'), per UTC day or
