@@ -172,11 +172,15 @@ class IdempotentRoute(TransactionalRoute):
             claim = _claim_of(request)
             succeeded = response.status_code < 400
             session = _session(request)
+            sealer = _sealer(_runtime(request))
             if claim is not None and succeeded and session is not None:
-                await idempotency.record(
-                    session, _sealer(_runtime(request)), claim, _outcome(response)
-                )
+                await idempotency.record(session, sealer, claim, _outcome(response))
             await end_request_transaction(request, commit=succeeded)
+            if claim is not None and succeeded and session is None:
+                # A route that writes nothing (no session): its answer is kept apart.
+                await idempotency.record_apart(
+                    _sessionmaker(request), sealer, claim, _outcome(response)
+                )
             if claim is not None and not succeeded:
                 await idempotency.release(_sessionmaker(request), claim)
             return response

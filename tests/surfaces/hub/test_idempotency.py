@@ -167,6 +167,18 @@ async def test_an_integration_token_retrying_an_exchange_gets_the_same_session_c
     assert replayed.json() == refused.json() and replayed.headers["idempotent-replayed"] == "true"
 
 
+async def test_a_route_that_writes_nothing_replays_too(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    admin = await admin_headers(runtime, client)
+    url = "/v1/integrations/questionnaire/recommend"
+    body = {"answers": {"managesFleet": True}}
+    first = await client.post(url, json=body, headers=keyed(admin, "q"))
+    again = await client.post(url, json=body, headers=keyed(admin, "q"))
+    assert first.status_code == again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+
+
 async def test_sign_in_routes_take_the_key_but_keep_no_credential(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
