@@ -105,7 +105,7 @@ _LIVE_RUNTIMES: list[Runtime] = []
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         _LIVE_RUNTIMES.append(application.state.runtime)
         yield application
         _LIVE_RUNTIMES.remove(application.state.runtime)

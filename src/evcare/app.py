@@ -21,6 +21,7 @@ from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import mail, notifications
 from evcare.identity import audit
+from evcare.integrations import metering as usage_metering
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.ocpp.registry import registry_of
@@ -49,9 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await realtime.start()
         await vanished_chargers.start(runtime)
         await booking_jobs.start(runtime, registry_of(runtime))
+        await usage_metering.start(runtime)
         try:
             yield
         finally:
+            await usage_metering.stop(runtime)
             await booking_jobs.stop(runtime)
             await vanished_chargers.stop(runtime)
             await realtime.stop()

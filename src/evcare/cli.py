@@ -1,4 +1,4 @@
-"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin, simulate."""
+"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin, simulate, openapi."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import errno
 import os
 import socket
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -114,6 +115,31 @@ async def _create_admin(
         raise typer.Exit(1) from error
     finally:
         await runtime.engine.dispose()
+
+
+@app.command()
+def openapi(
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="file to write, or - for standard output")
+    ] = "",
+) -> None:
+    """Write the developer hub's OpenAPI contract, from the repository's root by default to
+    docs/integrations/integrations.openapi.yaml."""
+    from evcare.surfaces.hub import contract
+    from evcare.surfaces.hub.app import build_hub_app
+
+    runtime = Runtime.build(_settings())
+    try:
+        text = contract.as_yaml(contract.document(build_hub_app(runtime)))
+    finally:
+        asyncio.run(runtime.engine.dispose())
+    if output == "-":
+        typer.echo(text, nl=False)
+        return
+    path = Path(output) if output else contract.EXPORT_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    console.print(f"[green]wrote[/] {path}")
 
 
 @app.command()

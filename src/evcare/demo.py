@@ -29,7 +29,9 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
 from evcare.integrations import repository as integrations_repository
 from evcare.integrations import service as integrations
+from evcare.integrations import subscriptions
 from evcare.integrations.bundles import Bundle
+from evcare.integrations.usage_models import Plan, Subscription
 from evcare.service import bookings, catalogue, mechanics, places, scheduling
 from evcare.service import repository as workshop_repository
 from evcare.service.bookings.models import PickupType
@@ -55,6 +57,18 @@ class DemoIntegration:
 
 
 DEMO_INTEGRATION = DemoIntegration()
+
+
+def demo_plans() -> list[Plan]:
+    """The hub's plans (GHS, minor units): monthly fee, calls included, overage per 1,000."""
+    return [
+        Plan(id="plan_starter", name="Starter", currency="GHS", monthly_fee_minor=0,
+             included_calls=10_000, overage_per_1000_minor=500),
+        Plan(id="plan_growth", name="Growth", currency="GHS", monthly_fee_minor=25_000,
+             included_calls=250_000, overage_per_1000_minor=300),
+        Plan(id="plan_scale", name="Scale", currency="GHS", monthly_fee_minor=100_000,
+             included_calls=2_000_000, overage_per_1000_minor=150),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -470,6 +484,19 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
         created.extend(await ensure_workshop(session, credentials, admin))
         created.extend(await ensure_demo_booking(session, admin))
         created.extend(await ensure_demo_integration(session, credentials, admin))
+        created.extend(await ensure_demo_subscription(session, admin))
+    return created
+
+
+async def ensure_demo_subscription(session: AsyncSession, admin: User) -> list[str]:
+    """The hub's plans, and the demo integration on Starter."""
+    created = await subscriptions.ensure_plans(session, demo_plans())
+    demo = DEMO_INTEGRATION
+    if await session.get(Subscription, demo.integration_id) is None:
+        await subscriptions.set_subscription(
+            session, _principal_of(admin), demo.integration_id, plan_id="plan_starter"
+        )
+        created.append(f"subscription of {demo.integration_id} to Starter")
     return created
 
 

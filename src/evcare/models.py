@@ -27,6 +27,7 @@ from evcare.integrations.models import (
     IntegrationSecret,
     SessionCode,
 )
+from evcare.integrations.usage_models import Plan, Subscription, UsageCount
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
@@ -92,6 +93,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
+    "Plan",
     "PricingRule",
     "RefreshToken",
     "Service",
@@ -102,8 +104,10 @@ __all__ = [
     "SessionCode",
     "SettingChange",
     "Station",
+    "Subscription",
     "SystemSetting",
     "Timeslot",
+    "UsageCount",
     "User",
     "Vehicle",
     "VehicleClass",

@@ -18,7 +18,7 @@ async def _limited_client(
     database_url: str, **overrides: object
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(database_url, rate_limit="3/15minutes", **overrides))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

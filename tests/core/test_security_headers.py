@@ -80,7 +80,7 @@ async def test_an_authenticated_answer_is_not_stored(
 async def test_hsts_is_sent_in_production_only(database_url: str) -> None:
     settings = make_settings(database_url, environment="production")
     production = create_app(settings)
-    async with LifespanManager(production):
+    async with LifespanManager(production, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=production)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
             response = await c.get("/healthz")

@@ -53,7 +53,7 @@ async def app_with_broken_routes(database_url: str) -> AsyncIterator[FastAPI]:
     for route in app.routes:
         if isinstance(route, Mount) and isinstance(route.app, FastAPI):
             route.app.include_router(broken)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         yield app
 
 
@@ -118,7 +118,7 @@ async def test_a_request_that_publishes_wakes_the_dispatcher_without_waiting_for
         # Only this app's dispatcher may dispatch: the others would poll the event up.
         for live in _LIVE_RUNTIMES:
             await paused.enter_async_context(live.outbox.paused())
-        async with LifespanManager(app):
+        async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
                 response = await client.post(

@@ -159,7 +159,7 @@ async def _security_notices(runtime: Runtime, user: User) -> list[tuple[str, str
 async def limited_app(database_url: str, **overrides: object) -> AsyncIterator[FastAPI]:
     """An app of its own (another process, or other settings) on the test database."""
     app = create_app(make_settings(database_url, **overrides))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         try:
             yield app
         finally:

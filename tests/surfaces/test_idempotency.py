@@ -116,7 +116,11 @@ async def test_a_key_in_use_by_a_running_request_is_a_409_until_its_lease_ends(
     fingerprint = idempotency.fingerprint("POST", PAY, b'{"amount":10,"description":"Slow"}')
     # What a request still running holds: a fresh claim with no outcome yet.
     claim = await idempotency.claim(
-        runtime.sessionmaker, user_id=user.id, key="busy", fingerprint=fingerprint
+        runtime.sessionmaker,
+        idempotency.sealer_for(runtime.settings.secret_key.get_secret_value()),
+        user_id=user.id,
+        key="busy",
+        fingerprint=fingerprint,
     )
     assert isinstance(claim, idempotency.Claim)
     busy = await client.post(PAY, json=body, headers=keyed(headers, "busy"))

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     sign_in_ip_limit: str = Field(default="50/15minutes", description="`limits` notation")
     # Developer hub (/v1): requests per caller (token subject, or IP when anonymous).
     hub_rate_limit: str = Field(default="600/minute", description="`limits` notation")
+    # ... and per partner integration: its own token and every token of a user it signed
+    # in share one counter.
+    hub_integration_rate_limit: str = Field(default="1200/minute", description="`limits` notation")
+    # How often each process adds its in-memory usage counts to the database.
+    hub_usage_flush_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     # Razorpay (RevCare online payments). Without keys a local sandbox provider answers.
     razorpay_key_id: str | None = Field(default=None, max_length=100)
@@ -85,7 +90,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
 
-    @field_validator("rate_limit", "sign_in_ip_limit", "hub_rate_limit")
+    @field_validator(
+        "rate_limit", "sign_in_ip_limit", "hub_rate_limit", "hub_integration_rate_limit"
+    )
     @classmethod
     def _is_a_limit(cls, value: str) -> str:
         parse(value)  # ValueError on anything `limits` cannot read

@@ -92,6 +92,18 @@ class SessionCodeInvalid(BusinessRuleViolation):
     code = "session_code_invalid"
 
 
+class IdempotencyKeyRequired(BusinessRuleViolation):
+    """A route that must not run twice by accident was called without ``Idempotency-Key``."""
+
+    code = "idempotency_key_required"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    """The ``Idempotency-Key`` was used before with another request (method, path, body)."""
+
+    code = "idempotency_key_reused"
+
+
 class NotFound(DomainError):
     status_code = 404
     title = "Not Found"
@@ -104,11 +116,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class IdempotencyInProgress(Conflict):
+    """The first request with this ``Idempotency-Key`` is still running."""
+
+    code = "idempotency_in_progress"
+
+
 class TooManyRequests(DomainError):
     """Refused for now: too many sign-in attempts, or too many requests from one caller.
 
-    ``retry_after`` (seconds) becomes the ``Retry-After`` header. The request's changes
-    are kept: the lock notice published together with this error must go out."""
+    ``retry_after`` (seconds) becomes the ``Retry-After`` header, ``headers`` (the
+    limiter's counters) are sent as they are. The request's changes are kept: the lock
+    notice published together with this error must go out."""
 
     status_code = 429
     title = "Too Many Requests"
@@ -116,9 +135,13 @@ class TooManyRequests(DomainError):
     keep_changes = True
 
     def __init__(
-        self, detail: str = "Too many requests, please try again later", *, retry_after: int
+        self,
+        detail: str = "Too many requests, please try again later",
+        *,
+        retry_after: int,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail, retry_after=max(int(retry_after), 1))
+        super().__init__(detail, retry_after=max(int(retry_after), 1), headers=headers or {})
 
 
 class Unavailable(DomainError):

@@ -46,3 +46,4 @@ class PublicIdKind:
 ORGANIZATION_ID = PublicIdKind("org_", "Organization")
 ACCOUNT_ID = PublicIdKind("acc_", "Account")
 INTEGRATION_ID = PublicIdKind("int_", "Integration")
+PLAN_ID = PublicIdKind("plan_", "Plan")

@@ -58,6 +58,9 @@ class AccessClaims:
     role: str
     scopes: frozenset[str]
     expires_at: datetime
+    # The partner integration the token was obtained through (claim ``itg``): what the
+    # hub's per-integration rate limit counts before the database is read.
+    integration_id: str | None = None
 
 
 class AccessTokens:
@@ -74,6 +77,7 @@ class AccessTokens:
         role: str,
         scopes: frozenset[str],
         lifetime: timedelta,
+        integration_id: str | None = None,
     ) -> tuple[str, datetime]:
         now = utcnow()
         expires = now + lifetime
@@ -87,6 +91,8 @@ class AccessTokens:
             "jti": uuid.uuid4().hex,
             "typ": "access",
         }
+        if integration_id is not None:
+            claims["itg"] = integration_id
         return jwt.encode(claims, self._key, algorithm=self._algorithm), expires
 
     def verify(self, token: str) -> AccessClaims:
@@ -102,7 +108,7 @@ class AccessTokens:
                 del self._verified[next(iter(self._verified))]  # the oldest entry
             self._verified[token] = claims
         elif int(claims.expires_at.timestamp()) <= int(utcnow().timestamp()):
-            raise Unauthorized("Token expired")
+            raise TokenExpired("Token expired")
         return claims
 
     def _decode(self, token: str) -> AccessClaims:
@@ -132,6 +138,7 @@ class AccessTokens:
                 role=str(claims.get("role", "")),
                 scopes=frozenset(str(claims.get("scope", "")).split()),
                 expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+                integration_id=str(claims["itg"]) if claims.get("itg") else None,
             )
         except (ValueError, TypeError) as error:
             raise Unauthorized("Invalid token claims") from error

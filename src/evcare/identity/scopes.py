@@ -72,6 +72,10 @@ class Scope(StrEnum):
     # A partner backend signs its own users in (POST /v1/integrations/auth/exchange).
     FEDERATE_USERS = "FEDERATE:USERS"
     EMBED_PORTAL = "EMBED:PORTAL"
+    # An integration's own plan, usage (and, with billing, invoices): the integration's
+    # token and admins, never its users.
+    READ_BILLING = "READ:BILLING"
+    WRITE_BILLING = "WRITE:BILLING"
 
 
 _SELF_SERVICE = {
@@ -117,6 +121,8 @@ PARTNER_SCOPES = frozenset(
         Scope.WRITE_ORGANIZATION,
         Scope.FEDERATE_USERS,
         Scope.EMBED_PORTAL,
+        Scope.READ_BILLING,
+        Scope.WRITE_BILLING,
     }
 )
 

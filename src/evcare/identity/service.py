@@ -251,6 +251,7 @@ async def start_client_session(
         role=user.role,
         scopes=scopes,
         lifetime=credentials.cms_access_lifetime,
+        integration_id=integration_id,
     )
 
 
@@ -639,6 +640,7 @@ async def _issue_tokens(
         role=user.role,
         scopes=scopes_for(user.role),
         lifetime=access_lifetime,
+        integration_id=family.integration_id,
     )
     await session.flush()
     return TokenPair(

@@ -1,8 +1,17 @@
-"""Who may watch a charging session live (``join-session``).
+"""Who may use socket.io, and who may watch a charging session live (``join-session``).
 
-The same rule as ``GET /api/v1/sessions/:id``, by the same service call: the driver of
-the session, the owner of the station its charger belongs to, or an admin. Anyone else is
-told the session does not exist (NotFound), exactly as HTTP answers 404.
+A socket speaks for the account its token names, checked as HTTP checks it. A token
+obtained through a partner integration is bounded by that integration here too: what a
+socket receives (the live events of the user's charging sessions) is what
+``GET /api/v1/sessions/{session_id}`` answers over HTTP, so the socket needs that route's
+scopes in the integration's bundles and, when the integration has an allowlist, that
+entry on it (:data:`SOCKET_ENDPOINT`); checked on authenticate, on every join and on every
+re-check, so an allowlist narrowed later closes live sockets too.
+
+Watching a session follows the same rule as ``GET /api/v1/sessions/:id``, by the same
+service call: the driver of the session, the owner of the station its charger belongs to,
+or an admin. Anyone else is told the session does not exist (NotFound), exactly as HTTP
+answers 404.
 """
 
 from __future__ import annotations
@@ -11,9 +20,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.events import session_key
 from evcare.charging.sessions import control as sessions
+from evcare.core.security import Credentials
+from evcare.identity import service as identity
 from evcare.identity.principal import Principal
+from evcare.identity.scopes import Scope
+from evcare.integrations import service as integrations
 
-__all__ = ["session_key", "watchable_session"]
+__all__ = ["SOCKET_ENDPOINT", "session_key", "socket_principal", "watchable_session"]
+
+# The HTTP route whose answers a socket streams: a partner's allowlist names it to let its
+# users' sockets in.
+SOCKET_ENDPOINT = "GET /api/v1/sessions/{session_id}"
+
+
+async def socket_principal(
+    session: AsyncSession, credentials: Credentials, *, access_token: str
+) -> Principal:
+    """The socket's caller; a partner's token also within its integration's bounds."""
+    principal = await identity.authenticate(session, credentials, access_token=access_token)
+    if principal.integration_id is None:
+        return principal
+    return await integrations.authorize_call(
+        session, principal, required=(Scope.READ_SESSIONS,), endpoint=SOCKET_ENDPOINT
+    )
 
 
 async def watchable_session(

@@ -7,9 +7,10 @@ session and charger events fanned out by :mod:`evcare.realtime.fanout`, and
 is refused. Every handler also answers the client's acknowledgement callback, if any,
 with ``{success, ...}``.
 
-Tokens are checked exactly as HTTP checks them (:func:`identity.service.authenticate`):
-a revoked sign-in or a blocked account is refused, and a session room is re-checked on
-every join. With ``EVCARE_REDIS_URL`` set the server uses socket.io's Redis manager, so
+Tokens are checked exactly as HTTP checks them (:func:`access.socket_principal`): a
+revoked sign-in or a blocked account is refused, a partner's token obeys its integration's
+bundles and allowlist, and a session room is re-checked on every join. With
+``EVCARE_REDIS_URL`` set the server uses socket.io's Redis manager, so
 an event emitted by one process reaches clients connected to any other, and the
 :class:`~evcare.realtime.routing.CommandRouter` sends OCPP commands to whichever process
 holds the charger's connection.
@@ -26,7 +27,6 @@ import socketio
 
 from evcare.core.errors import DomainError
 from evcare.core.runtime import Runtime
-from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.ocpp.registry import registry_of
 from evcare.realtime import access, fanout, rooms
@@ -205,7 +205,7 @@ class Realtime:
 
     async def _principal(self, token: str) -> Principal:
         async with self.runtime.sessionmaker() as session:
-            return await identity.authenticate(
+            return await access.socket_principal(
                 session, self.runtime.credentials, access_token=token
             )
 

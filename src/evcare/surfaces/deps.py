@@ -7,7 +7,8 @@ Scope.WRITE_ADMINS))]``. A missing or bad token is a 401; a missing scope a 403.
 A token obtained through a partner integration (its client-credentials token, or a
 token of a user it signed in) is also bounded by that integration, on every surface:
 its bundles (``403 BUNDLE_FORBIDDEN``) and, last, its allowlist of ``METHOD
-/path/template`` (``403 ENDPOINT_NOT_ALLOWED``), read per request.
+/path/template`` (``403 ENDPOINT_NOT_ALLOWED``), read per request. A call that passes is
+metered for the integration's usage (in memory; :mod:`evcare.integrations.metering`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from evcare.core.transactions import SessionDep
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.integrations import metering
 from evcare.integrations import service as integrations
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
@@ -77,9 +79,12 @@ class Authenticator:
             session, runtime.credentials, access_token=bearer.credentials
         )
         if principal.integration_id is not None:
-            return await integrations.authorize_call(
-                session, principal, required=self.scopes, endpoint=endpoint_of(request)
+            endpoint = endpoint_of(request)
+            allowed = await integrations.authorize_call(
+                session, principal, required=self.scopes, endpoint=endpoint
             )
+            _meter(request, runtime, allowed.integration_id, endpoint)
+            return allowed
         for scope in self.scopes:
             if not principal.has(scope):
                 raise Forbidden(f"{scope} scope required")
@@ -87,6 +92,16 @@ class Authenticator:
 
 
 Authenticated = Annotated[Principal, Depends(Authenticator())]
+
+
+def _meter(
+    request: Request, runtime: Runtime, integration_id: str | None, endpoint: str | None
+) -> None:
+    """Count the call for the integration's usage, once per request, in memory only."""
+    if integration_id is None or endpoint is None or getattr(request.state, "metered", False):
+        return
+    request.state.metered = True
+    metering.meter_of(runtime).count(integration_id, endpoint)
 
 
 def endpoint_of(request: Request) -> str | None:

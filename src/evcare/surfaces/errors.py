@@ -109,6 +109,7 @@ def install_error_handlers(app: FastAPI, render: Renderer) -> None:
     async def on_domain(request: Request, error: Exception) -> Response:
         assert isinstance(error, DomainError)
         response = render(request, domain_report(error))
+        response.headers.update(error.extra.get("headers", {}))
         if "retry_after" in error.extra:
             response.headers["Retry-After"] = str(error.extra["retry_after"])
         return response

@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for any surface's money POSTs: one dependency and one route class.
+"""``Idempotency-Key`` for any surface's POSTs: one dependency and one route class.
 
     router = APIRouter(route_class=IdempotentRoute)
     _pay = Authenticator(Scope.WRITE_WALLET)
@@ -9,9 +9,10 @@
 
 :func:`idempotent` authenticates with the route's own authenticator (FastAPI runs it
 once per request), claims the key per user, and answers a replay before the endpoint
-runs. :class:`IdempotentRoute` (a :class:`TransactionalRoute`) writes the response into
-the key's row in the request's transaction, right before it commits. Rules in
-:mod:`evcare.integrations.idempotency`.
+runs; ``idempotent(_pay, required=True)`` refuses a request without a key (400), and
+:data:`accepts_key` is for routes no one is signed in to yet. :class:`IdempotentRoute`
+(a :class:`TransactionalRoute`) writes the response into the key's row in the request's
+transaction, right before it commits. Rules in :mod:`evcare.integrations.idempotency`.
 """
 
 # No `from __future__ import annotations`: the guard built in `idempotent()` names a
@@ -27,6 +28,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.errors import DomainError
+from evcare.core.runtime import Runtime
 from evcare.core.transactions import TransactionalRoute, end_request_transaction
 from evcare.identity.principal import Principal
 from evcare.integrations import idempotency
@@ -42,48 +44,89 @@ class _Replay(Exception):
         self.response = response
 
 
-def idempotent(authenticator: Authenticator) -> DependsParam:
-    """The dependency that makes a POST idempotent per ``Idempotency-Key``."""
+_REPLAYS = "a retry with the same key and body replays the first response for 24 hours"
+
+
+def _key_header(description: str) -> Any:
+    return Header(
+        alias=idempotency.HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=KEY_PATTERN,
+        description=description,
+    )
+
+
+KeyHeader = Annotated[
+    str | None, _key_header(f"Any unique string (1 to 255 printable ASCII); {_REPLAYS}")
+]
+RequiredKeyHeader = Annotated[
+    str | None, _key_header(f"Required (400 without it): any unique string; {_REPLAYS}")
+]
+
+
+def idempotent(authenticator: Authenticator, *, required: bool = False) -> DependsParam:
+    """The dependency that makes a POST idempotent per ``Idempotency-Key`` and caller.
+
+    ``required``: the route refuses to run without a key (``IdempotencyKeyRequired``,
+    400). The header stays optional in the OpenAPI schema so that its absence reaches the
+    route's own refusal instead of a generic validation error."""
 
     async def guard(
         request: Request,
         runtime: RuntimeDep,
         principal: Annotated[Principal, Depends(authenticator)],
-        key: Annotated[
-            str | None,
-            Header(
-                alias=idempotency.HEADER,
-                min_length=1,
-                max_length=255,
-                pattern=KEY_PATTERN,
-                description="Any unique string; a retry with the same key and body replays "
-                "the first response for 24 hours",
-            ),
-        ] = None,
+        key: KeyHeader = None,
     ) -> None:
-        if key is None:
-            return
-        found = await idempotency.claim(
-            runtime.sessionmaker,
-            user_id=principal.user_id,
-            key=key,
-            fingerprint=idempotency.fingerprint(
-                request.method, request.url.path, await request.body()
-            ),
-        )
-        if isinstance(found, idempotency.Outcome):
-            raise _Replay(
-                Response(
-                    found.body,
-                    status_code=found.status,
-                    media_type=found.media_type,
-                    headers={REPLAYED_HEADER: "true"},
-                )
-            )
-        request.state.idempotency_claim = found
+        await _claim(request, runtime, principal, key)
 
-    dependency: DependsParam = Depends(guard)
+    async def strict_guard(
+        request: Request,
+        runtime: RuntimeDep,
+        principal: Annotated[Principal, Depends(authenticator)],
+        key: RequiredKeyHeader = None,
+    ) -> None:
+        await _claim(request, runtime, principal, idempotency.require(key))
+
+    dependency: DependsParam = Depends(strict_guard if required else guard)
     return dependency
+
+
+async def _accept_key(key: KeyHeader = None) -> None:
+    """A route with no caller to scope a key to (a sign-in): the key is checked, not kept."""
+
+
+# For the routes that run before anyone is signed in (``client-token``, ``session``,
+# ``revoke``): they take the header like every POST, but store no response, since there is
+# no caller to scope it to and the response is a fresh credential (docs: 07-errors...).
+accepts_key: DependsParam = Depends(_accept_key)
+
+
+async def _claim(request: Request, runtime: Runtime, principal: Principal, key: str | None) -> None:
+    if key is None:
+        return
+    found = await idempotency.claim(
+        runtime.sessionmaker,
+        _sealer(runtime),
+        user_id=principal.user_id,
+        key=key,
+        fingerprint=idempotency.fingerprint(request.method, request.url.path, await request.body()),
+    )
+    if isinstance(found, idempotency.Outcome):
+        raise _Replay(
+            Response(
+                found.body,
+                status_code=found.status,
+                media_type=found.media_type,
+                # A first answer may carry a secret shown once: a replay is never cached.
+                headers={REPLAYED_HEADER: "true", "Cache-Control": "no-store"},
+            )
+        )
+    request.state.idempotency_claim = found
+
+
+def _sealer(runtime: Runtime) -> idempotency.Sealer:
+    return idempotency.sealer_for(runtime.settings.secret_key.get_secret_value())
 
 
 def _claim_of(request: Request) -> idempotency.Claim | None:
@@ -118,7 +161,9 @@ class IdempotentRoute(TransactionalRoute):
                 if claim is None:
                     raise
                 refusal = await _render(request, error)
-                await idempotency.record_apart(_sessionmaker(request), claim, _outcome(refusal))
+                await idempotency.record_apart(
+                    _sessionmaker(request), _sealer(_runtime(request)), claim, _outcome(refusal)
+                )
                 return refusal
             except (RequestValidationError, BaseException):
                 await end_request_transaction(request, commit=False)
@@ -127,9 +172,15 @@ class IdempotentRoute(TransactionalRoute):
             claim = _claim_of(request)
             succeeded = response.status_code < 400
             session = _session(request)
+            sealer = _sealer(_runtime(request))
             if claim is not None and succeeded and session is not None:
-                await idempotency.record(session, claim, _outcome(response))
+                await idempotency.record(session, sealer, claim, _outcome(response))
             await end_request_transaction(request, commit=succeeded)
+            if claim is not None and succeeded and session is None:
+                # A route that writes nothing (no session): its answer is kept apart.
+                await idempotency.record_apart(
+                    _sessionmaker(request), sealer, claim, _outcome(response)
+                )
             if claim is not None and not succeeded:
                 await idempotency.release(_sessionmaker(request), claim)
             return response
@@ -142,8 +193,13 @@ def _session(request: Request) -> AsyncSession | None:
     return session
 
 
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 def _sessionmaker(request: Request) -> Any:
-    return request.app.state.runtime.sessionmaker
+    return _runtime(request).sessionmaker
 
 
 async def _release(request: Request) -> None:

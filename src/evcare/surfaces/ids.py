@@ -29,6 +29,7 @@ from evcare.core.public_ids import (
     INTEGRATION_ID,
     MAX_LENGTH,
     ORGANIZATION_ID,
+    PLAN_ID,
     PublicIdKind,
 )
 
@@ -161,3 +162,4 @@ def _prefixed(kind: PublicIdKind) -> Any:
 OrganizationId = _prefixed(ORGANIZATION_ID)
 AccountId = _prefixed(ACCOUNT_ID)
 IntegrationId = _prefixed(INTEGRATION_ID)
+PlanId = _prefixed(PLAN_ID)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import EmailStr, Field, HttpUrl, model_validator
 
 from evcare.core.pagination import Pagination
-from evcare.core.transactions import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.integrations import questionnaire
@@ -32,12 +32,16 @@ from evcare.surfaces.hub.schemas import (
     StrictHubModel,
     no_store,
 )
+from evcare.surfaces.idempotency import IdempotentRoute, idempotent
 from evcare.surfaces.ids import OrganizationId
 
-router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=TransactionalRoute)
+router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=IdempotentRoute)
 
 IntegrationsRead = Annotated[Principal, Depends(Authenticator(Scope.READ_INTEGRATIONS))]
-IntegrationsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_INTEGRATIONS))]
+_write = Authenticator(Scope.WRITE_INTEGRATIONS)
+IntegrationsWrite = Annotated[Principal, Depends(_write)]
+# Every POST of /v1 takes an Idempotency-Key (HUB.md "Idempotency").
+_once = idempotent(_write)
 
 
 def get_catalog(request: Request) -> RouteCatalog:
@@ -181,7 +185,7 @@ class RecommendationOut(HubModel):
     rationale: list[str]
 
 
-@router.post("", status_code=201, operation_id="hub_create_integration")
+@router.post("", status_code=201, operation_id="hub_create_integration", dependencies=[_once])
 async def create_integration(
     body: IntegrationIn,
     principal: IntegrationsWrite,
@@ -246,7 +250,7 @@ async def list_bundles(catalog: CatalogDep) -> BundlesOut:
     )
 
 
-@router.post("/questionnaire/recommend", operation_id="hub_recommend_bundles")
+@router.post("/questionnaire/recommend", operation_id="hub_recommend_bundles", dependencies=[_once])
 async def recommend(body: QuestionnaireIn, principal: IntegrationsWrite) -> RecommendationOut:
     """Deterministic rules (docs/integrations/questionnaire.md): answers -> bundles."""
     result = questionnaire.recommend(
@@ -297,7 +301,11 @@ async def delete_integration(
     return Response(status_code=204)
 
 
-@router.post("/{integrationId}/credentials/rotate", operation_id="hub_rotate_credentials")
+@router.post(
+    "/{integrationId}/credentials/rotate",
+    operation_id="hub_rotate_credentials",
+    dependencies=[_once],
+)
 async def rotate_credentials(
     integration_id: IntegrationIdPath,
     principal: IntegrationsWrite,
@@ -319,7 +327,11 @@ async def rotate_credentials(
     )
 
 
-@router.post("/{integrationId}/credentials/revoke", operation_id="hub_revoke_credentials")
+@router.post(
+    "/{integrationId}/credentials/revoke",
+    operation_id="hub_revoke_credentials",
+    dependencies=[_once],
+)
 async def revoke_credentials(
     integration_id: IntegrationIdPath, principal: IntegrationsWrite, session: SessionDep
 ) -> IntegrationOut:

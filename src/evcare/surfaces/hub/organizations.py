@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field
 
 from evcare.core.errors import Forbidden
 from evcare.core.pagination import Pagination
-from evcare.core.transactions import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep
 from evcare.identity import organizations
 from evcare.identity.models import AccountRole, Organization
 from evcare.identity.organizations import Account
@@ -25,13 +25,13 @@ from evcare.surfaces.hub.schemas import (
     PaginationOut,
     StrictHubModel,
 )
+from evcare.surfaces.idempotency import IdempotentRoute, idempotent
 
-router = APIRouter(
-    prefix="/organizations/me", tags=["organizations"], route_class=TransactionalRoute
-)
+router = APIRouter(prefix="/organizations/me", tags=["organizations"], route_class=IdempotentRoute)
 
 OrganizationRead = Annotated[Principal, Depends(Authenticator(Scope.READ_ORGANIZATION))]
-OrganizationWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_ORGANIZATION))]
+_write = Authenticator(Scope.WRITE_ORGANIZATION)
+OrganizationWrite = Annotated[Principal, Depends(_write)]
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 SubordinateRole = Literal["FLEET_MANAGER", "DRIVER", "CLIENT"]
@@ -127,7 +127,12 @@ async def list_accounts(
     )
 
 
-@router.post("/accounts", status_code=201, operation_id="hub_create_account")
+@router.post(
+    "/accounts",
+    status_code=201,
+    operation_id="hub_create_account",
+    dependencies=[idempotent(_write)],
+)
 async def create_account(
     body: AccountIn,
     principal: OrganizationWrite,

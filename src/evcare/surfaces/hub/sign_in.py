@@ -13,20 +13,22 @@ from pydantic import EmailStr, Field, ValidationError
 
 from evcare.core.clock import utcnow
 from evcare.core.errors import FieldError, ValidationFailed
-from evcare.core.transactions import SessionDep, TransactionalRoute
+from evcare.core.transactions import SessionDep
 from evcare.identity.models import AccountRole, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.integrations import service as integrations
 from evcare.surfaces.deps import Authenticator, CredentialsDep
 from evcare.surfaces.hub.schemas import HubModel, StrictHubModel, no_store
+from evcare.surfaces.idempotency import IdempotentRoute, accepts_key, idempotent
 from evcare.surfaces.ids import IntegrationId
 
 router = APIRouter(
-    prefix="/integrations/auth", tags=["partner sign-in"], route_class=TransactionalRoute
+    prefix="/integrations/auth", tags=["partner sign-in"], route_class=IdempotentRoute
 )
 
-Federator = Annotated[Principal, Depends(Authenticator(Scope.FEDERATE_USERS))]
+_federate = Authenticator(Scope.FEDERATE_USERS)
+Federator = Annotated[Principal, Depends(_federate)]
 Secret = Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -164,7 +166,12 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return unquote(client_id.replace("+", " ")), unquote(client_secret.replace("+", " "))
 
 
-@router.post("/client-token", operation_id="hub_client_token", openapi_extra=_CLIENT_TOKEN_BODY)
+@router.post(
+    "/client-token",
+    operation_id="hub_client_token",
+    openapi_extra=_CLIENT_TOKEN_BODY,
+    dependencies=[accepts_key],
+)
 async def client_token(
     request: Request, session: SessionDep, credentials: CredentialsDep, response: Response
 ) -> ClientTokenOut:
@@ -182,7 +189,7 @@ async def client_token(
     )
 
 
-@router.post("/exchange", operation_id="hub_exchange")
+@router.post("/exchange", operation_id="hub_exchange", dependencies=[idempotent(_federate)])
 async def exchange(
     body: ExchangeIn,
     principal: Federator,
@@ -210,7 +217,7 @@ async def exchange(
     )
 
 
-@router.post("/session", operation_id="hub_session")
+@router.post("/session", operation_id="hub_session", dependencies=[accepts_key])
 async def redeem_session(
     body: SessionIn, session: SessionDep, credentials: CredentialsDep, response: Response
 ) -> SessionOut:
@@ -227,7 +234,7 @@ async def redeem_session(
     )
 
 
-@router.post("/revoke", operation_id="hub_revoke_token")
+@router.post("/revoke", operation_id="hub_revoke_token", dependencies=[accepts_key])
 async def revoke_token(
     body: RevokeIn, session: SessionDep, credentials: CredentialsDep
 ) -> dict[str, str]:
