@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evcare import __version__
 from evcare.charging.bookings import jobs as booking_jobs
+from evcare.charging.maintenance import faults as maintenance_faults
 from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
-from evcare.engagement import mail, notifications
+from evcare.engagement import mail, notifications, sms
 from evcare.identity import audit
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
     audit.register()
-    notifications.register(mail.mailer_for(settings))
+    notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
+    maintenance_faults.register()
     realtime = Realtime(runtime)
 
     @asynccontextmanager

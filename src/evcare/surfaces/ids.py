@@ -115,6 +115,8 @@ ConnectorRef = _text(
 )
 ChargingBookingId = _key("Booking")
 PricingRuleId = _key("Pricing rule")
+NotificationId = _key("Notification")
+MaintenanceId = _key("Maintenance record")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

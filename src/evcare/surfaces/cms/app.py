@@ -10,6 +10,8 @@ from evcare.surfaces.cms import (
     bookings,
     charger_commands,
     chargers,
+    maintenance,
+    notifications,
     pricing,
     profile,
     sessions,
@@ -37,6 +39,8 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    notifications,
+    maintenance,
 )
 
 
