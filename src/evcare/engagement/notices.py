@@ -85,13 +85,14 @@ def _session_stopped(payload: Payload) -> Notice | None:
         return None
     session = payload["session"]
     cost = session.get("cost")
-    spent = "" if cost is None else f" for {cost}"
+    currency = (payload.get("cdr") or {}).get("currency") or "INR"
+    spent = "" if cost is None else f" for {cost:g} {currency}"
+    energy = float(session.get("energyConsumed") or 0)
     return Notice(
         user_id=user_id,
         category="session",
         title="Charging complete",
-        message=f"Your session {session['sessionId']} is complete: "
-        f"{session.get('energyConsumed', 0)} kWh{spent}.",
+        message=f"Your session {session['sessionId']} is complete: {energy:g} kWh{spent}.",
         subject=Subject.SESSION_COMPLETE,
         data={
             "sessionId": session["sessionId"],

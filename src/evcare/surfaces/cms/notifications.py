@@ -167,7 +167,9 @@ class PreferencesIn(StrictCamelModel):
     def changes(self) -> preferences.Preferences:
         groups = {"email": self.email, "push": self.push, "sms": self.sms, "in_app": self.in_app}
         return {
-            group: {name: on for name, on in given.model_dump(by_alias=False).items() if on is not None}
+            group: {
+                name: on for name, on in given.model_dump(by_alias=False).items() if on is not None
+            }
             for group, given in groups.items()
             if given is not None
         }
