@@ -110,7 +110,7 @@ async def _next_recipients(
     chunk = [uid for uid in broadcast.target_user_ids if uid > cursor][:BATCH_SIZE]
     if not chunk:
         return [], cursor, False
-    found = await repository.broadcast_audience(session, among=chunk)
+    found = await repository.active_user_ids(session, chunk, wanting_in_app=True)
     return found, chunk[-1], chunk[-1] != broadcast.target_user_ids[-1]
 
 
