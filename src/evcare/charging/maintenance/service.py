@@ -132,12 +132,8 @@ async def schedule_many(
 ) -> list[MaintenanceRecord]:
     """One record per charger (each one the caller manages), all in this transaction;
     one charger it may not manage and nothing is written."""
-    if len(set(charger_ids)) != len(charger_ids):
-        raise BusinessRuleViolation(
-            "A charger is listed twice", fields=[FieldError("chargerIds", "listed twice")]
-        )
     found = [await chargers.get_managed_charger(session, principal, c) for c in charger_ids]
-    if len({c.id for c in found}) != len(found):
+    if len({c.id for c in found}) != len(found):  # by key and by charge point id alike
         raise BusinessRuleViolation(
             "A charger is listed twice", fields=[FieldError("chargerIds", "listed twice")]
         )
