@@ -14,7 +14,11 @@ from typing import Any
 
 from evcare.billing.wallet import LOW_BALANCE, PAYMENT_RECEIVED
 from evcare.charging import events as charging
-from evcare.charging.bookings.events import BOOKING_CANCELLED, BOOKING_CONFIRMED
+from evcare.charging.bookings.events import (
+    BOOKING_CANCELLED,
+    BOOKING_CONFIRMED,
+    BOOKING_REMINDER,
+)
 from evcare.charging.maintenance.faults import FAULT_TOPIC
 from evcare.charging.maintenance.service import SCHEDULED_TOPIC
 from evcare.core.ids import parse_key
@@ -59,12 +63,8 @@ def _from_payload(subject: Subject | None) -> Callable[[Payload], Notice | None]
     return compose
 
 
-def _driver(payload: Payload) -> int | None:
-    return parse_key(payload.get("userId"))
-
-
 def _session_started(payload: Payload) -> Notice | None:
-    user_id = _driver(payload)
+    user_id = parse_key(payload.get("userId"))
     if user_id is None:  # an unknown id tag: nobody to tell
         return None
     session = payload["session"]
@@ -80,7 +80,7 @@ def _session_started(payload: Payload) -> Notice | None:
 
 
 def _session_stopped(payload: Payload) -> Notice | None:
-    user_id = _driver(payload)
+    user_id = parse_key(payload.get("userId"))
     if user_id is None:
         return None
     session = payload["session"]
@@ -102,10 +102,27 @@ def _session_stopped(payload: Payload) -> Notice | None:
     )
 
 
+def _booking_reminder(payload: Payload) -> Notice | None:
+    user_id = parse_key(payload.get("userId"))
+    if user_id is None:
+        return None
+    booking = payload.get("booking") or {}
+    number = booking.get("bookingNumber") or payload.get("bookingId")
+    return Notice(
+        user_id=user_id,
+        category="booking",
+        title="Booking starts soon",
+        message=f"Your booking {number} starts at {booking.get('scheduledTime')}.",
+        subject=Subject.BOOKING_REMINDER,
+        data={"bookingId": str(payload.get("bookingId")), "bookingNumber": number},
+    )
+
+
 COMPOSERS: dict[str, Callable[[Payload], Notice | None]] = {
     **{topic: _from_payload(subject) for topic, subject in NOTICE_TOPICS.items()},
     charging.SESSION_STARTED: _session_started,
     charging.SESSION_STOPPED: _session_stopped,
+    BOOKING_REMINDER: _booking_reminder,
 }
 
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from evcare.core.clock import utcnow
+from evcare.charging.bookings import jobs
+from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.engagement import delivery
 from evcare.identity.models import User
@@ -81,3 +82,21 @@ async def test_a_wallet_top_up_is_a_payment_received_notice_and_an_sms_when_aske
     assert notice["data"] == {"amount": 250, "currency": "INR", "balance": 250}
     assert [m["to"] for m in twilio.messages] == ["+919876500001"]
     assert twilio.messages[0]["body"].startswith("Payment received: ")
+
+
+async def test_the_booking_reminder_is_an_in_app_notification_too(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    who = await driver(runtime, client)
+    charger = await bookable_charger(runtime)
+    booking = await book(client, who, charger, at=utcnow() + timedelta(minutes=20))
+    clock.advance(timedelta(minutes=5, seconds=1))
+    assert await jobs.send_reminders(runtime) == [int(booking["id"])]
+    await runtime.outbox.drain()
+    listed = await client.get(f"{INBOX}?type=booking", headers=who.headers)
+    reminder = listed.json()["data"]["notifications"][0]
+    assert reminder["title"] == "Booking starts soon"
+    assert reminder["data"] == {
+        "bookingId": str(booking["id"]),
+        "bookingNumber": booking["bookingNumber"],
+    }
