@@ -3,8 +3,11 @@ the request log and the rate limiter."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
@@ -14,12 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evcare import __version__
 from evcare.charging.bookings import jobs as booking_jobs
+from evcare.charging.maintenance import faults as maintenance_faults
 from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
-from evcare.engagement import mail, notifications
+from evcare.engagement import mail, notifications, sms
 from evcare.identity import audit
 from evcare.integrations import metering as usage_metering
 from evcare.ocpp import endpoint as ocpp_endpoint
@@ -35,13 +39,16 @@ from evcare.surfaces.hub.errors import render_hub_error
 from evcare.surfaces.revcare.app import build_revcare_app
 from evcare.surfaces.revcare.errors import render_revcare_error
 
+log = logging.getLogger("evcare.app")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
     audit.register()
-    notifications.register(mail.mailer_for(settings))
+    notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
+    maintenance_faults.register()
     realtime = Realtime(runtime)
 
     @asynccontextmanager
@@ -54,11 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await usage_metering.stop(runtime)
-            await booking_jobs.stop(runtime)
-            await vanished_chargers.stop(runtime)
-            await realtime.stop()
-            await runtime.stop()
+            await _bounded("usage metering", usage_metering.stop(runtime))
+            await _bounded("bookings job", booking_jobs.stop(runtime))
+            await _bounded("vanished chargers", vanished_chargers.stop(runtime))
+            await _bounded("socket.io", realtime.stop())
+            await _bounded("runtime", runtime.stop())
 
     app = FastAPI(
         title="EVCare",
@@ -121,6 +128,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so every answer (a 429, a 500, a route nobody serves) carries them.
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
     return app
+
+
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: str, stopping: Coroutine[Any, Any, None]) -> None:
+    """One shutdown step, given at most SHUTDOWN_STEP_SECONDS: a step that hangs (a
+    connection that never answers) is logged by name and left behind, so the others still
+    run and the process still exits."""
+    task = asyncio.ensure_future(stopping)
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_STEP_SECONDS)
+    if not done:
+        log.warning("shutdown: %s did not stop within %.0f s", step, SHUTDOWN_STEP_SECONDS)
+        return
+    if task.exception() is not None:
+        log.warning("shutdown: %s failed (%s)", step, type(task.exception()).__name__)
 
 
 async def _unrouted(request: Request, error: Exception) -> Response:

@@ -6,13 +6,19 @@ from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
 from evcare.charging.chargers.models import Charger
 from evcare.charging.franchises.models import Franchise, FranchiseStaff, FranchiseStation
+from evcare.charging.maintenance.models import MaintenanceRecord
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
 from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
-from evcare.engagement.notification_models import Notification
+from evcare.engagement.notification_models import (
+    Broadcast,
+    DeliveryAttempt,
+    Notification,
+    NotificationPreference,
+)
 from evcare.identity.models import (
     AuthSession,
     Organization,
@@ -67,12 +73,14 @@ __all__ = [
     "BookingItem",
     "BookingLog",
     "BookingProgress",
+    "Broadcast",
     "CartItem",
     "Charger",
     "ChargingSession",
     "Connector",
     "ConnectorBooking",
     "ContentEntry",
+    "DeliveryAttempt",
     "ExternalIdentity",
     "FavouriteService",
     "Franchise",
@@ -84,10 +92,12 @@ __all__ = [
     "IdempotencyKey",
     "Integration",
     "IntegrationSecret",
+    "MaintenanceRecord",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
     "Notification",
+    "NotificationPreference",
     "Organization",
     "OrganizationMember",
     "OutboxEvent",

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from evcare.core.runtime import Runtime
-from evcare.engagement import notifications
+from evcare.engagement import delivery
 from tests.factories.bookings import Workshop, book, make_workshop, ok
 from tests.factories.mail import Inbox, free_port, mailer_for
 
@@ -36,7 +36,7 @@ async def test_a_booking_notification_is_emailed_to_the_customer_through_smtp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, port = smtp_inbox
-    monkeypatch.setattr(notifications, "_mailer", mailer_for(port))
+    monkeypatch.setattr(delivery.senders, "mailer", mailer_for(port))
     shop = await make_workshop(runtime, client)
     await book(client, shop)
     emails = await _email_logs(client, runtime, shop)
@@ -49,7 +49,7 @@ async def test_a_booking_notification_is_emailed_to_the_customer_through_smtp(
 async def test_an_unreachable_smtp_server_marks_the_email_failed_and_keeps_the_in_app_record(
     client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(notifications, "_mailer", mailer_for(free_port()))
+    monkeypatch.setattr(delivery.senders, "mailer", mailer_for(free_port()))
     shop = await make_workshop(runtime, client)
     await book(client, shop)
     emails = await _email_logs(client, runtime, shop)

@@ -270,6 +270,13 @@ class SimCharger201(ChargePoint201):
         self.received.append(("Reset", {"type": type}))
         return result201.Reset(status="Accepted")
 
+    @on("ChangeAvailability")
+    def on_change_availability(
+        self, operational_status: str, **kwargs: Any
+    ) -> result201.ChangeAvailability:
+        self.received.append(("ChangeAvailability", {"operational_status": operational_status}))
+        return result201.ChangeAvailability(status="Accepted")
+
     @on("UnlockConnector")
     def on_unlock(self, evse_id: int, connector_id: int, **_: Any) -> result201.UnlockConnector:
         self.received.append(("UnlockConnector", {"evse_id": evse_id}))

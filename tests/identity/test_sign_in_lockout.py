@@ -19,7 +19,7 @@ from sqlalchemy import select
 from evcare.app import create_app
 from evcare.core.clock import clock
 from evcare.core.runtime import Runtime
-from evcare.engagement import notifications
+from evcare.engagement import delivery
 from evcare.engagement.notification_models import Notification
 from evcare.identity.models import User
 from tests.conftest import make_settings
@@ -127,7 +127,7 @@ async def test_the_owner_is_told_once_per_lock_in_the_app_and_by_email(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, port = smtp_inbox
-    monkeypatch.setattr(notifications, "_mailer", mailer_for(port))
+    monkeypatch.setattr(delivery.senders, "mailer", mailer_for(port))
     user = await make_user(runtime)
     await lock(client, user)
     await guess(revcare_sign_in(client, user.email, "wrong"), 5)  # still locked: no news

@@ -39,7 +39,7 @@ async def test_a_debit_under_the_minimum_sends_low_balance_to_its_owner_only(
         assert under.status_code == 200, under.text
         assert await socket.next("low-balance") == {"balance": 99.99}
         notified = await socket.next("notification")
-        assert notified["notification"]["type"] == "wallet"
+        assert notified["notification"]["type"] == "payment"  # a wallet notice is a payment matter
         assert notified["notification"]["data"] == {"balance": 99.99, "currency": "INR"}
         # Already under: a further debit does not repeat the alert.
         again = await client.post(

@@ -43,6 +43,7 @@ from evcare.operations import settings as system_settings
 
 TOPUP_REFERENCE = "wallet_topup"
 LOW_BALANCE = "billing.wallet_low_balance"
+PAYMENT_RECEIVED = "billing.payment_received"
 DEFAULT_CURRENCY = system_settings.DEFAULTS.currency
 # How long an unpaid top-up counts against maxWalletBalance: an abandoned checkout must
 # not block the next one for good (if it is paid later, it is still credited).
@@ -429,6 +430,26 @@ async def _settle_topup(session: AsyncSession, payment: Payment) -> None:
         session, entry.id, status=EntryStatus.COMPLETED, balance_after_minor=balance
     )
     assert settled, "the entry was locked pending"
+    paid = Money(entry.amount_minor, entry.currency)
+    owner = await session.get(Wallet, entry.wallet_id)
+    assert owner is not None, "an entry belongs to a wallet"
+    await publish(
+        session,
+        PAYMENT_RECEIVED,
+        {
+            # A notice (engagement): the payment and what the wallet holds now.
+            "user_id": owner.user_id,
+            "category": "payment",
+            "title": "Payment received",
+            "message": f"{shown(paid)} was added to your wallet; the balance is "
+            f"{shown(Money(balance, entry.currency))}.",
+            "data": {
+                "amount": major_number(paid.amount_minor, paid.currency),
+                "currency": paid.currency,
+                "balance": major_number(balance, entry.currency),
+            },
+        },
+    )
 
 
 payments.on_capture(TOPUP_REFERENCE, _settle_topup)

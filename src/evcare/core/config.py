@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "EVCare <no-reply@evcare.dev>"
     smtp_starttls: bool = True
+    # Text messages (notifications) through Twilio's Messages API; all three or no SMS.
+    twilio_account_sid: str | None = Field(default=None, max_length=64)
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = Field(default=None, max_length=64, description="E.164 or MG...")
+    twilio_base_url: str = "https://api.twilio.com"
     # RevCare cancellation fee once a mechanic is assigned, percent of the booking total.
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 

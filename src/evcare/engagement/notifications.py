@@ -1,113 +1,130 @@
-"""Notifications: a subscriber turns committed domain events into in-app records and
-emails, and the log of what was sent is readable by its recipient and by admins.
+"""Notifications: a subscriber turns committed domain events into notices, and each notice
+into one record per channel the recipient's preferences allow (:mod:`.preferences`):
 
-Email goes through SMTP when configured; otherwise it is recorded as ``logged`` (the
-line in the application log is the delivery), which is the embedded default.
+- ``in_app``: stored (the EV-CMS inbox) and emitted live as socket.io ``notification``
+  (``evcare.realtime.fanout`` reads the record this writes);
+- ``email``: sent over SMTP when configured, otherwise recorded as ``logged`` (the line in
+  the application log is the delivery, the embedded default);
+- ``sms``: sent through Twilio when configured and the user has a phone number; otherwise
+  no SMS record at all.
+
+Email and SMS are sent by :mod:`.delivery`, one outbox event per record, so neither waits
+for the other and a failure is retried on its own. The log of what was sent is readable by
+its recipient and by admins (RevCare's notification logs).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import aiosmtplib
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.events import OutboxEvent, subscribe
-from evcare.engagement import repository
+from evcare.engagement import broadcasts, delivery, repository
 from evcare.engagement.mail import SmtpMailer
-from evcare.engagement.notification_models import Channel, Delivery, Notification
+from evcare.engagement.notices import COMPOSERS, Notice, compose
+from evcare.engagement.notification_models import (
+    Channel,
+    Delivery,
+    Notification,
+    NotificationPreference,
+)
+from evcare.engagement.preferences import channels_for, preferences_of
+from evcare.engagement.sms import TwilioSender
 from evcare.identity import repository as identity_repository
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 
 log = logging.getLogger("evcare.notifications")
 
-# Events whose payload carries ``user_id, category, title, message, data``.
-NOTIFYING_TOPICS = (
-    "service.booking_status_changed",
-    "identity.sign_in_locked",
-    "billing.wallet_low_balance",
-)
+# Every topic that may notify someone (the live ``notification`` event follows these).
+NOTIFYING_TOPICS = tuple(COMPOSERS)
 MAX_LOG_LIMIT = 200
 
 
-_mailer: SmtpMailer | None = None
-
-
 async def notify_from_event(session: AsyncSession, event: OutboxEvent) -> None:
-    """Write the in-app notification and the email record for one event, once; send the
-    email when SMTP is configured."""
-    payload: dict[str, Any] = event.payload
-    source = str(event.id)
-    common = {
-        "user_id": int(payload["user_id"]),
-        "category": str(payload["category"])[:40],
-        "title": str(payload["title"])[:200],
-        "message": str(payload["message"])[:1000],
-        "data": dict(payload.get("data", {})),
-        "source_event_id": source,
-    }
-    mailer = _mailer
-    email = Notification(
-        channel=Channel.EMAIL,
-        delivery_status=Delivery.PENDING if mailer else Delivery.LOGGED,
-        **common,
+    """Write the notice of one event on each allowed channel, once; queue the sending."""
+    notice = compose(event.topic, event.payload)
+    if notice is not None:
+        await deliver(session, notice, source=str(event.id))
+
+
+async def deliver(session: AsyncSession, notice: Notice, *, source: str) -> list[Notification]:
+    """One record per channel for ``notice`` (``source``: what caused it, unique per
+    recipient, so a redelivered cause writes nothing twice); email and SMS queued."""
+    # Write first: on SQLite a read before the first write would pin an old snapshot and
+    # make the write fail whenever a request committed in between.
+    await session.execute(
+        update(NotificationPreference)
+        .where(NotificationPreference.user_id == notice.user_id)
+        .values(user_id=NotificationPreference.user_id)
+        .execution_options(synchronize_session=False)
     )
-    # Write first, check by constraint: on SQLite a read before the write would pin an old
-    # snapshot and make the write fail whenever a request committed in between.
+    channels = channels_for(await preferences_of(session, notice.user_id), notice.subject)
+    if Channel.SMS in channels and not await _reachable_by_sms(session, notice.user_id):
+        channels.remove(Channel.SMS)
+    rows = [_record(notice, channel, source) for channel in channels]
+    if not rows:
+        return []
     try:
         async with session.begin_nested():
-            session.add_all(
-                [
-                    Notification(
-                        channel=Channel.IN_APP, delivery_status=Delivery.DELIVERED, **common
-                    ),
-                    email,
-                ]
-            )
+            session.add_all(rows)
             await session.flush()
     except IntegrityError:
-        # Already written for this event (a redelivery), or the recipient is gone.
-        return
-    if mailer is None:
-        # Ids and category only: the address and the text stay out of the log.
-        log.info(
-            "email notification logged (SMTP not configured) user_id=%s category=%s event_id=%s",
-            common["user_id"],
-            common["category"],
-            source,
-        )
-        return
-    email.delivery_status = await _send(session, mailer, email)
-    await session.flush()
+        # Already written for this cause (a redelivery), or the recipient is gone.
+        return []
+    for row in rows:
+        if row.delivery_status == Delivery.PENDING:
+            await delivery.schedule(session, row.id, after=None)
+        elif row.delivery_status == Delivery.LOGGED:
+            # Ids and category only: the address and the text stay out of the log.
+            log.info(
+                "email notification logged (SMTP not configured) user_id=%s category=%s "
+                "event_id=%s",
+                row.user_id,
+                row.category,
+                source,
+            )
+    return rows
 
 
-async def _send(session: AsyncSession, mailer: SmtpMailer, email: Notification) -> Delivery:
-    """One attempt; a failure is recorded on the notification (the in-app one stands)."""
-    user = await identity_repository.get_user(session, email.user_id)
-    if user is None:
-        return Delivery.FAILED
-    try:
-        await mailer.send(to=user.email, subject=email.title, body=email.message)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-        log.warning(
-            "email notification failed user_id=%s event_id=%s: %s",
-            email.user_id,
-            email.source_event_id,
-            type(error).__name__,
-        )
-        return Delivery.FAILED
-    return Delivery.SENT
+async def _reachable_by_sms(session: AsyncSession, user_id: int) -> bool:
+    if not delivery.senders.configured(Channel.SMS):
+        return False
+    user = await identity_repository.get_user(session, user_id)
+    return bool(user and user.phone)
 
 
-def register(mailer: SmtpMailer | None = None) -> None:
-    """Subscribe the notifier; ``mailer`` sends the emails (None: record them as logged)."""
-    global _mailer
-    _mailer = mailer
+def _record(notice: Notice, channel: Channel, source: str) -> Notification:
+    if channel == Channel.IN_APP:
+        status = Delivery.DELIVERED
+    elif delivery.senders.configured(channel):
+        status = Delivery.PENDING
+    else:
+        status = Delivery.LOGGED
+    return Notification(
+        user_id=notice.user_id,
+        category=notice.category,
+        title=notice.title,
+        message=notice.message,
+        data=notice.data,
+        channel=channel,
+        delivery_status=status,
+        source_event_id=source,
+    )
+
+
+def register(mailer: SmtpMailer | None = None, sms: TwilioSender | None = None) -> None:
+    """Subscribe the notifier; ``mailer`` and ``sms`` are the outside channels configured
+    (None: email recorded as logged, no SMS)."""
+    delivery.senders.mailer = mailer
+    delivery.senders.sms = sms
     for topic in NOTIFYING_TOPICS:
         subscribe(topic, notify_from_event)
+    delivery.register()
+    broadcasts.register()
 
 
 async def list_logs(
@@ -131,3 +148,7 @@ async def in_app_notification_for_event(
 ) -> Notification | None:
     """The in-app record an event produced, for live delivery of the same notification."""
     return await repository.in_app_notification_for_event(session, str(event.id))
+
+
+async def notifications_by_ids(session: AsyncSession, ids: list[int]) -> list[Notification]:
+    return await repository.notifications_by_ids(session, ids)

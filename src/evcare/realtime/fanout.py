@@ -17,7 +17,9 @@ from evcare.billing.wallet import LOW_BALANCE
 from evcare.charging import events as charging
 from evcare.charging.bookings.events import BOOKING_REMINDER
 from evcare.core.events import OutboxEvent, subscribe
-from evcare.engagement import notifications
+from evcare.engagement import broadcasts, notifications
+from evcare.engagement.inbox import type_of
+from evcare.engagement.notification_models import Notification
 from evcare.realtime import rooms
 
 Emit = Callable[[str, dict[str, Any], list[str]], Awaitable[None]]
@@ -61,6 +63,7 @@ def register() -> None:
     # Subscribed after engagement's own handler, which writes the in-app record first.
     for topic in notifications.NOTIFYING_TOPICS:
         subscribe(topic, _notification)
+    subscribe(broadcasts.WRITTEN_TOPIC, _broadcast_written)
     for topic in SIGN_IN_ENDED:
         subscribe(topic, _sign_in_ended)
 
@@ -133,20 +136,32 @@ async def _booking_reminder(_: AsyncSession, event: OutboxEvent) -> None:
 
 
 async def _notification(session: AsyncSession, event: OutboxEvent) -> None:
-    """``notification {notification}`` to its recipient, shaped as EV-CMS's Notification."""
-    payload = event.payload
+    """``notification {notification}`` to its recipient, shaped as EV-CMS's Notification;
+    nothing when the event wrote no in-app record (the recipient switched them off)."""
     record = await notifications.in_app_notification_for_event(session, event)
+    if record is not None:
+        await _emit_notification(record)
+
+
+async def _broadcast_written(session: AsyncSession, event: OutboxEvent) -> None:
+    """One batch of an admin broadcast was written: each recipient hears theirs."""
+    ids = [int(key) for key in event.payload.get("notificationIds", [])]
+    for record in await notifications.notifications_by_ids(session, ids):
+        await _emit_notification(record)
+
+
+async def _emit_notification(record: Notification) -> None:
     body = {
-        "id": str(record.id) if record else None,
-        "userId": str(payload["user_id"]),
-        "type": payload.get("category"),
-        "title": payload.get("title"),
-        "message": payload.get("message"),
-        "data": payload.get("data") or {},
-        "isRead": False,
-        "createdAt": (record.created_at if record else event.created_at).isoformat(),
+        "id": str(record.id),
+        "userId": str(record.user_id),
+        "type": type_of(record.category),
+        "title": record.title,
+        "message": record.message,
+        "data": record.data or {},
+        "isRead": record.is_read,
+        "createdAt": record.created_at.isoformat(),
     }
-    await _broadcast("notification", {"notification": body}, [rooms.user(payload["user_id"])])
+    await _broadcast("notification", {"notification": body}, [rooms.user(record.user_id)])
 
 
 async def _sign_in_ended(_: AsyncSession, event: OutboxEvent) -> None:

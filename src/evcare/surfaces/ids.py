@@ -118,6 +118,8 @@ ChargingBookingId = _key("Booking")
 PricingRuleId = _key("Pricing rule")
 IdTagId = _key("Card")
 FranchiseId = _key("Franchise")
+NotificationId = _key("Notification")
+MaintenanceId = _key("Maintenance record")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

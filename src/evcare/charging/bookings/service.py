@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing import wallet
 from evcare.billing.wallet_models import EntryKind
-from evcare.charging.bookings import repository, reservations
+from evcare.charging.bookings import events, repository, reservations
 from evcare.charging.bookings.documents import BookingView
 from evcare.charging.bookings.models import (
     START_EARLY,
@@ -53,6 +53,7 @@ from evcare.charging.sessions.models import SessionStatus
 from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
+from evcare.core.events import publish
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
@@ -194,6 +195,7 @@ async def create_booking(
         )
         repository.add_log(session, row.id, "reservation-fee-paid", now)
     repository.add_log(session, row.id, "confirmed", now)
+    await publish(session, events.BOOKING_CONFIRMED, events.booking_notice(row, confirmed=True))
     return await _fresh_view(session, row.id)
 
 
@@ -348,6 +350,7 @@ async def cancel_booking(
     if not moved:
         raise Conflict(f"Booking {booking_id} changed meanwhile")
     repository.add_log(session, row.id, "cancelled", now)
+    await publish(session, events.BOOKING_CANCELLED, events.booking_notice(row, confirmed=False))
     in_window = now <= as_utc(row.scheduled_at) - timedelta(
         minutes=settings.cancellation_window_minutes
     )

@@ -118,7 +118,7 @@ async def record_connections(session: AsyncSession, connected: list[Connected]) 
     for item in connected:
         row = rows[item.charger.id]
         row.ocpp_protocol = item.protocol
-        row.status = ChargerStatus.ONLINE
+        row.status = _heard(row.status)
         row.last_heartbeat_at = now
     await _announce_all(session, [(c.charger, rows[c.charger.id]) for c in connected], connectors)
     return [None] * len(connected)
@@ -127,7 +127,8 @@ async def record_connections(session: AsyncSession, connected: list[Connected]) 
 async def record_disconnected(session: AsyncSession, charger: ChargerRef) -> None:
     """The charger's socket closed: Offline. Its sessions stay open until it says otherwise."""
     row = await _charger(session, charger)
-    row.status = ChargerStatus.OFFLINE
+    if row.status != ChargerStatus.MAINTENANCE:  # stays out of service until completed
+        row.status = ChargerStatus.OFFLINE
     row.current_power_w = 0
     await _announce(session, charger, row)
 
@@ -158,7 +159,7 @@ async def record_boots(session: AsyncSession, boots: list[Boot]) -> list[None]:
             row.serial_number = boot.serial_number[:100]
         if boot.firmware_version:
             row.firmware_version = boot.firmware_version[:100]
-        row.status = ChargerStatus.ONLINE
+        row.status = _heard(row.status)
         row.last_heartbeat_at = now
     await _announce_all(session, [(b.charger, rows[b.charger.id]) for b in boots], connectors)
     return [None] * len(boots)
@@ -208,7 +209,8 @@ async def record_statuses(session: AsyncSession, reports: list[StatusReport]) ->
         row = rows[report.charger.id]
         status = _STATUS_201.get(report.status, report.status)
         if report.connector_number == 0:
-            row.status = ChargerStatus.FAULTED if status == "Faulted" else ChargerStatus.ONLINE
+            if row.status != ChargerStatus.MAINTENANCE:  # only completing the work ends it
+                row.status = ChargerStatus.FAULTED if status == "Faulted" else ChargerStatus.ONLINE
         else:
             for connector in connectors.get(row.id, []):
                 if connector.connector_number == report.connector_number:
@@ -224,6 +226,12 @@ async def record_statuses(session: AsyncSession, reports: list[StatusReport]) ->
         row.last_heartbeat_at = now
     await _announce_all(session, [(r.charger, rows[r.charger.id]) for r in reports], connectors)
     return [None] * len(reports)
+
+
+def _heard(status: str) -> str:
+    """The charger status once it is heard from: Online, unless its operator took it out
+    of service for maintenance (only completing the work gives it back)."""
+    return status if status == ChargerStatus.MAINTENANCE else ChargerStatus.ONLINE
 
 
 async def record_power(session: AsyncSession, charger: ChargerRef, *, power_w: int) -> None:

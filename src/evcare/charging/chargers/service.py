@@ -1,4 +1,4 @@
-"""Charger rules: who may manage which charger, registration, OCPP credentials, maintenance.
+"""Charger rules: who may manage which charger, registration, OCPP credentials.
 
 Operators (brands, franchises) manage only the chargers on their own stations; someone
 else's is a 404. Admins manage everything.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -264,12 +263,3 @@ async def restore_charger(session: AsyncSession, principal: Principal, charger_i
     charger = await get_managed_charger(session, principal, charger_id)
     charger.archived_at = None
     await session.flush()
-
-
-async def maintenance_history(
-    session: AsyncSession, principal: Principal, charger_id: str
-) -> list[dict[str, Any]]:
-    """Maintenance records of a charger the caller may see. The maintenance context has
-    no records yet, so the history of every charger is empty."""
-    await get_charger(session, principal, charger_id)
-    return []

@@ -13,6 +13,8 @@ from evcare.surfaces.cms import (
     dashboard,
     franchises,
     id_tags,
+    maintenance,
+    notifications,
     partners,
     pricing,
     profile,
@@ -45,6 +47,8 @@ SECTIONS = (
     partners,
     dashboard,
     franchises,
+    notifications,
+    maintenance,
 )
 
 

@@ -7,13 +7,14 @@ password is stored only as a hash. ``POST /:id/command`` lives with the OCPP com
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from evcare.charging.chargers import service as charging
 from evcare.charging.chargers.models import Charger
+from evcare.charging.maintenance import service as maintenance
 from evcare.charging.sessions import control
 from evcare.charging.stations.models import Connector
 from evcare.charging.stations.service import MAX_CONNECTORS, ConnectorDraft
@@ -21,6 +22,7 @@ from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.surfaces.cms.maintenance import MaintenanceRecordOut
 from evcare.surfaces.cms.schemas import (
     CamelModel,
     Done,
@@ -139,7 +141,7 @@ class LiveStatusBody(CamelModel):
 
 
 class HistoryBody(CamelModel):
-    history: list[dict[str, Any]]
+    history: list[MaintenanceRecordOut]
 
 
 def ocpp_url(request: Request, charge_point_id: str) -> str:
@@ -267,8 +269,9 @@ async def charger_live_status(
 async def maintenance_history(
     charger_id: ChargerRef, principal: ChargersRead, session: SessionDep
 ) -> Envelope[HistoryBody]:
-    history = await charging.maintenance_history(session, principal, charger_id)
-    return Envelope(data=HistoryBody(history=history))
+    """The charger's maintenance records, newest scheduled first (at most 200)."""
+    records = await maintenance.history(session, principal, charger_id)
+    return Envelope(data=HistoryBody(history=[MaintenanceRecordOut.of(r) for r in records]))
 
 
 @router.post("", status_code=201, operation_id="cms_register_charger")
