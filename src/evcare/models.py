@@ -12,6 +12,7 @@ from evcare.core.db import Base
 from evcare.core.events import OutboxEvent
 from evcare.engagement.models import ContentEntry
 from evcare.engagement.notification_models import Notification
+from evcare.files.models import Upload
 from evcare.identity.models import (
     AuthSession,
     Organization,
@@ -26,6 +27,7 @@ from evcare.integrations.models import (
     IntegrationSecret,
     SessionCode,
 )
+from evcare.kyc.models import KycSubmission
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
@@ -47,6 +49,7 @@ from evcare.service.models import (
     Timeslot,
     WorkStatus,
 )
+from evcare.support.models import Ticket, TicketComment
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -79,6 +82,7 @@ __all__ = [
     "IdempotencyKey",
     "Integration",
     "IntegrationSecret",
+    "KycSubmission",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
@@ -99,7 +103,10 @@ __all__ = [
     "SettingChange",
     "Station",
     "SystemSetting",
+    "Ticket",
+    "TicketComment",
     "Timeslot",
+    "Upload",
     "User",
     "Vehicle",
     "VehicleClass",

@@ -115,6 +115,7 @@ ConnectorRef = _text(
 )
 ChargingBookingId = _key("Booking")
 PricingRuleId = _key("Pricing rule")
+TicketId = _key("Ticket")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

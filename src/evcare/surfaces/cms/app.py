@@ -10,11 +10,14 @@ from evcare.surfaces.cms import (
     bookings,
     charger_commands,
     chargers,
+    kyc,
     pricing,
     profile,
     sessions,
     settings,
     stations,
+    support,
+    uploads,
     vehicle_charging,
     vehicles,
     wallet,
@@ -37,6 +40,9 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    uploads,
+    support,
+    kyc,
 )
 
 
@@ -51,7 +57,7 @@ def build_cms_app(runtime: Runtime) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.runtime = runtime
-    install_error_handlers(app, render_cms_error)
+    install_error_handlers(app, render_cms_error, streamed=uploads.STREAMED)
     for section in SECTIONS:
         app.include_router(section.router)
     install_docs(app)
