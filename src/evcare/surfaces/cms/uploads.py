@@ -41,6 +41,7 @@ _UPLOAD_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["file", "type"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {
                             "type": "string",
