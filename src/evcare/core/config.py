@@ -125,6 +125,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "EVCARE_SECRET_KEY must be set to a secret of your own outside development"
             )
+        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("EVCARE_SECRET_KEY must be at least 32 characters in production")
         if (
             self.environment == "production"
             and self.kyc_encryption_key.get_secret_value() == DEVELOPMENT_KYC_KEY
@@ -133,8 +135,6 @@ class Settings(BaseSettings):
                 "EVCARE_KYC_ENCRYPTION_KEY must be set to a Fernet key of your own outside "
                 "development"
             )
-        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
-            raise ValueError("EVCARE_SECRET_KEY must be at least 32 characters in production")
         return self
 
     @property
