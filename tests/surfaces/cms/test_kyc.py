@@ -13,15 +13,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from evcare.core.runtime import Runtime
-from evcare.engagement.notification_models import Notification
-from evcare.identity.models import Role, User
+from evcare.identity.models import Role
 from evcare.identity.scopes import Scope
 from evcare.kyc.models import KycSubmission
 from evcare.kyc.numbers import verhoeff_digit, verhoeff_valid
+from tests.factories.engagement import in_app_notifications
 from tests.factories.files import jpeg, pdf, uploaded
 from tests.factories.identity import signed_in
 from tests.factories.vehicles import narrowed
-from tests.surfaces.cms.test_auth import assert_cms_error
+from tests.surfaces.cms.test_auth import assert_cms_error, error_fields
 
 KYC = "/api/v1/kyc"
 AADHAAR = "2341 2341 2346"  # a valid Verhoeff check digit
@@ -38,12 +38,6 @@ KYC_KEYS = {
     "submittedAt",
     "reviewedAt",
 }
-
-
-def _fields(body: dict[str, object]) -> list[object]:
-    errors = body.get("errors")
-    assert isinstance(errors, list)
-    return [error["field"] for error in errors]
 
 
 async def _image(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -148,7 +142,7 @@ async def test_each_document_number_is_checked_by_its_real_format(
         assert response.status_code == 201, response.text
     else:
         body = assert_cms_error(response, 422)
-        assert _fields(body) == ["documentNumber"]
+        assert error_fields(body) == ["documentNumber"]
         assert number not in response.text
         assert await _submissions(runtime) == []
 
@@ -171,23 +165,10 @@ async def test_images_must_be_private_image_uploads_of_the_submitter(
         body = assert_cms_error(response, 422)
         assert body["errors"] == [{"field": "frontImage", "message": message}]
     response = await _submit(client, headers, backImage=theirs)
-    assert _fields(assert_cms_error(response, 422)) == ["backImage"]
+    assert error_fields(assert_cms_error(response, 422)) == ["backImage"]
     unknown = await _submit(client, headers, documentType="voter_id")
-    assert _fields(assert_cms_error(unknown, 422)) == ["documentType"]
+    assert error_fields(assert_cms_error(unknown, 422)) == ["documentType"]
     assert await _submissions(runtime) == []
-
-
-async def _notifications(runtime: Runtime, user: User) -> list[Notification]:
-    await runtime.outbox.drain()
-    async with runtime.sessionmaker() as session:
-        rows = await session.scalars(
-            select(Notification).where(
-                Notification.user_id == user.id,
-                Notification.category == "kyc",
-                Notification.channel == "in_app",
-            )
-        )
-        return list(rows.all())
 
 
 async def test_admins_list_read_and_decide_and_the_user_is_told(
@@ -210,7 +191,7 @@ async def test_admins_list_read_and_decide_and_the_user_is_told(
     no_notes = await client.put(
         f"{KYC}/users/{user.id}/verify", json={"status": "rejected"}, headers=admin
     )
-    assert _fields(assert_cms_error(no_notes, 422)) == ["notes"]
+    assert error_fields(assert_cms_error(no_notes, 422)) == ["notes"]
     rejected = await client.put(
         f"{KYC}/users/{user.id}/verify",
         json={"status": "rejected", "notes": "The photo is blurred"},
@@ -220,7 +201,7 @@ async def test_admins_list_read_and_decide_and_the_user_is_told(
     kyc = rejected.json()["data"]["kyc"]
     assert kyc["status"] == "rejected" and kyc["notes"] == "The photo is blurred"
     assert kyc["reviewedAt"] is not None
-    told = await _notifications(runtime, user)
+    told = await in_app_notifications(runtime, user, "kyc")
     assert [n.message for n in told] == [
         "Your identity document was rejected: The photo is blurred"
     ]
@@ -238,7 +219,7 @@ async def test_admins_list_read_and_decide_and_the_user_is_told(
     assert approved.json()["data"]["kyc"]["documentType"] == "pan"
     status = (await client.get(f"{KYC}/status", headers=headers)).json()["data"]
     assert status["status"] == "approved" and len(status["documents"]) == 2
-    assert len(await _notifications(runtime, user)) == 2
+    assert len(await in_app_notifications(runtime, user, "kyc")) == 2
 
 
 async def test_a_user_without_submissions_is_not_submitted_and_404_for_admins(
@@ -256,7 +237,7 @@ async def test_a_user_without_submissions_is_not_submitted_and_404_for_admins(
     )
     assert_cms_error(verify, 404)
     bad = await client.put(f"{KYC}/users/{user.id}/verify", json={"status": "maybe"}, headers=admin)
-    assert _fields(assert_cms_error(bad, 422)) == ["status"]
+    assert error_fields(assert_cms_error(bad, 422)) == ["status"]
     assert_cms_error(await client.get(f"{KYC}/list", params={"status": "x"}, headers=admin), 422)
 
 

@@ -15,16 +15,16 @@ from sqlalchemy import func, select
 
 from evcare.core.clock import clock
 from evcare.core.runtime import Runtime
-from evcare.engagement.notification_models import Notification
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope, scopes_for
 from evcare.operations import settings as system_settings
 from evcare.support.models import TicketComment
+from tests.factories.engagement import in_app_notifications
 from tests.factories.files import jpeg, uploaded
 from tests.factories.identity import bearer, login, signed_in
 from tests.factories.vehicles import narrowed
-from tests.surfaces.cms.test_auth import assert_cms_error
+from tests.surfaces.cms.test_auth import assert_cms_error, error_fields
 
 SUPPORT = "/api/v1/support"
 TICKETS = f"{SUPPORT}/tickets"
@@ -47,12 +47,6 @@ TICKET_KEYS = {
 }
 
 
-def _fields(body: dict[str, object]) -> list[object]:
-    errors = body.get("errors")
-    assert isinstance(errors, list)
-    return [error["field"] for error in errors]
-
-
 async def _open(
     client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
 ) -> dict[str, Any]:
@@ -72,19 +66,6 @@ async def _ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code in (200, 201), response.text
     ticket: dict[str, Any] = response.json()["data"]["ticket"]
     return ticket
-
-
-async def _notifications(runtime: Runtime, user: User, category: str) -> list[Notification]:
-    await runtime.outbox.drain()
-    async with runtime.sessionmaker() as session:
-        rows = await session.scalars(
-            select(Notification).where(
-                Notification.user_id == user.id,
-                Notification.category == category,
-                Notification.channel == "in_app",
-            )
-        )
-        return list(rows.all())
 
 
 async def test_a_ticket_is_opened_in_the_documented_shape(
@@ -176,7 +157,7 @@ async def test_a_support_reply_is_the_first_response_and_the_owner_is_told(
     assert [c["authorType"] for c in reply["comments"]] == ["user", "support"]
     assert reply["comments"][1]["author"] == staff.name
     assert reply["status"] == "in-progress"
-    told = await _notifications(runtime, user, "support")
+    told = await in_app_notifications(runtime, user, "support")
     assert [n.message for n in told] == ["Support replied to your ticket"]
     assert told[0].data["ticketNumber"] == ticket["ticketNumber"]
     # The admin reads the attachment (a private document) through its URL.
@@ -200,7 +181,7 @@ async def test_attachments_must_be_the_authors_own_uploads_and_nothing_is_half_w
         headers=headers,
     )
     body = assert_cms_error(response, 422)
-    assert _fields(body) == ["attachments.1", "attachments.2"]
+    assert error_fields(body) == ["attachments.1", "attachments.2"]
     async with runtime.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(TicketComment)) == 0
 
@@ -219,10 +200,10 @@ async def test_who_may_change_what_on_a_ticket(client: httpx.AsyncClient, runtim
     )
     assert assigned["assignedTo"] == str(staff.id) and assigned["priority"] == "high"
     not_staff = await client.put(url, json={"assignedTo": str(user.id)}, headers=admin)
-    assert _fields(assert_cms_error(not_staff, 422)) == ["assignedTo"]
+    assert error_fields(assert_cms_error(not_staff, 422)) == ["assignedTo"]
     resolved = await _ok(await client.put(url, json={"status": "resolved"}, headers=admin))
     assert resolved["resolvedAt"] is not None
-    assert [n.message for n in await _notifications(runtime, user, "support")] == [
+    assert [n.message for n in await in_app_notifications(runtime, user, "support")] == [
         "Your ticket is now resolved"
     ]
     reopened = await _ok(await client.put(url, json={"status": "open"}, headers=headers))
@@ -230,7 +211,7 @@ async def test_who_may_change_what_on_a_ticket(client: httpx.AsyncClient, runtim
     closed = await _ok(await client.put(url, json={"status": "closed"}, headers=headers))
     assert closed["status"] == "closed"
     late = await client.post(f"{url}/comments", json={"comment": "one more"}, headers=headers)
-    assert _fields(assert_cms_error(late, 400)) == ["status"]
+    assert error_fields(assert_cms_error(late, 400)) == ["status"]
 
 
 async def test_a_ticket_is_rated_once_after_resolution_on_a_scale_of_one_to_five(
@@ -241,10 +222,10 @@ async def test_a_ticket_is_rated_once_after_resolution_on_a_scale_of_one_to_five
     ticket = await _open(client, headers)
     url = f"{TICKETS}/{ticket['id']}"
     early = await client.post(f"{url}/rate", json={"rating": 5}, headers=headers)
-    assert _fields(assert_cms_error(early, 400)) == ["rating"]
+    assert error_fields(assert_cms_error(early, 400)) == ["rating"]
     for bad in (0, 6, "5", 4.5, None):
         response = await client.post(f"{url}/rate", json={"rating": bad}, headers=headers)
-        assert _fields(assert_cms_error(response, 422)) == ["rating"], bad
+        assert error_fields(assert_cms_error(response, 422)) == ["rating"], bad
     await _ok(await client.put(url, json={"status": "resolved"}, headers=admin))
     assert_cms_error(await client.post(f"{url}/rate", json={"rating": 4}, headers=admin), 403)
     rated = await _ok(
@@ -386,11 +367,11 @@ async def test_bad_ticket_input_is_422_naming_the_field(
     ]
     for body, fields in cases:
         response = await client.post(TICKETS, json=body, headers=headers)
-        assert _fields(assert_cms_error(response, 422)) == fields
+        assert error_fields(assert_cms_error(response, 422)) == fields
     ticket = await _open(client, headers)
     bad_status = await client.put(
         f"{TICKETS}/{ticket['id']}", json={"status": "done"}, headers=headers
     )
-    assert _fields(assert_cms_error(bad_status, 422)) == ["status"]
+    assert error_fields(assert_cms_error(bad_status, 422)) == ["status"]
     assert_cms_error(await client.get(f"{TICKETS}/2147483648", headers=headers), 404)
     assert_cms_error(await client.get(TICKETS, params={"status": "x"}, headers=headers), 422)

@@ -29,15 +29,9 @@ from tests.factories.files import (
 )
 from tests.factories.identity import signed_in
 from tests.factories.vehicles import narrowed
-from tests.surfaces.cms.test_auth import assert_cms_error
+from tests.surfaces.cms.test_auth import assert_cms_error, error_fields
 
 MIB = 1024 * 1024
-
-
-def _fields(body: dict[str, object]) -> list[object]:
-    errors = body.get("errors")
-    assert isinstance(errors, list)
-    return [error["field"] for error in errors]
 
 
 async def _uploads(runtime: Runtime) -> int:
@@ -162,7 +156,7 @@ async def test_spoofed_unsupported_and_empty_files_are_refused_and_nothing_is_ke
         response = await upload(
             client, headers, content, kind=kind, filename=name, mimetype=mimetype
         )
-        assert _fields(assert_cms_error(response, status)) == ["file"], response.text
+        assert error_fields(assert_cms_error(response, status)) == ["file"], response.text
     assert await _uploads(runtime) == 0
     assert _leftovers(runtime) == []
 
@@ -173,17 +167,17 @@ async def test_the_form_itself_is_checked_field_by_field(
     _, headers = await signed_in(runtime, client)
     image = jpeg()
     missing_type = await client.post(UPLOAD, headers=headers, files={"file": ("a", image)})
-    assert _fields(assert_cms_error(missing_type, 422)) == ["type"]
+    assert error_fields(assert_cms_error(missing_type, 422)) == ["type"]
     unknown = await upload(client, headers, image, kind="avatar")
-    assert _fields(assert_cms_error(unknown, 422)) == ["type"]
+    assert error_fields(assert_cms_error(unknown, 422)) == ["type"]
     no_file = await client.post(UPLOAD, headers=headers, files={"type": (None, "profile")})
-    assert _fields(assert_cms_error(no_file, 422)) == ["file"]
+    assert error_fields(assert_cms_error(no_file, 422)) == ["file"]
     extra = await client.post(
         UPLOAD, headers=headers, data={"type": "profile", "owner": "1"}, files={"file": image}
     )
-    assert _fields(assert_cms_error(extra, 422)) == ["owner"]
+    assert error_fields(assert_cms_error(extra, 422)) == ["owner"]
     as_json = await client.post(UPLOAD, headers=headers, json={"type": "profile"})
-    assert _fields(assert_cms_error(as_json, 422)) == ["body"]
+    assert error_fields(assert_cms_error(as_json, 422)) == ["body"]
     assert await _uploads(runtime) == 0
 
 
@@ -236,7 +230,7 @@ async def test_an_oversize_image_is_refused_while_it_streams_not_after(
     _, headers = await signed_in(runtime, client)
     body = _Body(jpeg(), 9 * MIB)  # within the document limit, over the image one
     response = await _stream(client, headers, body)
-    assert _fields(assert_cms_error(response, 413)) == ["file"]
+    assert error_fields(assert_cms_error(response, 413)) == ["file"]
     assert "5 MB" in response.json()["errors"][0]["message"]
     assert body.sent < 5 * MIB + 256 * 1024  # stopped at the chunk crossing 5 MB
     assert await _uploads(runtime) == 0
