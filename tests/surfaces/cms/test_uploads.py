@@ -282,3 +282,16 @@ async def test_the_openapi_document_declares_the_multipart_form_and_its_errors(
     assert form["required"] == ["file", "type"]
     assert form["properties"]["type"]["enum"] == ["profile", "vehicle", "document", "station"]
     assert {"201", "401", "403", "413", "422"} <= set(operation["responses"])
+
+
+async def test_the_streamed_route_still_has_its_query_headers_and_fields_checked(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, headers = await signed_in(runtime, client)
+    query = await client.post(
+        f"{UPLOAD}?note=%00", headers=headers, data={"type": "profile"}, files={"file": jpeg()}
+    )
+    assert error_fields(assert_cms_error(query, 422)) == ["note"]
+    field = await upload(client, headers, jpeg(), kind="profile\x00")
+    assert error_fields(assert_cms_error(field, 422)) == ["type"]
+    assert await _uploads(runtime) == 0
