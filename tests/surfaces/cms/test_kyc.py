@@ -4,7 +4,9 @@ submitter, one pending submission per user, admins deciding and the user told.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from typing import Any
 
 import httpx
@@ -274,3 +276,24 @@ async def test_reviewing_is_for_admins_and_submitting_needs_the_profile_scope(
     assert_cms_error(await _submit(client, narrow), 403)
     async with runtime.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(KycSubmission)) == 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("EVCARE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="PostgreSQL only: concurrent read-then-write requests on SQLite fail their "
+    "lock upgrade (SQLITE_BUSY_SNAPSHOT) before any unique index is reached",
+)
+async def test_racing_submissions_of_one_user_leave_one_pending(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, headers = await signed_in(runtime, client)
+    images = [await _image(client, headers) for _ in range(4)]
+    body = {"documentType": "aadhaar", "documentNumber": AADHAAR}
+    results = await asyncio.gather(
+        *(
+            client.post(f"{KYC}/submit", json={**body, "frontImage": image}, headers=headers)
+            for image in images
+        )
+    )
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409], [r.text for r in results]
+    assert len(await _submissions(runtime)) == 1
