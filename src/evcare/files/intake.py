@@ -9,6 +9,7 @@ the chunk that crosses its limit, never read whole.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ def sniff(head: bytes) -> FileType:
 
 
 class Intake:
-    """Receive one file into ``folder`` (``write`` each chunk, then ``finish``)."""
+    """Receive one file into ``folder``: ``write`` each chunk as it arrives (checked at
+    once), ``flush`` after each network read (written in a thread), then ``finish``."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,6 +84,7 @@ class Intake:
         self.size = 0
         self.type: FileType | None = None
         self._head = bytearray()
+        self._pending: list[bytes] = []
         self._file: BinaryIO | None = self.path.open("wb")
 
     @property
@@ -98,16 +101,25 @@ class Intake:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
             if len(self._head) >= SNIFF_BYTES:
                 self._decide()
+        self._pending.append(chunk)
+
+    async def flush(self) -> None:
+        """Write what arrived since the last flush, in a worker thread (a slow disk does
+        not hold up the event loop)."""
+        if not self._pending:
+            return
+        data, self._pending = b"".join(self._pending), []
         assert self._file is not None
-        self._file.write(chunk)
+        await asyncio.to_thread(self._file.write, data)
 
     def _decide(self) -> None:
         self.type = sniff(bytes(self._head))
         if self.size > self.type.limit:
             raise too_large(self.type.limit)
 
-    def finish(self) -> FileType:
+    async def finish(self) -> FileType:
         """The file is complete: what it is (an empty file is refused)."""
+        await self.flush()
         self._close()
         if self.size == 0:
             raise _refuse("must not be empty")

@@ -68,7 +68,7 @@ async def store_upload(
     Rule: public kinds take images only; the temporary file is gone afterwards, kept or
     refused."""
     try:
-        file_type = intake.finish()
+        file_type = await intake.finish()
         if kind in PUBLIC_KINDS and not file_type.is_image:
             message = f"a {kind} upload must be an image (JPEG, PNG or GIF)"
             raise ValidationFailed(f"file: {message}", fields=[FieldError("file", message)])

@@ -26,7 +26,11 @@ ENVELOPE_BYTES = 64 * 1024
 
 
 class FileSink(Protocol):
-    def write(self, chunk: bytes) -> None: ...
+    def write(self, chunk: bytes) -> None:
+        """Take a chunk of the file (raise to refuse it: too large, wrong type)."""
+
+    async def flush(self) -> None:
+        """Store what was written since the last flush."""
 
 
 def _refuse(name: str, message: str) -> ValidationFailed:
@@ -148,6 +152,7 @@ async def read_form(
             if received > limit:
                 raise too_large
             parser.write(chunk)
+            await sink.flush()
         parser.finalize()
     except FormParserError:
         raise _refuse("body", "is not a well-formed multipart/form-data body") from None
