@@ -46,6 +46,7 @@ sys.path.remove(str(Path(__file__).resolve().parent))
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -214,6 +215,8 @@ def start_evcare(
         "EVCARE_ENVIRONMENT": "production",
         "EVCARE_DATABASE_URL": url,
         "EVCARE_SECRET_KEY": secret,
+        # Production refuses the development key (an older checkout ignores the setting).
+        "EVCARE_KYC_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         # One client address sends everything: the per-IP limit stays on, out of reach.
         "EVCARE_RATE_LIMIT": "1000000000/minute",
         "EVCARE_DATA_DIR": str(data_dir),

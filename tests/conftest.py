@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
@@ -81,6 +82,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "environment": "test",
         "database_url": database_url,
         "secret_key": secrets.token_urlsafe(32),
+        "kyc_encryption_key": Fernet.generate_key().decode(),
         "argon2_time_cost": 1,
         "argon2_memory_kib": 64,
         "rate_limit": "100000/minute",

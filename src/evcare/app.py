@@ -33,6 +33,7 @@ from evcare.realtime.server import Realtime
 from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.cms.errors import render_cms_error
+from evcare.surfaces.cms.uploads import build_files_app
 from evcare.surfaces.errors import http_report
 from evcare.surfaces.hub.app import build_hub_app
 from evcare.surfaces.hub.errors import render_hub_error
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/api/v1", cms)
     hub = build_hub_app(runtime)
     app.mount("/v1", hub)
+    # EV-CMS's upload URLs (/uploads/<type>/<filename>), before RevCare's catch-all.
+    app.mount("/uploads", build_files_app(runtime))
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
     revcare = build_revcare_app(runtime)
     app.mount("", revcare)

@@ -19,6 +19,7 @@ from evcare.engagement.notification_models import (
     Notification,
     NotificationPreference,
 )
+from evcare.files.models import Upload
 from evcare.identity.models import (
     AuthSession,
     Organization,
@@ -34,6 +35,7 @@ from evcare.integrations.models import (
     SessionCode,
 )
 from evcare.integrations.usage_models import Plan, Subscription, UsageCount
+from evcare.kyc.models import KycSubmission
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
@@ -55,6 +57,7 @@ from evcare.service.models import (
     Timeslot,
     WorkStatus,
 )
+from evcare.support.models import Ticket, TicketComment
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -92,6 +95,7 @@ __all__ = [
     "IdempotencyKey",
     "Integration",
     "IntegrationSecret",
+    "KycSubmission",
     "MaintenanceRecord",
     "MechanicAssignmentType",
     "MechanicProfile",
@@ -116,7 +120,10 @@ __all__ = [
     "Station",
     "Subscription",
     "SystemSetting",
+    "Ticket",
+    "TicketComment",
     "Timeslot",
+    "Upload",
     "UsageCount",
     "User",
     "Vehicle",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from evcare.core.config import Settings
@@ -52,4 +53,17 @@ def test_production_refuses_the_default_signing_secret() -> None:
         Settings(environment="production")
     with pytest.raises(ValidationError, match="32 characters"):
         Settings(environment="production", secret_key="short")  # type: ignore[arg-type]
-    Settings(environment="production", secret_key="x" * 40)  # type: ignore[arg-type]
+    Settings(
+        environment="production",
+        secret_key="x" * 40,  # type: ignore[arg-type]
+        kyc_encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
+    )
+
+
+def test_production_refuses_the_default_kyc_key_and_no_environment_takes_a_malformed_one() -> None:
+    with pytest.raises(ValidationError, match="EVCARE_KYC_ENCRYPTION_KEY"):
+        Settings(environment="production", secret_key="x" * 40)  # type: ignore[arg-type]
+    for key in ("not-a-key", "c2hvcnQ=", "x" * 44):
+        with pytest.raises(ValidationError, match="Fernet key"):
+            Settings(kyc_encryption_key=key)  # type: ignore[arg-type]
+    Settings()  # development keeps its default

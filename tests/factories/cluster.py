@@ -100,6 +100,7 @@ async def cluster(like_database: str, redis_url: str) -> AsyncIterator[Cluster]:
             "EVCARE_REDIS_URL": redis_url,
             "EVCARE_REDIS_NAMESPACE": namespace,
             "EVCARE_SECRET_KEY": settings.secret_key.get_secret_value(),
+            "EVCARE_KYC_ENCRYPTION_KEY": settings.kyc_encryption_key.get_secret_value(),
             "EVCARE_ARGON2_TIME_COST": "1",
             "EVCARE_ARGON2_MEMORY_KIB": "64",
             "EVCARE_RATE_LIMIT": "100000/minute",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "evcare-development-secret-change-me"  # refused outside development
+# A Fernet key (32 url-safe base64 bytes) for KYC document numbers; refused in production.
+DEVELOPMENT_KYC_KEY = "ZXZjYXJlLWRldmVsb3BtZW50LWt5Yy1rZXktMDAwMDA="
 
 
 class Settings(BaseSettings):
@@ -80,6 +84,11 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from: str | None = Field(default=None, max_length=64, description="E.164 or MG...")
     twilio_base_url: str = "https://api.twilio.com"
+    # KYC document numbers are encrypted with this Fernet key (``Fernet.generate_key()``).
+    kyc_encryption_key: SecretStr = SecretStr(DEVELOPMENT_KYC_KEY)
+    # The origin clients reach EVCare at, for upload URLs (``https://cms.example.com``);
+    # unset, each URL is built from the request that asked for it.
+    public_url: str | None = Field(default=None, max_length=200, pattern=r"^https?://[^/\s]+$")
     # RevCare cancellation fee once a mechanic is assigned, percent of the booking total.
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 
@@ -103,6 +112,16 @@ class Settings(BaseSettings):
         parse(value)  # ValueError on anything `limits` cannot read
         return value
 
+    @field_validator("kyc_encryption_key")
+    @classmethod
+    def _is_a_fernet_key(cls, value: SecretStr) -> SecretStr:
+        try:
+            if len(base64.urlsafe_b64decode(value.get_secret_value().encode())) == 32:
+                return value
+        except (ValueError, binascii.Error):
+            pass
+        raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes")
+
     @model_validator(mode="after")
     def _slow_down_before_locking(self) -> Settings:
         if self.sign_in_slowdown_after >= self.sign_in_max_failures:
@@ -120,6 +139,14 @@ class Settings(BaseSettings):
             )
         if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("EVCARE_SECRET_KEY must be at least 32 characters in production")
+        if (
+            self.environment == "production"
+            and self.kyc_encryption_key.get_secret_value() == DEVELOPMENT_KYC_KEY
+        ):
+            raise ValueError(
+                "EVCARE_KYC_ENCRYPTION_KEY must be set to a Fernet key of your own outside "
+                "development"
+            )
         return self
 
     @property

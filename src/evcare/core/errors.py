@@ -122,6 +122,14 @@ class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
 
 
+class ContentTooLarge(DomainError):
+    """A body or file larger than the limit for it; refused before it is read whole."""
+
+    status_code = 413
+    title = "Content Too Large"
+    code = "content_too_large"
+
+
 class TooManyRequests(DomainError):
     """Refused for now: too many sign-in attempts, or too many requests from one caller.
 

@@ -36,6 +36,9 @@ NOTICE_TOPICS: dict[str, Subject | None] = {
     BOOKING_CANCELLED: Subject.BOOKING,
     SCHEDULED_TOPIC: Subject.MAINTENANCE,
     FAULT_TOPIC: Subject.MAINTENANCE,
+    # A ticket's news stays in the app; a KYC decision goes out like a security notice.
+    "support.ticket_updated": Subject.SYSTEM,
+    "kyc.decided": None,
 }
 
 

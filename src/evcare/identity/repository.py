@@ -47,6 +47,17 @@ async def get_user(
     return (await session.scalars(query)).one_or_none()
 
 
+async def names_of(session: AsyncSession, user_ids: Sequence[int | None]) -> dict[int, str]:
+    """Display names of users (deleted ones too: a name on an old record stays)."""
+    keys = {key for key in user_ids if key is not None}
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(keys))
+    )
+    return {key: f"{first} {last}".strip() for key, first, last in rows.all()}
+
+
 async def get_user_by_login(session: AsyncSession, login: str) -> User | None:
     """``login`` is an email address or a phone number."""
     text = login.strip()

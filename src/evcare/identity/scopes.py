@@ -57,6 +57,14 @@ class Scope(StrEnum):
     WRITE_NOTIFICATIONS = "WRITE:NOTIFICATIONS"
     MANAGE_NOTIFICATIONS = "MANAGE:NOTIFICATIONS"
     MANAGE_CONTENT = "MANAGE:CONTENT"
+    # Uploads (images of one's profile, vehicle or station; private documents).
+    WRITE_FILES = "WRITE:FILES"
+    # Support tickets: one's own (users), everyone's (admins, as support staff).
+    READ_SUPPORT = "READ:SUPPORT"
+    WRITE_SUPPORT = "WRITE:SUPPORT"
+    MANAGE_SUPPORT = "MANAGE:SUPPORT"
+    # KYC: one's own status and submission under the profile scopes; reviewing: admins.
+    MANAGE_KYC = "MANAGE:KYC"
     MANAGE_SETTINGS = "MANAGE:SETTINGS"
     MANAGE_BACKUPS = "MANAGE:BACKUPS"
     READ_ANALYTICS = "READ:ANALYTICS"
@@ -100,6 +108,9 @@ _SELF_SERVICE = {
     Scope.WRITE_WALLET,
     Scope.READ_NOTIFICATIONS,
     Scope.WRITE_NOTIFICATIONS,
+    Scope.WRITE_FILES,
+    Scope.READ_SUPPORT,
+    Scope.WRITE_SUPPORT,
 }
 
 _OPERATOR = {

@@ -38,6 +38,14 @@ class SystemSettings:
     reservation_fee_minor: int = 5000
     min_wallet_balance_minor: int = 10000
     max_wallet_balance_minor: int = 1_000_000
+    # Support SLA (docs/support.md): minutes to the first support reply and to resolution,
+    # per ticket priority.
+    support_first_response_minutes_high: int = 60
+    support_first_response_minutes_medium: int = 4 * 60
+    support_first_response_minutes_low: int = 24 * 60
+    support_resolution_minutes_high: int = 24 * 60
+    support_resolution_minutes_medium: int = 3 * 24 * 60
+    support_resolution_minutes_low: int = 7 * 24 * 60
     currency: str = "INR"
 
 

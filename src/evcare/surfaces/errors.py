@@ -105,7 +105,11 @@ def internal_report() -> ErrorReport:
     )
 
 
-def install_error_handlers(app: FastAPI, render: Renderer) -> None:
+def install_error_handlers(
+    app: FastAPI, render: Renderer, *, streamed: frozenset[str] = frozenset()
+) -> None:
+    """``streamed``: routes whose body the route reads and bounds itself (see InputGuard)."""
+
     async def on_domain(request: Request, error: Exception) -> Response:
         assert isinstance(error, DomainError)
         response = render(request, domain_report(error))
@@ -129,7 +133,7 @@ def install_error_handlers(app: FastAPI, render: Renderer) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     # Inside the 500 guard: control characters and oversized bodies never reach a route.
-    app.add_middleware(InputGuard, render=render)
+    app.add_middleware(InputGuard, render=render, streamed=streamed)
     app.add_middleware(UnexpectedErrorMiddleware, render=render)
 
 

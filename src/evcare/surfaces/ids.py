@@ -120,6 +120,7 @@ IdTagId = _key("Card")
 FranchiseId = _key("Franchise")
 NotificationId = _key("Notification")
 MaintenanceId = _key("Maintenance record")
+TicketId = _key("Ticket")
 
 # RevCare
 AdminId = _public("Admin", "ADM")

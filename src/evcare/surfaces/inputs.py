@@ -88,15 +88,24 @@ def _header_fields(scope: Scope) -> list[Location]:
 
 
 class InputGuard:
-    """Refuses control characters in any text input (422) and oversized bodies (413)."""
+    """Refuses control characters in any text input (422) and oversized bodies (413).
 
-    def __init__(self, app: ASGIApp, render: Renderer) -> None:
+    ``streamed`` names the routes (``POST /upload``, relative to the surface) whose body
+    is a file the route reads as it streams and bounds itself: their path, query and
+    headers are checked here, their body is left to the route."""
+
+    def __init__(
+        self, app: ASGIApp, render: Renderer, streamed: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.render = render
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            report, receive = await inspect_request(scope, receive)
+            report, receive = await inspect_request(
+                scope, receive, read_body=_route_of(scope) not in self.streamed
+            )
             if report is not None:
                 response = self.render(Request(scope), report)
                 await response(scope, receive, send)
@@ -104,7 +113,18 @@ class InputGuard:
         await self.app(scope, receive, send)
 
 
-async def inspect_request(scope: Scope, receive: Receive) -> tuple[ErrorReport | None, Receive]:
+def _route_of(scope: Scope) -> str:
+    """``METHOD /path`` of the request, relative to the surface it is mounted as."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return f"{scope.get('method', '')} {path}"
+
+
+async def inspect_request(
+    scope: Scope, receive: Receive, *, read_body: bool = True
+) -> tuple[ErrorReport | None, Receive]:
     """What refuses the request, if anything, and a ``receive`` that replays its body."""
     if has_control(scope["path"]):
         # A path names a resource, and none is named so: 404, as for a malformed id.
@@ -112,6 +132,8 @@ async def inspect_request(scope: Scope, receive: Receive) -> tuple[ErrorReport |
     fields = [*_query_fields(scope["query_string"]), *_header_fields(scope)]
     if fields:
         return _control_report(fields), receive
+    if not read_body:
+        return None, receive
     body = await _read_body(scope, receive)
     if body is None:
         return _too_large(), receive

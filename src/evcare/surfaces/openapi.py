@@ -11,7 +11,7 @@ The errors are derived from what a route depends on (:func:`error_statuses`):
 | a write method (POST, PUT, PATCH, DELETE) | 400 (business rule), 409 |
 | a write method with a token (its body may name another resource) | 404 |
 | any parameter or body | 422 |
-| a body | 413 (larger than the input guard's limit) |
+| a body (or one declared in ``openapi_extra``) | 413 (larger than the limit) |
 | the surface is rate limited (``rate_limited``) | 429 |
 
 FastAPI's own 422 (``HTTPValidationError``, a shape no surface sends) is replaced. A route
@@ -93,9 +93,12 @@ def error_statuses(route: RouteContext, method: str, *, rate_limited: bool) -> l
         statuses |= {400, 409}
     if route.dependant.path_params or (method in WRITE_METHODS and auth != "none"):
         statuses.add(404)
-    if _has_input(route.dependant):
+    # A body the route reads itself (a streamed upload) is declared in ``openapi_extra``.
+    extra = getattr(route.original_route, "openapi_extra", None) or {}
+    declared_body = "requestBody" in extra
+    if _has_input(route.dependant) or declared_body:
         statuses.add(422)
-    if route.dependant.body_params:
+    if route.dependant.body_params or declared_body:
         statuses.add(413)
     if rate_limited:
         statuses.add(429)

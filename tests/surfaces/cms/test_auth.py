@@ -42,6 +42,13 @@ def assert_cms_error(response: httpx.Response, status: int) -> dict[str, object]
     return body
 
 
+def error_fields(body: dict[str, object]) -> list[object]:
+    """The fields an EV-CMS error body's ``errors`` names, in order."""
+    errors = body.get("errors")
+    assert isinstance(errors, list)
+    return [error["field"] for error in errors]
+
+
 async def test_register_returns_the_user_and_tokens_in_the_documented_shape(
     client: httpx.AsyncClient,
 ) -> None:

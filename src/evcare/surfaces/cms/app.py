@@ -13,6 +13,7 @@ from evcare.surfaces.cms import (
     dashboard,
     franchises,
     id_tags,
+    kyc,
     maintenance,
     notifications,
     partners,
@@ -21,6 +22,8 @@ from evcare.surfaces.cms import (
     sessions,
     settings,
     stations,
+    support,
+    uploads,
     vehicle_charging,
     vehicles,
     wallet,
@@ -49,6 +52,9 @@ SECTIONS = (
     franchises,
     notifications,
     maintenance,
+    uploads,
+    support,
+    kyc,
 )
 
 
@@ -63,7 +69,7 @@ def build_cms_app(runtime: Runtime) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.runtime = runtime
-    install_error_handlers(app, render_cms_error)
+    install_error_handlers(app, render_cms_error, streamed=uploads.STREAMED)
     for section in SECTIONS:
         app.include_router(section.router)
     install_docs(app)

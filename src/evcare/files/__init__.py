@@ -1,0 +1,1 @@
+"""The one file store: uploads (profile, vehicle, station images; private documents)."""

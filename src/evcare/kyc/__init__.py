@@ -1,0 +1,1 @@
+"""KYC: a user's identity documents, encrypted, reviewed by admins (EV-CMS section 15)."""
