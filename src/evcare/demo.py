@@ -16,6 +16,7 @@ from evcare.charging.chargers import service as chargers
 from evcare.charging.sessions import repository as charging_sessions
 from evcare.charging.sessions.models import IdTag
 from evcare.charging.stations import service as stations
+from evcare.core.clock import utcnow
 from evcare.core.errors import NotFound
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
@@ -249,6 +250,12 @@ async def ensure_charging_network(session: AsyncSession, brand: User) -> list[st
                 closing_time="23:00",
             )
             created.append(f"station {demo.name}")
+        if not station.is_verified:
+            # The demo network is verified, as an admin would verify it: drivers see it.
+            station.is_verified = True
+            station.verified_at = utcnow()
+            station.verification_notes = "Demo station"
+            await session.flush()
         for charger in demo.chargers:
             try:
                 await chargers.get_charger(session, acting, charger.charge_point_id)

@@ -4,8 +4,9 @@ from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
-from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.models import Charger, ConnectorStatusChange
 from evcare.charging.pricing.models import PricingRule
+from evcare.charging.reviews.models import StationReview
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
 from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
@@ -70,6 +71,7 @@ __all__ = [
     "ChargingSession",
     "Connector",
     "ConnectorBooking",
+    "ConnectorStatusChange",
     "ContentEntry",
     "ExternalIdentity",
     "FavouriteService",
@@ -98,6 +100,7 @@ __all__ = [
     "SessionCode",
     "SettingChange",
     "Station",
+    "StationReview",
     "SystemSetting",
     "Timeslot",
     "User",

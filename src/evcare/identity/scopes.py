@@ -55,6 +55,8 @@ class Scope(StrEnum):
     MANAGE_SETTINGS = "MANAGE:SETTINGS"
     MANAGE_BACKUPS = "MANAGE:BACKUPS"
     READ_ANALYTICS = "READ:ANALYTICS"
+    # The admin dashboard, verifying stations, every booking and review: admins only.
+    MANAGE_NETWORK = "MANAGE:NETWORK"
     READ_INTEGRATIONS = "READ:INTEGRATIONS"
     WRITE_INTEGRATIONS = "WRITE:INTEGRATIONS"
     READ_FLEET = "READ:FLEET"

@@ -38,6 +38,8 @@ class SystemSettings:
     reservation_fee_minor: int = 5000
     min_wallet_balance_minor: int = 10000
     max_wallet_balance_minor: int = 1_000_000
+    # The network's time zone (IANA name): where analytics' days, weeks and months begin.
+    time_zone: str = "Asia/Kolkata"
     currency: str = "INR"
 
 

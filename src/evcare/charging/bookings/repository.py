@@ -122,6 +122,41 @@ async def list_of_user(
     return Page(list(rows), int(total or 0), params)
 
 
+async def list_every(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    station_id: int | None = None,
+    user_id: int | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+) -> Page[ConnectorBooking]:
+    """Every connector booking matching the filters, latest scheduled first (admins)."""
+    condition = []
+    if status is not None:
+        condition.append(ConnectorBooking.status == status)
+    if station_id is not None:
+        condition.append(ConnectorBooking.station_id == station_id)
+    if user_id is not None:
+        condition.append(ConnectorBooking.user_id == user_id)
+    if scheduled_from is not None:
+        condition.append(ConnectorBooking.scheduled_at >= scheduled_from)
+    if scheduled_to is not None:
+        condition.append(ConnectorBooking.scheduled_at < scheduled_to)
+    total = await session.scalar(
+        select(func.count()).select_from(ConnectorBooking).where(*condition)
+    )
+    rows = await session.scalars(
+        select(ConnectorBooking)
+        .where(*condition)
+        .order_by(ConnectorBooking.scheduled_at.desc(), ConnectorBooking.id.desc())
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(list(rows), int(total or 0), params)
+
+
 def add_log(session: AsyncSession, booking_id: int, event: str, at: datetime) -> None:
     session.add(BookingLog(booking_id=booking_id, event=event, at=at))
 
@@ -142,19 +177,6 @@ async def move(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def add_rating(session: AsyncSession, station_id: int, score: int) -> None:
-    """Fold one score into the station's average, in one statement (no lost update)."""
-    await session.execute(
-        update(Station)
-        .where(Station.id == station_id)
-        .values(
-            rating=(Station.rating * Station.total_reviews + score) / (Station.total_reviews + 1),
-            total_reviews=Station.total_reviews + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def claim_reminders(session: AsyncSession, *, now: datetime, due: datetime) -> list[int]:

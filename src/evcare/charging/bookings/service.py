@@ -16,7 +16,8 @@
   without the remote start): energy, times and the energy cost come from the linked
   session (which must have stopped); without one, from the client's ``energyConsumed``
   at the connector's price, GST at the settings' ``gstPercentage``. The optional rating
-  folds into the station's ``rating`` and ``totalReviews``.
+  becomes a station review; once an admin approves it, it counts in the station's
+  ``rating`` and ``totalReviews`` (:mod:`evcare.charging.reviews`).
 - **Cancel** (``pending``/``confirmed``): at least ``cancellationWindow`` minutes before
   the start the fee is refunded to the wallet (a credit entry); later it is kept. The
   charger's reservation is cancelled.
@@ -42,13 +43,14 @@ from evcare.charging.bookings.models import (
 from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.pricing.tariff import round_half_up
+from evcare.charging.reviews import service as reviews
 from evcare.charging.sessions import control as sessions_control
 from evcare.charging.sessions import repository as sessions_repository
 from evcare.charging.sessions.models import SessionStatus
 from evcare.charging.sessions.service import app_token
 from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
-from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
+from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, Forbidden, NotFound
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
@@ -99,6 +101,36 @@ async def list_bookings(
     session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None
 ) -> Page[BookingView]:
     page = await repository.list_of_user(session, principal.user_id, params, status=status)
+    return await _views(session, page)
+
+
+async def list_every_booking(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    station_id: int | None = None,
+    user_id: int | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+) -> Page[BookingView]:
+    """Every driver's connector bookings, filtered (admins)."""
+    if not principal.is_admin:
+        raise Forbidden("Admin role required")
+    page = await repository.list_every(
+        session,
+        params,
+        status=status,
+        station_id=station_id,
+        user_id=user_id,
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+    )
+    return await _views(session, page)
+
+
+async def _views(session: AsyncSession, page: Page[ConnectorBooking]) -> Page[BookingView]:
     keys = [row.id for row in page.items]
     refs = await repository.connector_refs(session, [row.connector_id for row in page.items])
     logs = await repository.logs_of(session, keys)
@@ -297,7 +329,15 @@ async def complete_booking(
     if not await repository.move(session, row.id, from_status=[row.status], values=values):
         raise Conflict(f"Booking {booking_id} changed meanwhile")
     if rating is not None:
-        await repository.add_rating(session, row.station_id, rating.score)
+        await reviews.record_booking_review(
+            session,
+            station_id=row.station_id,
+            user_id=row.user_id,
+            booking_id=row.id,
+            rating=rating.score,
+            review=rating.review,
+            images=rating.images,
+        )
         repository.add_log(session, row.id, "rated", now)
     repository.add_log(session, row.id, "completed", now)
     return await _fresh_view(session, row.id)

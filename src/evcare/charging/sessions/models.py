@@ -56,6 +56,18 @@ class ChargingSession(Timestamped, Base):
         UniqueConstraint("charger_id", "transaction_id"),
         Index("ix_charging_session_charger_status", "charger_id", "status"),
         Index("ix_charging_session_user_started", "user_id", "started_at"),
+        # Analytics (docs/analytics.md): revenue by the end of billed sessions, read from
+        # the index alone; counts and outcomes by their start.
+        Index(
+            "ix_charging_session_ended_at",
+            "ended_at",
+            "status",
+            "currency",
+            "charger_id",
+            "cost_minor",
+            "energy_wh",
+        ),
+        Index("ix_charging_session_started_at", "started_at", "status", "charger_id"),
         # At most one active session per connector: a stale one is closed before a new
         # transaction on its connector is recorded (docs/ocpp.md "Chargers that vanish").
         Index(

@@ -1,8 +1,10 @@
 """Every query on stations and connectors, with who-may-see-what in one place.
 
 Visibility (``readable``): admins see every live station; brands and franchises only the
-stations they own (any status); everyone else (drivers) only active stations. Soft-deleted
-stations are invisible unless asked for, and so are the chargers on them.
+stations they own (any status, verified or not); everyone else (drivers) only active
+stations an admin has verified. Soft-deleted stations are invisible unless asked for, and
+so are the chargers on them. Whose figures an operator may read (analytics, dashboards)
+is :func:`readable_station_ids`, the one place that scope is decided.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    false,
     func,
     or_,
     select,
@@ -79,7 +82,21 @@ def _readable(visibility: str, owner_id: int | BindParameter[int]) -> ColumnElem
         return live
     if visibility == "own":
         return and_(live, Station.owner_id == owner_id)
-    return and_(live, Station.status == StationStatus.ACTIVE)
+    return and_(live, Station.status == StationStatus.ACTIVE, Station.is_verified.is_(True))
+
+
+def readable_station_ids(principal: Principal) -> Select[int] | None:
+    """The stations whose figures ``principal`` may read, deleted ones included (what
+    happened at a station stays in its figures): ``None`` for admins (every station),
+    an operator's own stations, and no station for anyone else.
+
+    Franchise scoping plugs in here: a franchise's staff read their franchise's
+    stations."""
+    if principal.is_admin:
+        return None
+    if is_operator(principal):
+        return select(Station.id).where(Station.owner_id == principal.user_id)
+    return select(Station.id).where(false())
 
 
 def _station_with_connectors() -> Select[Station]:
@@ -131,16 +148,7 @@ async def list_stations(
     if status:
         condition = and_(condition, Station.status == status)
     if search:
-        pattern = f"%{search.lower()}%"
-        condition = and_(
-            condition,
-            or_(
-                func.lower(Station.name).like(pattern),
-                func.lower(Station.address).like(pattern),
-                func.lower(Station.city).like(pattern),
-                Station.pincode.like(pattern),
-            ),
-        )
+        condition = and_(condition, _matching(search))
     if connector_type:
         condition = and_(
             condition,
@@ -148,6 +156,43 @@ async def list_stations(
         )
     total = await session.scalar(select(func.count(Station.id)).where(condition)) or 0
     query = _station_with_connectors().where(condition).order_by(Station.id)
+    return await page_of(session, query, total=total, params=params)
+
+
+def _matching(search: str) -> ColumnElement[bool]:
+    pattern = f"%{search.lower()}%"
+    return or_(
+        func.lower(Station.name).like(pattern),
+        func.lower(Station.address).like(pattern),
+        func.lower(Station.city).like(pattern),
+        Station.pincode.like(pattern),
+    )
+
+
+async def list_every_station(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    verified: bool | None = None,
+    deleted: bool | None = None,
+    search: str | None = None,
+) -> Page[Station]:
+    """Every station, soft-deleted ones too (the admins' list); ``deleted`` True: only
+    deleted ones, False: only live ones."""
+    conditions: list[ColumnElement[bool]] = []
+    if status:
+        conditions.append(Station.status == status)
+    if verified is not None:
+        conditions.append(Station.is_verified.is_(verified))
+    if deleted is not None:
+        conditions.append(
+            Station.deleted_at.is_not(None) if deleted else Station.deleted_at.is_(None)
+        )
+    if search:
+        conditions.append(_matching(search))
+    total = await session.scalar(select(func.count(Station.id)).where(*conditions)) or 0
+    query = _station_with_connectors().where(*conditions).order_by(Station.id)
     return await page_of(session, query, total=total, params=params)
 
 

@@ -1,7 +1,9 @@
 """Station rules: who may manage which station, its connectors, the nearby search.
 
 Operators (brands, franchises) manage only their own stations and the chargers on them;
-someone else's is a 404. Admins manage everything. Drivers read active stations only.
+someone else's is a 404. Admins manage everything. Drivers read active, verified stations
+only: an operator's new station waits for an admin's verification (``verify_station``);
+one an admin creates is verified at once.
 Chargers' own rules are in :mod:`evcare.charging.chargers.service`.
 """
 
@@ -16,7 +18,7 @@ from evcare.charging.stations import repository
 from evcare.charging.stations.cards import StationCard
 from evcare.charging.stations.models import Connector, ConnectorStatus, Station
 from evcare.core.clock import utcnow
-from evcare.core.errors import FieldError, NotFound, ValidationFailed
+from evcare.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from evcare.core.ids import key_or_not_found
 from evcare.core.pagination import Page, PageParams
 from evcare.identity import repository as users
@@ -200,6 +202,8 @@ async def create_station(
         opening_time=opening_time,
         closing_time=closing_time,
         images=list(images or []),
+        is_verified=principal.is_admin,
+        verified_at=utcnow() if principal.is_admin else None,
     )
     taken = {d.connector_id for d in drafts if d.connector_id}
     counter = 0
@@ -271,3 +275,48 @@ async def station_availability(
     """The station as a driver sees it now (``.available``: can any connector take a
     vehicle)."""
     return StationCard.of(await get_station(session, principal, station_id))
+
+
+# -- administration ------------------------------------------------------------------------
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("Admin role required")
+
+
+async def list_every_station(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    params: PageParams,
+    status: str | None = None,
+    verified: bool | None = None,
+    deleted: bool | None = None,
+    search: str | None = None,
+) -> Page[Station]:
+    """Every station, deleted ones too unless filtered (admins)."""
+    _require_admin(principal)
+    return await repository.list_every_station(
+        session, params, status=status, verified=verified, deleted=deleted, search=search
+    )
+
+
+async def verify_station(
+    session: AsyncSession,
+    principal: Principal,
+    station_id: str | int,
+    *,
+    verified: bool,
+    notes: str | None,
+) -> Station:
+    """Verify a station (drivers see it) or withdraw the verification (they no longer do)."""
+    _require_admin(principal)
+    station = await managed_station(session, principal, station_id)
+    now = utcnow()
+    station.is_verified = verified
+    station.verification_notes = notes
+    station.verified_at = now if verified else None
+    station.updated_at = now
+    await session.flush()
+    return station

@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
+    admin_network,
+    admin_users,
+    analytics,
     auth,
     bookings,
     charger_commands,
@@ -37,6 +40,9 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    admin_network,
+    admin_users,
+    analytics,
 )
 
 
