@@ -3,8 +3,10 @@
 - :class:`epoch_seconds` is a stored UTC datetime as seconds since 1970 (a float).
   PostgreSQL: ``EXTRACT(EPOCH FROM x)``; SQLite, which stores the datetime as ISO text:
   ``(julianday(x) - 2440587.5) * 86400``.
-- :class:`floor_int` is ``floor(x)`` as an integer (PostgreSQL's ``CAST`` rounds, SQLite's
-  truncates; both are wrong for negative values, so each gets its own floor).
+- :class:`local_day_number` is the day (since 1970-01-01) a stored UTC datetime falls
+  on once ``offset`` seconds are added: ``floor((epoch + offset) / 86400)``, with one
+  date conversion per row. SQLite truncates with ``CAST``, which is the floor for the
+  non-negative values every stored time (after 1970) gives.
 
 Everything else analytics needs (clipping intervals, sums, the zone's offset) is
 plain portable SQL built on these two.
@@ -26,10 +28,12 @@ class epoch_seconds(FunctionElement[float]):
     name = "epoch_seconds"
 
 
-class floor_int(FunctionElement[int]):
+class local_day_number(FunctionElement[int]):
+    """``local_day_number(column, offset_seconds)``."""
+
     type = Integer()
     inherit_cache = True
-    name = "floor_int"
+    name = "local_day_number"
 
 
 @compiles(epoch_seconds, "postgresql")
@@ -42,16 +46,17 @@ def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> s
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-@compiles(floor_int, "postgresql")
-def _floor_postgresql(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+def _arguments(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
+    return [compiler.process(clause, **kw) for clause in element.clauses]
 
 
-@compiles(floor_int, "sqlite")
-def _floor_sqlite(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
-    value = compiler.process(element.clauses, **kw)
-    # CAST truncates toward zero: one less for a negative value with a fraction.
-    return (
-        f"(CAST(({value}) AS INTEGER) - "
-        f"(CASE WHEN ({value}) < CAST(({value}) AS INTEGER) THEN 1 ELSE 0 END))"
-    )
+@compiles(local_day_number, "postgresql")
+def _day_postgresql(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, offset = _arguments(element, compiler, **kw)
+    return f"CAST(FLOOR((EXTRACT(EPOCH FROM {moment}) + ({offset})) / 86400.0) AS INTEGER)"
+
+
+@compiles(local_day_number, "sqlite")
+def _day_sqlite(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, offset = _arguments(element, compiler, **kw)
+    return f"CAST(julianday({moment}) - 2440587.5 + ({offset}) / 86400.0 AS INTEGER)"

@@ -5,8 +5,8 @@ A period is whole local days ``[startDate, endDate]`` of the zone (setting
 midnight to the midnight after the end date. SQL puts a stored UTC moment on its local
 day with the zone's UTC offset, which is constant between the zone's transitions: the
 transitions inside the period are found here (a handful a year at most, none for
-Asia/Kolkata) and become one ``CASE`` on the moment's epoch seconds, so a day, week or
-month that spans a daylight-saving change is still cut at local midnight.
+Asia/Kolkata) and become one ``CASE`` on the moment, so a day, week or month that spans
+a daylight-saving change is still cut at local midnight.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, literal
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, literal
 
-from evcare.core.sqltime import floor_int
+from evcare.core.sqltime import local_day_number
 
 EPOCH_DAY = date(1970, 1, 1)
 SECONDS_PER_DAY = 86_400
@@ -81,23 +81,25 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[fl
     while moment < end:
         following = min(moment + step, end)
         if _offset_seconds(following, zone) != found[-1][1]:
-            low, high = moment, following
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _offset_seconds(middle, zone) == found[-1][1]:
+            # Offsets change on a whole second: bisect over whole seconds.
+            low, high = int(moment.timestamp()), int(following.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_seconds(datetime.fromtimestamp(middle, UTC), zone) == found[-1][1]:
                     low = middle
                 else:
                     high = middle
-            found.append((epoch(high), _offset_seconds(high, zone)))
+            found.append((float(high), _offset_seconds(datetime.fromtimestamp(high, UTC), zone)))
         moment = following
     return found
 
 
 def local_day_index(
-    moment_epoch: ColumnElement[float], zone: ZoneInfo, start: datetime, end: datetime
+    moment: SQLColumnExpression[datetime | None], zone: ZoneInfo, start: datetime, end: datetime
 ) -> ColumnElement[int]:
-    """SQL: the local day (days since 1970-01-01 in ``zone``) of a moment given as epoch
-    seconds, for moments in ``[start, end)``."""
+    """SQL: the local day (days since 1970-01-01 in ``zone``) of a stored moment in
+    ``[start, end)``: its UTC offset is a constant, or a ``CASE`` on the moment over the
+    zone's changes in the period."""
     changes = transitions(zone, start, end)
     offset: ColumnElement[int]
     if len(changes) == 1:
@@ -105,12 +107,12 @@ def local_day_index(
     else:
         offset = case(
             *[
-                (moment_epoch < at, previous)
+                (moment < datetime.fromtimestamp(at, UTC), previous)
                 for (at, _), (_, previous) in zip(changes[1:], changes, strict=False)
             ],
             else_=changes[-1][1],
         )
-    return floor_int((moment_epoch + offset) / SECONDS_PER_DAY)
+    return local_day_number(moment, offset)
 
 
 def day_index(day: date) -> int:

@@ -120,8 +120,8 @@ async def revenue_by_day(
     stations: StationScope,
 ) -> list[DayRevenue]:
     """Billed sessions and kept booking fees per local day of ``[start, end)``."""
-    session_day = local_day_index(epoch_seconds(ChargingSession.ended_at), zone, start, end)
-    booking_day = local_day_index(epoch_seconds(ConnectorBooking.created_at), zone, start, end)
+    session_day = local_day_index(ChargingSession.ended_at, zone, start, end)
+    booking_day = local_day_index(ConnectorBooking.created_at, zone, start, end)
     charged = (
         select(
             session_day.label("day"),
