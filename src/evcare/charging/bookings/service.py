@@ -154,7 +154,7 @@ async def create_booking(
 ) -> BookingView:
     now = utcnow()
     station = await repository.station(session, station_id)
-    if station is None:
+    if station is None or not station.is_verified:  # drivers see verified stations only
         raise NotFound(f"Station {station_id} not found")
     if station.status != StationStatus.ACTIVE:
         raise BusinessRuleViolation(f"Station {station_id} is {station.status}")
