@@ -27,7 +27,7 @@ from evcare.core.pagination import Page, PageParams
 from evcare.core.security import Credentials, hash_token, new_refresh_token
 from evcare.identity import repository
 from evcare.identity.models import AuthSession, RefreshToken, Role, User, UserStatus
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 from evcare.identity.scopes import scopes_for
 
 # An admin changed a user's status; blocked or suspended, their sign-ins have ended.
@@ -378,7 +378,7 @@ async def create_user(
     password: str | None,
 ) -> User:
     """An admin creates an account of ``role``. Without a password it cannot sign in yet."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await _create_user(
         session,
         credentials,
@@ -402,7 +402,7 @@ async def list_people(
     user_id: int | None = None,
     search: str | None = None,
 ) -> Page[User]:
-    _require_admin(principal)
+    require_admin(principal)
     return await repository.list_users(
         session, params, roles=[role], user_id=user_id, search=search
     )
@@ -457,7 +457,7 @@ async def delete_person(
 
 
 async def restore_user(session: AsyncSession, principal: Principal, *, user_id: int) -> User:
-    _require_admin(principal)
+    require_admin(principal)
     user = await repository.get_user(session, user_id, include_deleted=True)
     if user is None:
         raise NotFound("User not found")
@@ -476,7 +476,7 @@ async def set_status(
     """Blocking or suspending ends the user's sign-ins (tokens and sockets) immediately.
 
     Nobody blocks or suspends themselves, nor the last active admin."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await _get_live_user(session, user_id)
     await _change_status(session, principal, user, status=UserStatus(status), reason=reason)
     await session.flush()
@@ -533,7 +533,7 @@ async def list_users(
 ) -> Page[User]:
     """Everyone, filtered by status, role and text (admins); ``deleted``: the
     soft-deleted accounts instead, to restore."""
-    _require_admin(principal)
+    require_admin(principal)
     return await repository.list_users(
         session,
         params,
@@ -546,7 +546,7 @@ async def list_users(
 
 async def get_user(session: AsyncSession, principal: Principal, *, user_id: int) -> User:
     """Anyone's account, a soft-deleted one included (admins)."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await repository.get_user(session, user_id, include_deleted=True)
     if user is None:
         raise NotFound(f"User {user_id} not found")
@@ -567,7 +567,7 @@ async def update_user(
 
     The last active admin keeps the admin role; a new role's scopes apply to the user's
     next request (every request reads the role)."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await _get_live_user(session, user_id)
     if role is not None and role != user.role:
         if user.id == principal.user_id:
@@ -582,7 +582,7 @@ async def update_user(
 async def delete_user(session: AsyncSession, principal: Principal, *, user_id: int) -> None:
     """Soft delete (restorable); the account's sign-ins end at once. Not oneself, not the
     last active admin."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await _get_live_user(session, user_id)
     if user.id == principal.user_id:
         raise Conflict("You cannot delete your own account here")
@@ -695,11 +695,6 @@ async def _get_live_user(session: AsyncSession, user_id: int) -> User:
 def _ensure_active(user: User | repository.SignIn) -> None:
     if user.status != UserStatus.ACTIVE:
         raise Unauthorized(f"Account is {user.status}")
-
-
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("Admin role required")
 
 
 async def _start_session(

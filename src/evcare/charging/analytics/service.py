@@ -28,20 +28,15 @@ from evcare.charging.analytics.periods import (
 )
 from evcare.charging.stations.repository import readable_station_ids
 from evcare.core.clock import utcnow
-from evcare.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from evcare.core.errors import FieldError, NotFound, ValidationFailed
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 from evcare.operations import settings as system_settings
 
 DEFAULT_DAYS = 30
 TOP_STATIONS = 5
 TOP_USERS = 10
 DASHBOARD_PARTS = frozenset({"overview", "chargers", "sessions", "revenue"})
-
-
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("Admin role required")
 
 
 async def _network(session: AsyncSession) -> tuple[ZoneInfo, str]:
@@ -196,7 +191,7 @@ async def user_activity(
 ) -> tuple[Period, str, int, int, list[repository.TopUser]]:
     """Drivers active in the period, accounts created in it, the most active drivers
     (admins)."""
-    _require_admin(principal)
+    require_admin(principal)
     zone, currency = await _network(session)
     period = period_of(zone, start_date=start_date, end_date=end_date, default_days=DEFAULT_DAYS)
     active, new, top = await repository.user_activity(
@@ -302,7 +297,7 @@ async def dashboard(
 ) -> Dashboard:
     """The parts of the admin dashboard asked for (admins); each part is one or two
     aggregate statements."""
-    _require_admin(principal)
+    require_admin(principal)
     unknown = include - DASHBOARD_PARTS
     if unknown or not include:
         raise ValidationFailed(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.bookings.models import (
@@ -109,6 +109,13 @@ async def list_of_user(
     condition = [ConnectorBooking.user_id == user_id]
     if status is not None:
         condition.append(ConnectorBooking.status == status)
+    return await _page(session, condition, params)
+
+
+async def _page(
+    session: AsyncSession, condition: Sequence[ColumnElement[bool]], params: PageParams
+) -> Page[ConnectorBooking]:
+    """One page of the bookings matching ``condition``, latest scheduled first."""
     total = await session.scalar(
         select(func.count()).select_from(ConnectorBooking).where(*condition)
     )
@@ -133,7 +140,7 @@ async def list_every(
     scheduled_to: datetime | None = None,
 ) -> Page[ConnectorBooking]:
     """Every connector booking matching the filters, latest scheduled first (admins)."""
-    condition = []
+    condition: list[ColumnElement[bool]] = []
     if status is not None:
         condition.append(ConnectorBooking.status == status)
     if station_id is not None:
@@ -144,17 +151,7 @@ async def list_every(
         condition.append(ConnectorBooking.scheduled_at >= scheduled_from)
     if scheduled_to is not None:
         condition.append(ConnectorBooking.scheduled_at < scheduled_to)
-    total = await session.scalar(
-        select(func.count()).select_from(ConnectorBooking).where(*condition)
-    )
-    rows = await session.scalars(
-        select(ConnectorBooking)
-        .where(*condition)
-        .order_by(ConnectorBooking.scheduled_at.desc(), ConnectorBooking.id.desc())
-        .offset(params.offset)
-        .limit(params.limit)
-    )
-    return Page(list(rows), int(total or 0), params)
+    return await _page(session, condition, params)
 
 
 def add_log(session: AsyncSession, booking_id: int, event: str, at: datetime) -> None:

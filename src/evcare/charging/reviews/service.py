@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging.reviews import repository
 from evcare.charging.reviews.models import ReviewStatus, StationReview
 from evcare.core.clock import utcnow
-from evcare.core.errors import Forbidden, NotFound
+from evcare.core.errors import NotFound
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 
 
 async def record_booking_review(
@@ -42,11 +42,6 @@ async def record_booking_review(
     return row
 
 
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("Admin role required")
-
-
 async def list_reviews(
     session: AsyncSession,
     principal: Principal,
@@ -57,7 +52,7 @@ async def list_reviews(
     station_id: int | None = None,
 ) -> Page[StationReview]:
     """Every station review, newest first (admins)."""
-    _require_admin(principal)
+    require_admin(principal)
     return await repository.list_reviews(
         session, params, rating=rating, status=status, station_id=station_id
     )
@@ -72,7 +67,7 @@ async def moderate_review(
     reason: str | None,
 ) -> StationReview:
     """Approve or reject a review; the station's rating follows its approved reviews."""
-    _require_admin(principal)
+    require_admin(principal)
     row = await repository.get(session, review_id)
     if row is None:
         raise NotFound(f"Review {review_id} not found")

@@ -18,12 +18,12 @@ from evcare.charging.stations import repository
 from evcare.charging.stations.cards import StationCard
 from evcare.charging.stations.models import Connector, ConnectorStatus, Station
 from evcare.core.clock import utcnow
-from evcare.core.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from evcare.core.errors import FieldError, NotFound, ValidationFailed
 from evcare.core.ids import key_or_not_found
 from evcare.core.pagination import Page, PageParams
 from evcare.identity import repository as users
 from evcare.identity.models import Role
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 
 MAX_CONNECTORS = 24
 
@@ -280,11 +280,6 @@ async def station_availability(
 # -- administration ------------------------------------------------------------------------
 
 
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("Admin role required")
-
-
 async def list_every_station(
     session: AsyncSession,
     principal: Principal,
@@ -296,7 +291,7 @@ async def list_every_station(
     search: str | None = None,
 ) -> Page[Station]:
     """Every station, deleted ones too unless filtered (admins)."""
-    _require_admin(principal)
+    require_admin(principal)
     return await repository.list_every_station(
         session, params, status=status, verified=verified, deleted=deleted, search=search
     )
@@ -311,7 +306,7 @@ async def verify_station(
     notes: str | None,
 ) -> Station:
     """Verify a station (drivers see it) or withdraw the verification (they no longer do)."""
-    _require_admin(principal)
+    require_admin(principal)
     station = await managed_station(session, principal, station_id)
     now = utcnow()
     station.is_verified = verified
