@@ -18,6 +18,7 @@ from evcare.charging.chargers import service as chargers
 from evcare.charging.sessions import id_tag_repository as charging_cards
 from evcare.charging.sessions.models import IdTag
 from evcare.charging.stations import service as stations
+from evcare.core.clock import utcnow
 from evcare.core.errors import NotFound
 from evcare.core.money import Money
 from evcare.core.pagination import PageParams
@@ -270,6 +271,12 @@ async def ensure_charging_network(session: AsyncSession, brand: User) -> list[st
                 closing_time="23:00",
             )
             created.append(f"station {demo.name}")
+        if not station.is_verified:
+            # The demo network is verified, as an admin would verify it: drivers see it.
+            station.is_verified = True
+            station.verified_at = utcnow()
+            station.verification_notes = "Demo station"
+            await session.flush()
         for charger in demo.chargers:
             try:
                 await chargers.get_charger(session, acting, charger.charge_point_id)

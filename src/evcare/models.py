@@ -4,10 +4,11 @@ from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
-from evcare.charging.chargers.models import Charger
+from evcare.charging.chargers.models import Charger, ConnectorStatusChange
 from evcare.charging.franchises.models import Franchise, FranchiseStaff, FranchiseStation
 from evcare.charging.maintenance.models import MaintenanceRecord
 from evcare.charging.pricing.models import PricingRule
+from evcare.charging.reviews.models import StationReview
 from evcare.charging.sessions.models import ChargingSession, IdTag, MeterValue
 from evcare.charging.stations.models import Connector, Station
 from evcare.core.db import Base
@@ -82,6 +83,7 @@ __all__ = [
     "ChargingSession",
     "Connector",
     "ConnectorBooking",
+    "ConnectorStatusChange",
     "ContentEntry",
     "DeliveryAttempt",
     "ExternalIdentity",
@@ -118,6 +120,7 @@ __all__ = [
     "SessionCode",
     "SettingChange",
     "Station",
+    "StationReview",
     "Subscription",
     "SystemSetting",
     "Ticket",

@@ -26,9 +26,10 @@ async def make_station(
     city: str = "Bengaluru",
     connectors: list[tuple[str, float, int]] | None = None,
     deleted_at: datetime | None = None,
+    verified: bool = True,
 ) -> Station:
-    """A station of ``owner``; ``connectors`` as (type, kW, base price minor) tuples,
-    station-only (no charger)."""
+    """A station of ``owner`` (verified by an admin unless ``verified`` is False);
+    ``connectors`` as (type, kW, base price minor) tuples, station-only (no charger)."""
     n = next(_counter)
     async with runtime.sessionmaker() as session:
         station = Station(
@@ -44,6 +45,7 @@ async def make_station(
             status=status,
             amenities=["wifi"],
             deleted_at=deleted_at,
+            is_verified=verified,
         )
         station.connectors = [
             Connector(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from evcare.charging.bookings import jobs
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
+from evcare.charging.reviews.models import StationReview
 from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import ChargingSession
 from evcare.charging.stations.models import Station
@@ -178,7 +179,12 @@ async def test_start_charges_on_the_booked_connector_and_complete_takes_the_sess
     assert completed["cost"]["total"] == (charged.cost_minor or 0) / 100 + 50
     assert completed["finalSoC"] == 90
     assert [log["event"] for log in completed["logs"]][-3:] == ["started", "rated", "completed"]
-    assert station is not None and (station.rating, station.total_reviews) == (5.0, 1)
+    # The rating is a review waiting for moderation: not counted in the station's yet.
+    assert station is not None and (station.rating, station.total_reviews) == (0, 0)
+    async with runtime.sessionmaker() as session:
+        review = await session.scalar(select(StationReview))
+    assert review is not None and (review.rating, review.status) == (5, "pending")
+    assert review.booking_id == int(completed["id"])
 
 
 async def test_a_session_started_with_the_drivers_card_on_the_booked_connector_joins_it(

@@ -108,3 +108,21 @@ async def test_logging_out_ends_the_sockets_of_that_sign_in_only(
     assert refused == {"success": False, "message": "Token revoked"}
     assert still["message"] == "Session SES999999 not found"
     assert kept.received("unauthorized") == []
+
+
+async def test_an_admin_blocking_the_user_ends_their_sockets_at_once(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    admin = await make_user(runtime, role=Role.ADMIN)
+    user = await make_user(runtime)
+    token = await login(client, user)
+    async with connected(live_server, token=token) as socket:
+        response = await client.put(
+            f"/api/v1/admin/users/{user.id}/status",
+            json={"status": "blocked", "reason": "Chargeback fraud"},
+            headers=bearer(await login(client, admin)),
+        )
+        assert response.status_code == 200, response.text
+        assert await socket.next("unauthorized") == {"message": "Token revoked"}
+        refused = await socket.call("join-session", {"sessionId": "SES000001"})
+    assert refused == {"success": False, "message": "Token revoked"}

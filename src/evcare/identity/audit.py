@@ -20,6 +20,7 @@ TOPICS = (
     "identity.password_changed",
     "identity.user_created",
     "identity.user_deleted",
+    "identity.user_status_changed",
     "identity.sign_in_locked",
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from evcare.core.errors import Forbidden
 from evcare.identity.models import Role
 
 
@@ -28,3 +29,9 @@ class Principal:
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+def require_admin(principal: Principal) -> None:
+    """Admins only: anyone else is refused (403)."""
+    if not principal.is_admin:
+        raise Forbidden("Admin role required")

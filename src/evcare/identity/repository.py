@@ -17,7 +17,9 @@ from evcare.identity.models import (
     Organization,
     OrganizationMember,
     RefreshToken,
+    Role,
     User,
+    UserStatus,
 )
 
 
@@ -87,8 +89,10 @@ async def list_users(
     status: str | None = None,
     search: str | None = None,
     user_id: int | None = None,
+    deleted: bool = False,
 ) -> Page[User]:
-    query = select(User).where(_live())
+    """Live users (``deleted``: only the soft-deleted ones) matching the filters."""
+    query = select(User).where(User.deleted_at.is_not(None) if deleted else _live())
     if roles:
         query = query.where(User.role.in_(roles))
     if status:
@@ -108,6 +112,18 @@ async def list_users(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(User.id).offset(params.offset).limit(params.limit))
     return Page(items=list(rows.all()), total=total, params=params)
+
+
+async def active_admin_ids(session: AsyncSession) -> list[int]:
+    """The live, active admins, their rows locked until commit (PostgreSQL), so two
+    admins demoting each other at once cannot both pass the last-admin check."""
+    rows = await session.scalars(
+        select(User.id)
+        .where(_live(), User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return list(rows)
 
 
 async def get_auth_session(session: AsyncSession, session_id: uuid.UUID) -> AuthSession | None:

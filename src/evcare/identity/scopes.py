@@ -74,6 +74,8 @@ class Scope(StrEnum):
     # A brand's franchises, their agreements and staff; deleting one is the admins'.
     MANAGE_FRANCHISES = "MANAGE:FRANCHISES"
     DELETE_FRANCHISES = "DELETE:FRANCHISES"
+    # The admin dashboard, verifying stations, every booking and review: admins only.
+    MANAGE_NETWORK = "MANAGE:NETWORK"
     READ_INTEGRATIONS = "READ:INTEGRATIONS"
     WRITE_INTEGRATIONS = "WRITE:INTEGRATIONS"
     READ_FLEET = "READ:FLEET"

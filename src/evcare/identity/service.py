@@ -27,8 +27,11 @@ from evcare.core.pagination import Page, PageParams
 from evcare.core.security import Credentials, hash_token, new_refresh_token
 from evcare.identity import repository
 from evcare.identity.models import AuthSession, RefreshToken, Role, User, UserStatus
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 from evcare.identity.scopes import scopes_for
+
+# An admin changed a user's status; blocked or suspended, their sign-ins have ended.
+USER_STATUS_CHANGED = "identity.user_status_changed"
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,7 @@ async def create_user(
     password: str | None,
 ) -> User:
     """An admin creates an account of ``role``. Without a password it cannot sign in yet."""
-    _require_admin(principal)
+    require_admin(principal)
     user = await _create_user(
         session,
         credentials,
@@ -400,7 +403,7 @@ async def list_people(
     user_id: int | None = None,
     search: str | None = None,
 ) -> Page[User]:
-    _require_admin(principal)
+    require_admin(principal)
     return await repository.list_users(
         session, params, roles=[role], user_id=user_id, search=search
     )
@@ -455,7 +458,7 @@ async def delete_person(
 
 
 async def restore_user(session: AsyncSession, principal: Principal, *, user_id: int) -> User:
-    _require_admin(principal)
+    require_admin(principal)
     user = await repository.get_user(session, user_id, include_deleted=True)
     if user is None:
         raise NotFound("User not found")
@@ -471,19 +474,121 @@ async def restore_user(session: AsyncSession, principal: Principal, *, user_id: 
 async def set_status(
     session: AsyncSession, principal: Principal, *, user_id: int, status: str, reason: str | None
 ) -> User:
-    """Blocking or suspending ends the user's sign-ins immediately."""
-    _require_admin(principal)
-    user = await repository.get_user(session, user_id)
-    if user is None:
-        raise NotFound("User not found")
-    if user.id == principal.user_id and status != UserStatus.ACTIVE:
-        raise Conflict("You cannot block or suspend yourself")
-    user.status = UserStatus(status)
-    user.status_reason = reason
-    if user.status != UserStatus.ACTIVE:
-        await repository.revoke_sessions(session, user.id, reason=f"user_{status}")
+    """Blocking or suspending ends the user's sign-ins (tokens and sockets) immediately.
+
+    Nobody blocks or suspends themselves, nor the last active admin."""
+    require_admin(principal)
+    user = await _get_live_user(session, user_id)
+    await _change_status(session, principal, user, status=UserStatus(status), reason=reason)
     await session.flush()
     return user
+
+
+async def _change_status(
+    session: AsyncSession,
+    principal: Principal,
+    user: User,
+    *,
+    status: UserStatus,
+    reason: str | None,
+) -> None:
+    if status != UserStatus.ACTIVE:
+        if user.id == principal.user_id:
+            raise Conflict("You cannot block or suspend yourself")
+        await _keep_an_admin(session, user)
+    changed = user.status != status
+    user.status = status
+    user.status_reason = reason
+    user.updated_at = utcnow()
+    if status != UserStatus.ACTIVE:
+        await repository.revoke_sessions(session, user.id, reason=f"user_{status}")
+    if changed:
+        await publish(
+            session,
+            USER_STATUS_CHANGED,
+            {"userId": user.id, "status": str(status), "byUserId": principal.user_id},
+        )
+
+
+async def _keep_an_admin(session: AsyncSession, user: User) -> None:
+    """Refuse a change that would leave no live, active admin (409)."""
+    if user.role != Role.ADMIN or user.status != UserStatus.ACTIVE or user.is_deleted:
+        return
+    if [key for key in await repository.active_admin_ids(session) if key != user.id]:
+        return
+    raise Conflict("This is the last active admin: make another admin first")
+
+
+# -- EV-CMS user administration (any role) -------------------------------------------------
+
+
+async def list_users(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    role: str | None = None,
+    search: str | None = None,
+    deleted: bool = False,
+) -> Page[User]:
+    """Everyone, filtered by status, role and text (admins); ``deleted``: the
+    soft-deleted accounts instead, to restore."""
+    require_admin(principal)
+    return await repository.list_users(
+        session,
+        params,
+        roles=[role] if role else None,
+        status=status,
+        search=search,
+        deleted=deleted,
+    )
+
+
+async def get_user(session: AsyncSession, principal: Principal, *, user_id: int) -> User:
+    """Anyone's account, a soft-deleted one included (admins)."""
+    require_admin(principal)
+    user = await repository.get_user(session, user_id, include_deleted=True)
+    if user is None:
+        raise NotFound(f"User {user_id} not found")
+    return user
+
+
+async def update_user(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    user_id: int,
+    name: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+) -> User:
+    """Rename, change the role or the status of a live account (admins).
+
+    The last active admin keeps the admin role; a new role's scopes apply to the user's
+    next request (every request reads the role)."""
+    require_admin(principal)
+    user = await _get_live_user(session, user_id)
+    if role is not None and role != user.role:
+        if user.id == principal.user_id:
+            raise Conflict("You cannot change your own role")
+        await _keep_an_admin(session, user)
+        user.role = Role(role)
+    if status is not None:
+        await _change_status(session, principal, user, status=UserStatus(status), reason=reason)
+    return await _apply_changes(session, user, name=name)
+
+
+async def delete_user(session: AsyncSession, principal: Principal, *, user_id: int) -> None:
+    """Soft delete (restorable); the account's sign-ins end at once. Not oneself, not the
+    last active admin."""
+    require_admin(principal)
+    user = await _get_live_user(session, user_id)
+    if user.id == principal.user_id:
+        raise Conflict("You cannot delete your own account here")
+    await _keep_an_admin(session, user)
+    await close_account(session, user, reason="account_deleted")
 
 
 async def create_account(
@@ -591,11 +696,6 @@ async def _get_live_user(session: AsyncSession, user_id: int) -> User:
 def _ensure_active(user: User | repository.SignIn) -> None:
     if user.status != UserStatus.ACTIVE:
         raise Unauthorized(f"Account is {user.status}")
-
-
-def _require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("Admin role required")
 
 
 async def _start_session(

@@ -46,6 +46,8 @@ class SystemSettings:
     support_resolution_minutes_high: int = 24 * 60
     support_resolution_minutes_medium: int = 3 * 24 * 60
     support_resolution_minutes_low: int = 7 * 24 * 60
+    # The network's time zone (IANA name): where analytics' days, weeks and months begin.
+    time_zone: str = "Asia/Kolkata"
     currency: str = "INR"
 
 

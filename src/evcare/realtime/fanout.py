@@ -30,6 +30,7 @@ SIGN_IN_ENDED = (
     "identity.user_logged_out",
     "identity.password_changed",
     "identity.user_deleted",
+    "identity.user_status_changed",  # blocked or suspended by an admin
 )
 
 _emitters: list[Emit] = []

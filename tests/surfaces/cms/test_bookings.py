@@ -14,6 +14,7 @@ from evcare.charging.bookings.models import ConnectorBooking
 from evcare.charging.stations.models import Connector, Station
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
+from evcare.identity.models import Role
 from evcare.identity.scopes import Scope
 from tests.factories.connector_bookings import (
     BOOKINGS,
@@ -22,6 +23,7 @@ from tests.factories.connector_bookings import (
     booking_body,
     driver,
 )
+from tests.factories.identity import signed_in
 from tests.factories.ocpp import make_session
 from tests.factories.vehicles import narrowed
 from tests.factories.wallet import balance_minor
@@ -356,6 +358,21 @@ async def test_completing_without_a_session_takes_the_clients_figures_and_the_ra
         headers=second.headers,
     )
     assert rated.status_code == 200, rated.text
+    # The ratings wait for moderation: the station's rating counts approved ones only.
+    async with runtime.sessionmaker() as session:
+        station = await session.get(Station, charger.station_id)
+    assert station is not None and (station.rating, station.total_reviews) == (0, 0)
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    listed = await client.get("/api/v1/admin/reviews?status=pending", headers=admin)
+    reviews = listed.json()["data"]["reviews"]
+    assert sorted(review["rating"] for review in reviews) == [1, 4]
+    for review in reviews:
+        moderated = await client.put(
+            f"/api/v1/admin/reviews/{review['id']}/moderate",
+            json={"status": "approved"},
+            headers=admin,
+        )
+        assert moderated.status_code == 200, moderated.text
     async with runtime.sessionmaker() as session:
         station = await session.get(Station, charger.station_id)
     assert station is not None

@@ -14,7 +14,7 @@ from tests.surfaces.cms.test_auth import assert_cms_error
 
 SETTINGS = "/api/v1/settings"
 DOCUMENTED = {
-    "general": {"siteName", "supportEmail", "supportPhone"},
+    "general": {"siteName", "supportEmail", "supportPhone", "timeZone"},
     "pricing": {"platformFeePercentage", "gstPercentage", "defaultPricePerKwh"},
     "booking": {"cancellationWindow", "maxAdvanceBooking", "reservationFee"},
     "payment": {"minWalletBalance", "maxWalletBalance", "razorpayKeyId"},

@@ -53,6 +53,8 @@ class ConnectorBooking(Timestamped, Base):
         Index("ix_connector_booking_user_created", "user_id", "created_at"),
         # The periodic job's claims (reminders, reservations, no-shows) read this one.
         Index("ix_connector_booking_status_scheduled", "status", "scheduled_at"),
+        # Analytics: the reservation fees kept, by when they were paid.
+        Index("ix_connector_booking_created_at", "created_at", "station_id"),
         CheckConstraint("estimated_minutes > 0", name="estimated_minutes_positive"),
         CheckConstraint("reservation_fee_minor >= 0", name="fee_not_negative"),
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.bookings.models import (
@@ -109,6 +109,13 @@ async def list_of_user(
     condition = [ConnectorBooking.user_id == user_id]
     if status is not None:
         condition.append(ConnectorBooking.status == status)
+    return await _page(session, condition, params)
+
+
+async def _page(
+    session: AsyncSession, condition: Sequence[ColumnElement[bool]], params: PageParams
+) -> Page[ConnectorBooking]:
+    """One page of the bookings matching ``condition``, latest scheduled first."""
     total = await session.scalar(
         select(func.count()).select_from(ConnectorBooking).where(*condition)
     )
@@ -120,6 +127,31 @@ async def list_of_user(
         .limit(params.limit)
     )
     return Page(list(rows), int(total or 0), params)
+
+
+async def list_every(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    station_id: int | None = None,
+    user_id: int | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+) -> Page[ConnectorBooking]:
+    """Every connector booking matching the filters, latest scheduled first (admins)."""
+    condition: list[ColumnElement[bool]] = []
+    if status is not None:
+        condition.append(ConnectorBooking.status == status)
+    if station_id is not None:
+        condition.append(ConnectorBooking.station_id == station_id)
+    if user_id is not None:
+        condition.append(ConnectorBooking.user_id == user_id)
+    if scheduled_from is not None:
+        condition.append(ConnectorBooking.scheduled_at >= scheduled_from)
+    if scheduled_to is not None:
+        condition.append(ConnectorBooking.scheduled_at < scheduled_to)
+    return await _page(session, condition, params)
 
 
 def add_log(session: AsyncSession, booking_id: int, event: str, at: datetime) -> None:
@@ -142,19 +174,6 @@ async def move(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def add_rating(session: AsyncSession, station_id: int, score: int) -> None:
-    """Fold one score into the station's average, in one statement (no lost update)."""
-    await session.execute(
-        update(Station)
-        .where(Station.id == station_id)
-        .values(
-            rating=(Station.rating * Station.total_reviews + score) / (Station.total_reviews + 1),
-            total_reviews=Station.total_reviews + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def claim_reminders(session: AsyncSession, *, now: datetime, due: datetime) -> list[int]:

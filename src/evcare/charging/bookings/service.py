@@ -17,9 +17,11 @@
   have stopped); without one, from the client's ``energyConsumed``. Either way the cost
   is the pricing engine's (:mod:`evcare.charging.pricing`): the session's own price, or
   the connector's tariff at the window's start for the client's figures (see
-  :func:`_cost_of`). The optional rating folds into the station's ``rating`` and
-  ``totalReviews``. A session the driver starts with a card on the booked connector
-  inside the window links itself (:func:`evcare.charging.sessions.service.join_booking`).
+  :func:`_cost_of`). The optional rating becomes a station review; once an admin
+  approves it, it counts in the station's ``rating`` and ``totalReviews``
+  (:mod:`evcare.charging.reviews`). A session the driver starts with a card on the
+  booked connector inside the window links itself
+  (:func:`evcare.charging.sessions.service.join_booking`).
 - **Cancel** (``pending``/``confirmed``): at least ``cancellationWindow`` minutes before
   the start the fee is refunded to the wallet (a credit entry); later it is kept. The
   charger's reservation is cancelled.
@@ -46,13 +48,14 @@ from evcare.charging.chargers.models import Charger
 from evcare.charging.chargers.port import ChargerCommands
 from evcare.charging.pricing import service as pricing
 from evcare.charging.pricing.tariff import Price
+from evcare.charging.reviews import service as reviews
 from evcare.charging.sessions import control as sessions_control
 from evcare.charging.sessions import repository as sessions_repository
 from evcare.charging.sessions.id_tags import app_token
 from evcare.charging.sessions.models import SessionStatus
 from evcare.charging.stations.models import Connector, StationStatus
 from evcare.core.clock import as_utc, utcnow
-from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
+from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, Forbidden, NotFound
 from evcare.core.events import publish
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
@@ -115,6 +118,36 @@ async def list_bookings(
     session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None
 ) -> Page[BookingView]:
     page = await repository.list_of_user(session, principal.user_id, params, status=status)
+    return await _views(session, page)
+
+
+async def list_every_booking(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    station_id: int | None = None,
+    user_id: int | None = None,
+    scheduled_from: datetime | None = None,
+    scheduled_to: datetime | None = None,
+) -> Page[BookingView]:
+    """Every driver's connector bookings, filtered (admins)."""
+    if not principal.is_admin:
+        raise Forbidden("Admin role required")
+    page = await repository.list_every(
+        session,
+        params,
+        status=status,
+        station_id=station_id,
+        user_id=user_id,
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+    )
+    return await _views(session, page)
+
+
+async def _views(session: AsyncSession, page: Page[ConnectorBooking]) -> Page[BookingView]:
     keys = [row.id for row in page.items]
     refs = await repository.connector_refs(session, [row.connector_id for row in page.items])
     logs = await repository.logs_of(session, keys)
@@ -138,7 +171,7 @@ async def create_booking(
 ) -> BookingView:
     now = utcnow()
     station = await repository.station(session, station_id)
-    if station is None:
+    if station is None or not station.is_verified:  # drivers see verified stations only
         raise NotFound(f"Station {station_id} not found")
     if station.status != StationStatus.ACTIVE:
         raise BusinessRuleViolation(f"Station {station_id} is {station.status}")
@@ -314,7 +347,15 @@ async def complete_booking(
     if not await repository.move(session, row.id, from_status=[row.status], values=values):
         raise Conflict(f"Booking {booking_id} changed meanwhile")
     if rating is not None:
-        await repository.add_rating(session, row.station_id, rating.score)
+        await reviews.record_booking_review(
+            session,
+            station_id=row.station_id,
+            user_id=row.user_id,
+            booking_id=row.id,
+            rating=rating.score,
+            review=rating.review,
+            images=rating.images,
+        )
         repository.add_log(session, row.id, "rated", now)
     repository.add_log(session, row.id, "completed", now)
     return await _fresh_view(session, row.id)

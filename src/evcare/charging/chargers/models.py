@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evcare.charging.stations.models import Connector, Station
@@ -52,3 +52,23 @@ class Charger(Timestamped, Base):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+
+class ConnectorStatusChange(Base):
+    """One connector status a charger reported (StatusNotification), from ``at`` until the
+    connector's next change: the history utilization is measured from."""
+
+    __tablename__ = "connector_status_change"
+    __table_args__ = (
+        # A connector's history in time order (utilization, the state at a period's start).
+        Index("ix_connector_status_change_connector_at", "connector_id", "at"),
+        Index("ix_connector_status_change_charger_at", "charger_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector_id: Mapped[int] = mapped_column(ForeignKey("connector.id", ondelete="CASCADE"))
+    charger_id: Mapped[int] = mapped_column(ForeignKey("charger.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(50), default=None)
+    # The charger's own time of the change (its timestamp, else when we heard it).
+    at: Mapped[datetime]

@@ -130,6 +130,7 @@ async def record_disconnected(session: AsyncSession, charger: ChargerRef) -> Non
     if row.status != ChargerStatus.MAINTENANCE:  # stays out of service until completed
         row.status = ChargerStatus.OFFLINE
     row.current_power_w = 0
+    await repository.record_connectors_offline(session, charger.id, at=utcnow())
     await _announce(session, charger, row)
 
 
@@ -218,6 +219,11 @@ async def record_statuses(session: AsyncSession, reports: list[StatusReport]) ->
                     error = report.error_code
                     connector.error_code = None if error in (None, "NoError") else error[:50]
                     connector.status_at = report.reported_at or now
+                    # Every report is kept (a repeated status too: after a reconnect it
+                    # ends the connector's offline spell in the history).
+                    repository.record_status_change(
+                        session, connector, at=min(connector.status_at, now)
+                    )
             if row.status in (ChargerStatus.FAULTED, ChargerStatus.OFFLINE) and (
                 status != "Faulted"
             ):

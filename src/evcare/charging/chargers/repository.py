@@ -15,13 +15,15 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    insert,
+    literal,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from evcare.charging.chargers.models import Charger, ChargerStatus
+from evcare.charging.chargers.models import Charger, ChargerStatus, ConnectorStatusChange
 from evcare.charging.stations.models import (
     Connector,
     ConnectorStatus,
@@ -268,4 +270,41 @@ async def charger_connector(
 async def first_charger_connector(session: AsyncSession, charger_id: int) -> Connector | None:
     return await session.scalar(
         select(Connector).where(Connector.charger_id == charger_id).order_by(Connector.id)
+    )
+
+
+# The status the history records for a charger's connectors while its socket is closed:
+# not a connector state a charger reports, so it is never counted as available.
+OFFLINE_STATUS = "Offline"
+
+
+def record_status_change(session: AsyncSession, connector: Connector, *, at: datetime) -> None:
+    """Keep the connector's newly reported status in its history."""
+    assert connector.charger_id is not None
+    session.add(
+        ConnectorStatusChange(
+            connector_id=connector.id,
+            charger_id=connector.charger_id,
+            status=connector.status,
+            error_code=connector.error_code,
+            at=at,
+        )
+    )
+
+
+async def record_connectors_offline(
+    session: AsyncSession, charger_id: int, *, at: datetime
+) -> None:
+    """The charger's socket closed: each of its connectors is offline from ``at`` (one
+    INSERT ... SELECT)."""
+    await session.execute(
+        insert(ConnectorStatusChange).from_select(
+            ["connector_id", "charger_id", "status", "at"],
+            select(
+                Connector.id,
+                Connector.charger_id,
+                literal(OFFLINE_STATUS),
+                literal(at, ConnectorStatusChange.at.type),
+            ).where(Connector.charger_id == charger_id),
+        )
     )

@@ -77,6 +77,18 @@ class ChargingSession(Timestamped, Base):
         Index("ix_charging_session_user_started", "user_id", "started_at"),
         # A card's running sessions (its concurrent-session limit) read this one.
         Index("ix_charging_session_id_tag_status", "id_tag", "status"),
+        # Analytics (docs/analytics.md): revenue by the end of billed sessions, read from
+        # the index alone; counts and outcomes by their start.
+        Index(
+            "ix_charging_session_ended_at",
+            "ended_at",
+            "status",
+            "currency",
+            "charger_id",
+            "cost_minor",
+            "energy_wh",
+        ),
+        Index("ix_charging_session_started_at", "started_at", "status", "charger_id"),
         # At most one active session per connector: a stale one is closed before a new
         # transaction on its connector is recorded (docs/ocpp.md "Chargers that vanish").
         Index(

@@ -64,9 +64,9 @@ class Station(Timestamped, Base):
     __tablename__ = "station"
     # The nearby search reads only this index: for each latitude band the box touches it
     # seeks the band and scans the box's longitude range, and checks latitude and
-    # visibility (status, deleted_at, owner_id) without reading a table row. Status and
-    # deleted_at get no index of their own: nearly every row is active and live, and such
-    # an index would tempt SQLite's planner away from this one.
+    # visibility (status, is_verified, deleted_at, owner_id) without reading a table row.
+    # Status and deleted_at get no index of their own: nearly every row is active and
+    # live, and such an index would tempt SQLite's planner away from this one.
     __table_args__ = (
         Index(
             "ix_station_geo",
@@ -74,6 +74,7 @@ class Station(Timestamped, Base):
             "longitude",
             "latitude",
             "status",
+            "is_verified",
             "deleted_at",
             "owner_id",
             "id",  # so PostgreSQL answers from the index alone (SQLite always has rowid)
@@ -95,8 +96,10 @@ class Station(Timestamped, Base):
     # floor(latitude / LAT_BAND_DEGREES), kept in step with latitude by _set_lat_band.
     lat_band: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=StationStatus.ACTIVE)
+    # Drivers see verified stations only; an admin's verdict (PUT /admin/stations/:id/verify).
     is_verified: Mapped[bool] = mapped_column(default=False)
     verification_notes: Mapped[str | None] = mapped_column(Text, default=None)
+    verified_at: Mapped[datetime | None] = mapped_column(default=None)
     rating: Mapped[float] = mapped_column(default=0.0)
     total_reviews: Mapped[int] = mapped_column(default=0)
     amenities: Mapped[list[str]] = mapped_column(JSON, default=list)

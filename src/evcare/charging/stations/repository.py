@@ -1,14 +1,17 @@
 """Every query on stations and connectors, with who-may-see-what in one place.
 
 Visibility (``readable``): admins see every live station; brands and franchises only the
-stations they operate (any status); everyone else (drivers) only active stations.
-Soft-deleted stations are invisible unless asked for, and so are the chargers on them.
+stations they operate (any status); everyone else (drivers) only active stations an admin
+has verified. Soft-deleted stations are invisible unless asked for, and so are the
+chargers on them.
 
 Who operates a station (``operated_stations``), the one rule every station, charger,
 session and pricing route obeys: a brand the stations it owns (those it handed to its
 franchises included); a franchise's staff the stations handed to their franchise while the
 franchise is active (and any it owns itself), nothing else of the brand. An operator who
 can see a station operates it (``operates``); a driver operates nothing.
+Whose figures an operator may read (analytics, dashboards) is
+:func:`readable_station_ids`, from the same rule.
 """
 
 from __future__ import annotations
@@ -125,8 +128,19 @@ def _readable(visibility: str, user_id: int | BindParameter[int]) -> ColumnEleme
     if visibility == "all":
         return live
     if visibility == "active":
-        return and_(live, Station.status == StationStatus.ACTIVE)
+        return and_(live, Station.status == StationStatus.ACTIVE, Station.is_verified.is_(True))
     return and_(live, _operated(visibility, user_id))
+
+
+def readable_station_ids(principal: Principal) -> Select[int] | None:
+    """The stations whose figures ``principal`` may read (analytics, dashboards), deleted
+    ones included (what happened at a station stays in its figures): ``None`` for admins
+    (every station), the stations an operator operates (a franchise's staff: their
+    franchise's), and no station for anyone else."""
+    operated = operated_stations(principal)
+    if operated is None:
+        return None
+    return select(Station.id).where(operated)
 
 
 def _station_with_connectors() -> Select[Station]:
@@ -178,16 +192,7 @@ async def list_stations(
     if status:
         condition = and_(condition, Station.status == status)
     if search:
-        pattern = f"%{search.lower()}%"
-        condition = and_(
-            condition,
-            or_(
-                func.lower(Station.name).like(pattern),
-                func.lower(Station.address).like(pattern),
-                func.lower(Station.city).like(pattern),
-                Station.pincode.like(pattern),
-            ),
-        )
+        condition = and_(condition, _matching(search))
     if connector_type:
         condition = and_(
             condition,
@@ -195,6 +200,43 @@ async def list_stations(
         )
     total = await session.scalar(select(func.count(Station.id)).where(condition)) or 0
     query = _station_with_connectors().where(condition).order_by(Station.id)
+    return await page_of(session, query, total=total, params=params)
+
+
+def _matching(search: str) -> ColumnElement[bool]:
+    pattern = f"%{search.lower()}%"
+    return or_(
+        func.lower(Station.name).like(pattern),
+        func.lower(Station.address).like(pattern),
+        func.lower(Station.city).like(pattern),
+        Station.pincode.like(pattern),
+    )
+
+
+async def list_every_station(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    verified: bool | None = None,
+    deleted: bool | None = None,
+    search: str | None = None,
+) -> Page[Station]:
+    """Every station, soft-deleted ones too (the admins' list); ``deleted`` True: only
+    deleted ones, False: only live ones."""
+    conditions: list[ColumnElement[bool]] = []
+    if status:
+        conditions.append(Station.status == status)
+    if verified is not None:
+        conditions.append(Station.is_verified.is_(verified))
+    if deleted is not None:
+        conditions.append(
+            Station.deleted_at.is_not(None) if deleted else Station.deleted_at.is_(None)
+        )
+    if search:
+        conditions.append(_matching(search))
+    total = await session.scalar(select(func.count(Station.id)).where(*conditions)) or 0
+    query = _station_with_connectors().where(*conditions).order_by(Station.id)
     return await page_of(session, query, total=total, params=params)
 
 

@@ -2,9 +2,11 @@
 
 Operators (brands, franchises) manage only the stations they operate and the chargers on
 them (``repository.operated_stations``); someone else's is a 404. Admins manage
-everything. Drivers read active stations only. A brand (or an admin) hands a station to
-one of the brand's franchises (``franchiseId``, ``ownerType: "franchise"``) and takes it
-back; a franchise's staff create stations for their franchise only.
+everything. Drivers read active, verified stations only: an operator's new station waits
+for an admin's verification (``verify_station``); one an admin creates is verified at
+once. A brand (or an admin) hands a station to one of the brand's franchises
+(``franchiseId``, ``ownerType: "franchise"``) and takes it back; a franchise's staff
+create stations for their franchise only.
 Chargers' own rules are in :mod:`evcare.charging.chargers.service`.
 """
 
@@ -25,7 +27,7 @@ from evcare.core.ids import key_or_not_found
 from evcare.core.pagination import Page, PageParams
 from evcare.identity import repository as users
 from evcare.identity.models import Role
-from evcare.identity.principal import Principal
+from evcare.identity.principal import Principal, require_admin
 
 MAX_CONNECTORS = 24
 
@@ -234,6 +236,8 @@ async def create_station(
         opening_time=opening_time,
         closing_time=closing_time,
         images=list(images or []),
+        is_verified=principal.is_admin,
+        verified_at=utcnow() if principal.is_admin else None,
     )
     taken = {d.connector_id for d in drafts if d.connector_id}
     counter = 0
@@ -310,7 +314,15 @@ async def restore_station(
         raise NotFound(f"Station {station_id} not found")
     station.deleted_at = None
     await session.flush()
-    return station
+    return await _reread(session, station)
+
+
+async def _reread(session: AsyncSession, station: Station) -> Station:
+    """The station as stored after a flush (its franchise is a column property, expired
+    by the flush: reading it lazily would need a database round trip outside await)."""
+    reread = await repository.get_station_any_state(session, station.id)
+    assert reread is not None
+    return reread
 
 
 async def station_availability(
@@ -319,3 +331,43 @@ async def station_availability(
     """The station as a driver sees it now (``.available``: can any connector take a
     vehicle)."""
     return StationCard.of(await get_station(session, principal, station_id))
+
+
+# -- administration ------------------------------------------------------------------------
+
+
+async def list_every_station(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    params: PageParams,
+    status: str | None = None,
+    verified: bool | None = None,
+    deleted: bool | None = None,
+    search: str | None = None,
+) -> Page[Station]:
+    """Every station, deleted ones too unless filtered (admins)."""
+    require_admin(principal)
+    return await repository.list_every_station(
+        session, params, status=status, verified=verified, deleted=deleted, search=search
+    )
+
+
+async def verify_station(
+    session: AsyncSession,
+    principal: Principal,
+    station_id: str | int,
+    *,
+    verified: bool,
+    notes: str | None,
+) -> Station:
+    """Verify a station (drivers see it) or withdraw the verification (they no longer do)."""
+    require_admin(principal)
+    station = await managed_station(session, principal, station_id)
+    now = utcnow()
+    station.is_verified = verified
+    station.verification_notes = notes
+    station.verified_at = now if verified else None
+    station.updated_at = now
+    await session.flush()
+    return await _reread(session, station)

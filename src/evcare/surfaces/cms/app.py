@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
+    admin_network,
+    admin_users,
+    analytics,
     auth,
     bookings,
     charger_commands,
@@ -55,6 +58,9 @@ SECTIONS = (
     uploads,
     support,
     kyc,
+    admin_network,
+    admin_users,
+    analytics,
 )
 
 

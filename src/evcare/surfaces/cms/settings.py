@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends
 from pydantic import EmailStr, Field, field_validator
@@ -42,6 +43,7 @@ class GeneralOut(CamelModel):
     site_name: str
     support_email: str
     support_phone: str
+    time_zone: str
 
 
 class PricingOut(CamelModel):
@@ -78,6 +80,7 @@ class SettingsOut(CamelModel):
                 site_name=values.site_name,
                 support_email=values.support_email,
                 support_phone=values.support_phone,
+                time_zone=values.time_zone,
             ),
             pricing=PricingOut(
                 platform_fee_percentage=_percent(values.platform_fee_basis_points),
@@ -122,6 +125,16 @@ class GeneralIn(StrictCamelModel):
     site_name: str | None = Field(default=None, min_length=1, max_length=100)
     support_email: EmailStr | None = None
     support_phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{6,15}$")
+    time_zone: str | None = Field(
+        default=None, max_length=64, description="IANA time zone, e.g. Asia/Kolkata"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError("not an IANA time zone (such as Asia/Kolkata)")
+        return value
 
 
 class PricingIn(StrictCamelModel):
@@ -172,6 +185,7 @@ class SettingsIn(StrictCamelModel):
             put("site_name", self.general.site_name)
             put("support_email", self.general.support_email, str)
             put("support_phone", self.general.support_phone)
+            put("time_zone", self.general.time_zone)
         if self.pricing:
             put("platform_fee_basis_points", self.pricing.platform_fee_percentage, basis_points)
             put("gst_basis_points", self.pricing.gst_percentage, basis_points)

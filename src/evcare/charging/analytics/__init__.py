@@ -1,0 +1,1 @@
+"""Figures of the charging network: the admin dashboard and the analytics endpoints."""

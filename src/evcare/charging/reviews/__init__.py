@@ -1,0 +1,1 @@
+"""Station reviews: drivers' ratings of a station, shown and counted once approved."""
