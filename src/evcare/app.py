@@ -21,6 +21,8 @@ from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import mail, notifications
 from evcare.identity import audit
+from evcare.integrations.webhooks import delivery as webhook_delivery
+from evcare.integrations.webhooks import fanout as webhook_fanout
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.ocpp.registry import registry_of
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.build(settings)
     audit.register()
     notifications.register(mail.mailer_for(settings))
+    webhook_fanout.register()
     realtime = Realtime(runtime)
 
     @asynccontextmanager
@@ -49,9 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await realtime.start()
         await vanished_chargers.start(runtime)
         await booking_jobs.start(runtime, registry_of(runtime))
+        if settings.webhook_deliver_in_process:
+            await webhook_delivery.start(runtime)
         try:
             yield
         finally:
+            await webhook_delivery.stop(runtime)
             await booking_jobs.stop(runtime)
             await vanished_chargers.stop(runtime)
             await realtime.stop()

@@ -26,6 +26,11 @@ from evcare.integrations.models import (
     IntegrationSecret,
     SessionCode,
 )
+from evcare.integrations.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
     BookingAnalysis,
@@ -107,6 +112,9 @@ __all__ = [
     "VehicleModel",
     "Wallet",
     "WalletEntry",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkStatus",
     "metadata",
 ]

@@ -140,6 +140,13 @@ class OutboxDispatcher:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()
+        self._after_batch: list[Callable[[], None]] = []
+
+    def after_batch(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every batch this dispatcher commits (to wake work that
+        the batch's handlers queued, such as webhook deliveries)."""
+        if callback not in self._after_batch:
+            self._after_batch.append(callback)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -200,7 +207,9 @@ class OutboxDispatcher:
                     await renewing
             await self._settle(session, [e.id for e in events if e.id not in failures], failures)
             await session.commit()
-            return len(events)
+        for callback in self._after_batch:
+            callback()
+        return len(events)
 
     async def _handle(
         self, session: AsyncSession, events: list[OutboxEvent]

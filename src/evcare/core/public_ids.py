@@ -46,3 +46,6 @@ class PublicIdKind:
 ORGANIZATION_ID = PublicIdKind("org_", "Organization")
 ACCOUNT_ID = PublicIdKind("acc_", "Account")
 INTEGRATION_ID = PublicIdKind("int_", "Integration")
+WEBHOOK_ID = PublicIdKind("wh_", "Webhook")
+# A delivery's id is the Standard Webhooks message id (``webhook-id``).
+DELIVERY_ID = PublicIdKind("msg_", "Delivery")

@@ -29,6 +29,7 @@ NOTIFYING_TOPICS = (
     "service.booking_status_changed",
     "identity.sign_in_locked",
     "billing.wallet_low_balance",
+    "integrations.webhook_disabled",
 )
 MAX_LOG_LIMIT = 200
 

@@ -64,6 +64,8 @@ class Scope(StrEnum):
     # A partner backend signs its own users in (POST /v1/integrations/auth/exchange).
     FEDERATE_USERS = "FEDERATE:USERS"
     EMBED_PORTAL = "EMBED:PORTAL"
+    # An integration's own webhook endpoints (and an admin's, for any integration).
+    MANAGE_WEBHOOKS = "MANAGE:WEBHOOKS"
 
 
 _SELF_SERVICE = {
@@ -109,6 +111,7 @@ PARTNER_SCOPES = frozenset(
         Scope.WRITE_ORGANIZATION,
         Scope.FEDERATE_USERS,
         Scope.EMBED_PORTAL,
+        Scope.MANAGE_WEBHOOKS,
     }
 )
 

@@ -16,8 +16,9 @@ class Bundle(StrEnum):
     ALL_ACCESS = "ALL_ACCESS"
 
 
-# Every bundle signs its platform's users in and reads who they are.
-_BASE = frozenset({Scope.READ_PROFILE, Scope.FEDERATE_USERS})
+# Every bundle signs its platform's users in, reads who they are and manages its own
+# webhook endpoints.
+_BASE = frozenset({Scope.READ_PROFILE, Scope.FEDERATE_USERS, Scope.MANAGE_WEBHOOKS})
 # Vehicles, the charging network and workshop bookings, as a driver sees them.
 _DRIVING = _BASE | {
     Scope.READ_VEHICLES,

@@ -26,9 +26,11 @@ from pydantic_core import PydanticCustomError
 from evcare.core.ids import MAX_KEY, parse_key, parse_public_key
 from evcare.core.public_ids import (
     ACCOUNT_ID,
+    DELIVERY_ID,
     INTEGRATION_ID,
     MAX_LENGTH,
     ORGANIZATION_ID,
+    WEBHOOK_ID,
     PublicIdKind,
 )
 
@@ -159,3 +161,5 @@ def _prefixed(kind: PublicIdKind) -> Any:
 OrganizationId = _prefixed(ORGANIZATION_ID)
 AccountId = _prefixed(ACCOUNT_ID)
 IntegrationId = _prefixed(INTEGRATION_ID)
+WebhookId = _prefixed(WEBHOOK_ID)
+DeliveryId = _prefixed(DELIVERY_ID)

@@ -7,12 +7,12 @@ from fastapi import Depends, FastAPI
 from evcare.core.runtime import Runtime
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
-from evcare.surfaces.hub import integrations, organizations, sign_in, system
+from evcare.surfaces.hub import integrations, organizations, sign_in, system, webhooks
 from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
 from evcare.surfaces.openapi import document_errors
 
-SECTIONS = (system, sign_in, integrations, organizations)
+SECTIONS = (system, sign_in, webhooks, integrations, organizations)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:

@@ -1,0 +1,435 @@
+"""The delivery runner: claims due deliveries, signs and POSTs each attempt, records it,
+and schedules the next one.
+
+- Retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (eight attempts in all);
+  then the delivery is ``failed`` (``recover`` sends it again).
+- ``410 Gone`` disables the endpoint at once; an endpoint whose attempts have failed
+  without a success for five days is disabled, and its organization's admins notified.
+- Each attempt: SSRF guard (DNS resolved once, connect to that address), 15 s for all
+  of it, redirects not followed, at most 1 KiB of the response read.
+- A slow endpoint never delays another: at most ``webhook_endpoint_concurrency``
+  attempts per endpoint are in flight; an endpoint at its limit is left out of the next
+  claim, and every attempt runs in its own task.
+- N runners (``evcare worker`` processes) share the work: on PostgreSQL a claim locks
+  its rows ``FOR UPDATE SKIP LOCKED`` and leases them (``LEASE``, longer than an
+  attempt can take), so no attempt is made twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from evcare.core.background import start_task, stop_task
+from evcare.core.clock import utcnow
+from evcare.core.db import is_postgresql
+from evcare.core.errors import WebhookUrlRefused
+from evcare.core.events import publish_many
+from evcare.core.runtime import Runtime
+from evcare.identity.models import AccountRole, OrganizationMember
+from evcare.integrations.models import Integration
+from evcare.integrations.webhooks import network, repository
+from evcare.integrations.webhooks.models import (
+    DeliveryStatus,
+    EndpointStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from evcare.integrations.webhooks.service import UrlPolicy
+from evcare.integrations.webhooks.signing import SecretBox, signed_headers
+
+log = logging.getLogger("evcare.webhooks")
+
+RETRY_DELAYS = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+DISABLE_AFTER = timedelta(days=5)
+EXCERPT_BYTES = 1024
+LEASE = timedelta(seconds=90)
+BATCH = 100
+DISABLED_TOPIC = "integrations.webhook_disabled"
+_TASK_KEY = "webhooks.runner"
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: str
+    claim_token: uuid.UUID
+    endpoint_id: str
+    url: str
+    body: str
+    attempt: int  # this attempt's number (1 for the first)
+    secrets: list[str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempted_at: datetime
+    latency_ms: int
+    status_code: int | None
+    excerpt: str | None
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def next_attempt_after(attempts_made: int, at: datetime) -> datetime | None:
+    """When to try again after ``attempts_made`` attempts failed (None: give up)."""
+    if attempts_made > len(RETRY_DELAYS):
+        return None
+    return at + RETRY_DELAYS[attempts_made - 1]
+
+
+async def _excerpt(response: httpx.Response) -> str:
+    """At most EXCERPT_BYTES of the body; the rest is never read."""
+    taken = bytearray()
+    async for chunk in response.aiter_raw():
+        taken += chunk
+        if len(taken) >= EXCERPT_BYTES:
+            break
+    return bytes(taken[:EXCERPT_BYTES]).decode("utf-8", errors="replace")
+
+
+class DeliveryRunner:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        box: SecretBox,
+        *,
+        policy: UrlPolicy,
+        poll_seconds: float = 1.0,
+        timeout_seconds: float = 15.0,
+        endpoint_concurrency: int = 4,
+        max_in_flight: int = 256,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._box = box
+        self._policy = policy
+        self._poll_seconds = poll_seconds
+        self._timeout = timeout_seconds
+        self._per_endpoint = endpoint_concurrency
+        self._max_in_flight = max_in_flight
+        self._in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wakeup = asyncio.Event()
+        # Never follows redirects; no proxy or netrc from the environment.
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(timeout_seconds),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+        )
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> DeliveryRunner:
+        settings = runtime.settings
+        return cls(
+            runtime.sessionmaker,
+            SecretBox(settings.secret_key.get_secret_value()),
+            policy=policy_of(runtime),
+            poll_seconds=settings.webhook_poll_seconds,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            endpoint_concurrency=settings.webhook_endpoint_concurrency,
+            max_in_flight=settings.webhook_max_in_flight,
+        )
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.claim_and_start()
+            except Exception as error:
+                log.warning("webhook claim failed (%s); will retry", type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wakeup.wait()
+            self._wakeup.clear()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    async def drain(self) -> None:
+        """Attempt everything due now, and wait for the attempts (tests, the bench)."""
+        while True:
+            started = await self.claim_and_start()
+            if not started and not self._tasks:
+                return
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def claim_and_start(self) -> int:
+        """Claim due deliveries while there is room, each attempt in its own task."""
+        total = 0
+        while (room := self._max_in_flight - sum(self._in_flight.values())) > 0:
+            claims = await self._claim(min(room, BATCH))
+            for claim in claims:
+                self._in_flight[claim.endpoint_id] += 1
+                task = asyncio.create_task(self._attempt(claim), name="evcare-webhook")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            total += len(claims)
+            if not claims:
+                break
+        return total
+
+    async def _claim(self, limit: int) -> list[Claim]:
+        now = utcnow()
+        saturated = {e for e, n in self._in_flight.items() if n >= self._per_endpoint}
+        async with self._sessionmaker() as session:
+            rows = await repository.claim_due(
+                session,
+                now=now,
+                lease_until=now + LEASE,
+                limit=limit,
+                saturated=saturated,
+                skip_locked=is_postgresql(session),
+            )
+            endpoints = await repository.endpoints_by_id(session, {r.endpoint_id for r in rows})
+            taken: Counter[str] = Counter()
+            claims: list[Claim] = []
+            for row in rows:
+                room = self._per_endpoint - self._in_flight[row.endpoint_id]
+                endpoint = endpoints.get(row.endpoint_id)
+                if endpoint is None or taken[row.endpoint_id] >= room:
+                    assert row.claim_token is not None
+                    await repository.release(session, row.id, row.claim_token)
+                    continue
+                taken[row.endpoint_id] += 1
+                claims.append(self._claim_of(row, endpoint, now))
+            await session.commit()
+        return claims
+
+    def _claim_of(self, row: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> Claim:
+        secrets = [self._box.open(endpoint.secret_encrypted)]
+        if (
+            endpoint.previous_secret_encrypted is not None
+            and endpoint.previous_secret_expires_at is not None
+            and endpoint.previous_secret_expires_at > now
+        ):
+            secrets.append(self._box.open(endpoint.previous_secret_encrypted))
+        assert row.claim_token is not None
+        return Claim(
+            delivery_id=row.id,
+            claim_token=row.claim_token,
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            body=json.dumps(row.payload, separators=(",", ":"), sort_keys=True),
+            attempt=row.attempt_count + 1,
+            secrets=secrets,
+        )
+
+    async def _attempt(self, claim: Claim) -> None:
+        try:
+            outcome = await self._send(claim)
+            await self._record(claim, outcome)
+        except Exception as error:
+            log.warning(
+                "webhook attempt not recorded delivery=%s (%s)",
+                claim.delivery_id,
+                type(error).__name__,
+            )
+        finally:
+            self._in_flight[claim.endpoint_id] -= 1
+            if self._in_flight[claim.endpoint_id] <= 0:
+                del self._in_flight[claim.endpoint_id]
+            self.wake()
+
+    async def _send(self, claim: Claim) -> Outcome:
+        attempted_at = utcnow()
+        started = time.perf_counter()
+        status_code: int | None = None
+        excerpt: str | None = None
+        error: str | None = None
+        try:
+            async with asyncio.timeout(self._timeout):
+                vetted = await network.vet(
+                    claim.url,
+                    require_https=self._policy.require_https,
+                    allow_private=self._policy.allow_private,
+                )
+                headers = signed_headers(
+                    message_id=claim.delivery_id,
+                    timestamp=attempted_at,
+                    body=claim.body,
+                    secrets_in_use=claim.secrets,
+                )
+                request = network.pinned_request(
+                    vetted, content=claim.body.encode(), headers=headers
+                )
+                response = await self._client.send(request, stream=True)
+                try:
+                    status_code = response.status_code
+                    excerpt = await _excerpt(response)
+                finally:
+                    await response.aclose()
+        except WebhookUrlRefused as refused:
+            error = refused.detail
+        except TimeoutError:
+            error = f"timed out after {self._timeout:g} s"
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        return Outcome(attempted_at, latency_ms, status_code, excerpt, error)
+
+    async def _record(self, claim: Claim, outcome: Outcome) -> None:
+        now = utcnow()
+        async with self._sessionmaker() as session:
+            session.add(
+                WebhookAttempt(
+                    delivery_id=claim.delivery_id,
+                    number=claim.attempt,
+                    attempted_at=outcome.attempted_at,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    response_excerpt=outcome.excerpt,
+                    error=outcome.error,
+                )
+            )
+            try:
+                await session.flush()
+            except IntegrityError:
+                # Another runner recorded this attempt (its lease ran out on us).
+                await session.rollback()
+                return
+            gone = outcome.status_code == 410
+            retry_at = None if outcome.succeeded or gone else next_attempt_after(claim.attempt, now)
+            if outcome.succeeded:
+                status = DeliveryStatus.SUCCEEDED
+            else:
+                status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
+            # The count moves on even if a replay took the delivery meanwhile, so the
+            # next attempt gets the next number.
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == claim.delivery_id)
+                .where(WebhookDelivery.attempt_count < claim.attempt)
+                .values(attempt_count=claim.attempt)
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == claim.delivery_id)
+                .where(WebhookDelivery.claim_token == claim.claim_token)
+                .values(
+                    status=status,
+                    last_attempt_at=outcome.attempted_at,
+                    next_attempt_at=retry_at,
+                    succeeded_at=now if outcome.succeeded else None,
+                    claimed_until=None,
+                    claim_token=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            endpoint = await session.get(WebhookEndpoint, claim.endpoint_id)
+            if endpoint is not None:
+                await _judge_endpoint(session, endpoint, outcome, now=now)
+            await session.commit()
+
+
+async def _judge_endpoint(
+    session: AsyncSession, endpoint: WebhookEndpoint, outcome: Outcome, *, now: datetime
+) -> None:
+    """Success clears the failure clock; 410 or five days of failures disable."""
+    if outcome.succeeded:
+        endpoint.failing_since = None
+        return
+    if endpoint.failing_since is None:
+        endpoint.failing_since = outcome.attempted_at
+    reason = None
+    if outcome.status_code == 410:
+        reason = "the endpoint answered 410 Gone"
+    elif now - endpoint.failing_since >= DISABLE_AFTER:
+        reason = "every attempt failed for five days"
+    if reason is None or endpoint.status == EndpointStatus.DISABLED:
+        return
+    endpoint.status = EndpointStatus.DISABLED
+    endpoint.disabled_reason = reason
+    log.warning("webhook endpoint disabled webhook_id=%s: %s", endpoint.id, reason)
+    await _notify_disabled(session, endpoint, reason)
+
+
+async def _notify_disabled(session: AsyncSession, endpoint: WebhookEndpoint, reason: str) -> None:
+    """One notification (in-app and email) to each admin of the endpoint's organization."""
+    admins = await session.scalars(
+        select(OrganizationMember.user_id)
+        .join(Integration, Integration.organization_id == OrganizationMember.organization_id)
+        .where(Integration.id == endpoint.integration_id)
+        .where(OrganizationMember.role == AccountRole.ORGANIZATION_ADMIN)
+    )
+    recipients = list(admins.all())
+    if not recipients:
+        return
+    await publish_many(
+        session,
+        [
+            (
+                DISABLED_TOPIC,
+                {
+                    "user_id": user_id,
+                    "category": "webhooks",
+                    "title": "Webhook endpoint disabled",
+                    "message": f"Webhook {endpoint.id} was disabled: {reason}. "
+                    "Fix it, enable it again and recover the failed deliveries.",
+                    "data": {"webhookId": endpoint.id, "integrationId": endpoint.integration_id},
+                },
+            )
+            for user_id in recipients
+        ],
+    )
+
+
+def policy_of(runtime: Runtime) -> UrlPolicy:
+    settings = runtime.settings
+    return UrlPolicy(
+        require_https=settings.environment == "production",
+        allow_private=settings.webhook_allow_private_networks,
+    )
+
+
+def runner_of(runtime: Runtime) -> DeliveryRunner:
+    """The runtime's delivery runner (made on first use)."""
+    runner = runtime.extras.get("webhooks.runner_object")
+    if not isinstance(runner, DeliveryRunner):
+        runner = DeliveryRunner.for_runtime(runtime)
+        runtime.extras["webhooks.runner_object"] = runner
+        runtime.outbox.after_batch(runner.wake)
+    return runner
+
+
+async def start(runtime: Runtime) -> None:
+    """Deliver in this process (the embedded default, and ``evcare worker``)."""
+    runner = runner_of(runtime)
+    start_task(runtime, _TASK_KEY, runner.run, name="evcare-webhooks")
+
+
+async def stop(runtime: Runtime) -> None:
+    await stop_task(runtime, _TASK_KEY)
+    runner = runtime.extras.pop("webhooks.runner_object", None)
+    if isinstance(runner, DeliveryRunner):
+        await runner.close()
