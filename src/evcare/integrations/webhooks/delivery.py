@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from evcare.core.background import start_task, stop_task
 from evcare.core.clock import utcnow
+from evcare.core.config import Settings
 from evcare.core.db import is_postgresql
 from evcare.core.errors import WebhookUrlRefused
 from evcare.core.events import publish_many
@@ -117,7 +118,7 @@ class DeliveryRunner:
         sessionmaker: async_sessionmaker[AsyncSession],
         box: SecretBox,
         *,
-        policy: UrlPolicy,
+        settings: Settings,
         poll_seconds: float = 1.0,
         timeout_seconds: float = 15.0,
         endpoint_concurrency: int = 4,
@@ -125,7 +126,8 @@ class DeliveryRunner:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._box = box
-        self._policy = policy
+        # Read at every attempt, so a changed setting applies to the next one.
+        self._settings = settings
         self._poll_seconds = poll_seconds
         self._timeout = timeout_seconds
         self._per_endpoint = endpoint_concurrency
@@ -147,7 +149,7 @@ class DeliveryRunner:
         return cls(
             runtime.sessionmaker,
             SecretBox(settings.secret_key.get_secret_value()),
-            policy=policy_of(runtime),
+            settings=settings,
             poll_seconds=settings.webhook_poll_seconds,
             timeout_seconds=settings.webhook_timeout_seconds,
             endpoint_concurrency=settings.webhook_endpoint_concurrency,
@@ -267,11 +269,12 @@ class DeliveryRunner:
         excerpt: str | None = None
         error: str | None = None
         try:
+            policy = policy_of(self._settings)
             async with asyncio.timeout(self._timeout):
                 vetted = await network.vet(
                     claim.url,
-                    require_https=self._policy.require_https,
-                    allow_private=self._policy.allow_private,
+                    require_https=policy.require_https,
+                    allow_private=policy.allow_private,
                 )
                 headers = signed_headers(
                     message_id=claim.delivery_id,
@@ -404,8 +407,7 @@ async def _notify_disabled(session: AsyncSession, endpoint: WebhookEndpoint, rea
     )
 
 
-def policy_of(runtime: Runtime) -> UrlPolicy:
-    settings = runtime.settings
+def policy_of(settings: Settings) -> UrlPolicy:
     return UrlPolicy(
         require_https=settings.environment == "production",
         allow_private=settings.webhook_allow_private_networks,

@@ -234,7 +234,7 @@ async def create_webhook(
         url=body.url,
         events=body.events,
         description=body.description,
-        policy=policy_of(runtime),
+        policy=policy_of(runtime.settings),
     )
     no_store(response)
     return WebhookCreatedOut(**WebhookOut.of(endpoint).model_dump(by_alias=False), secret=secret)
@@ -284,7 +284,7 @@ async def update_webhook(
         events=body.events,
         description=body.description,
         status=body.status,
-        policy=policy_of(runtime),
+        policy=policy_of(runtime.settings),
     )
     return WebhookOut.of(endpoint)
 
