@@ -135,6 +135,9 @@ class DeliveryRunner:
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
+        # One claim at a time per runner: a drain then sees the attempts a concurrent
+        # claim started (on PostgreSQL it would otherwise skip their locked rows).
+        self._claiming = asyncio.Lock()
         # Never follows redirects; no proxy or netrc from the environment.
         self._client = httpx.AsyncClient(
             follow_redirects=False,
@@ -187,6 +190,10 @@ class DeliveryRunner:
 
     async def claim_and_start(self) -> int:
         """Claim due deliveries while there is room, each attempt in its own task."""
+        async with self._claiming:
+            return await self._claim_while_room()
+
+    async def _claim_while_room(self) -> int:
         total = 0
         while (room := self._max_in_flight - sum(self._in_flight.values())) > 0:
             claims = await self._claim(min(room, BATCH))
