@@ -23,7 +23,7 @@ import json
 import logging
 import time
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,6 +67,7 @@ DISABLE_AFTER = timedelta(days=5)
 EXCERPT_BYTES = 1024
 LEASE = timedelta(seconds=90)
 BATCH = 100
+MAX_CLIENTS = 1024
 DISABLED_TOPIC = "integrations.webhook_disabled"
 _TASK_KEY = "webhooks.runner"
 
@@ -138,13 +139,12 @@ class DeliveryRunner:
         # One claim at a time per runner: a drain then sees the attempts a concurrent
         # claim started (on PostgreSQL it would otherwise skip their locked rows).
         self._claiming = asyncio.Lock()
-        # Never follows redirects; no proxy or netrc from the environment.
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(timeout_seconds),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
-        )
+        self._outcomes: asyncio.Queue[tuple[Claim, Outcome, asyncio.Future[None]]] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None
+        # One HTTP client per endpoint (its own small pool): a pool shared by hundreds
+        # of connections costs every request a scan of them all, and one endpoint's
+        # stuck connections never sit in another's pool.
+        self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> DeliveryRunner:
@@ -173,11 +173,45 @@ class DeliveryRunner:
                     await self._wakeup.wait()
             self._wakeup.clear()
 
+    def _client_for(self, endpoint_id: str) -> httpx.AsyncClient:
+        client = self._clients.get(endpoint_id)
+        if client is None:
+            # Never follows redirects; no proxy or netrc from the environment.
+            client = httpx.AsyncClient(
+                follow_redirects=False,
+                trust_env=False,
+                timeout=httpx.Timeout(self._timeout),
+                limits=httpx.Limits(
+                    max_connections=self._per_endpoint,
+                    max_keepalive_connections=self._per_endpoint,
+                ),
+            )
+            self._clients[endpoint_id] = client
+            self._forget_idle_clients()
+        self._clients.move_to_end(endpoint_id)
+        return client
+
+    def _forget_idle_clients(self) -> None:
+        """Close the least recently used clients of endpoints with nothing in flight."""
+        for endpoint_id in list(self._clients):
+            if len(self._clients) <= MAX_CLIENTS:
+                return
+            if self._in_flight[endpoint_id] == 0:
+                client = self._clients.pop(endpoint_id)
+                task = asyncio.create_task(client.aclose())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._client.aclose()
+        if self._recorder is not None:
+            self._recorder.cancel()
+            await asyncio.gather(self._recorder, return_exceptions=True)
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
     async def drain(self) -> None:
         """Attempt everything due now, and wait for the attempts (tests, the bench)."""
@@ -222,15 +256,17 @@ class DeliveryRunner:
             endpoints = await repository.endpoints_by_id(session, {r.endpoint_id for r in rows})
             taken: Counter[str] = Counter()
             claims: list[Claim] = []
+            extra: list[str] = []
             for row in rows:
                 room = self._per_endpoint - self._in_flight[row.endpoint_id]
                 endpoint = endpoints.get(row.endpoint_id)
                 if endpoint is None or taken[row.endpoint_id] >= room:
-                    assert row.claim_token is not None
-                    await repository.release(session, row.id, row.claim_token)
+                    extra.append(row.id)
                     continue
                 taken[row.endpoint_id] += 1
                 claims.append(self._claim_of(row, endpoint, now))
+            if extra:
+                await repository.release(session, extra, rows[0].claim_token)
             await session.commit()
         return claims
 
@@ -292,7 +328,7 @@ class DeliveryRunner:
                 request = network.pinned_request(
                     vetted, content=claim.body.encode(), headers=headers
                 )
-                response = await self._client.send(request, stream=True)
+                response = await self._client_for(claim.endpoint_id).send(request, stream=True)
                 try:
                     status_code = response.status_code
                     excerpt = await _excerpt(response)
@@ -308,32 +344,105 @@ class DeliveryRunner:
         return Outcome(attempted_at, latency_ms, status_code, excerpt, error)
 
     async def _record(self, claim: Claim, outcome: Outcome) -> None:
+        """Hand the outcome to the recorder; returns once it is committed."""
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_forever(), name="evcare-webhook-log")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._outcomes.put((claim, outcome, done))
+        await done
+
+    async def _record_forever(self) -> None:
+        """Group commit: every outcome waiting when a write begins goes into it, so a
+        busy runner writes one transaction per batch, not one per attempt."""
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(batch) < BATCH:
+                batch.append(self._outcomes.get_nowait())
+            failure: Exception | None = None
+            try:
+                await self._record_batch([(claim, outcome) for claim, outcome, _ in batch])
+            except Exception as error:
+                failure = error
+            for _, _, done in batch:
+                if done.done():
+                    continue
+                if failure is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(failure)
+
+    async def _record_batch(self, batch: list[tuple[Claim, Outcome]]) -> None:
         now = utcnow()
         async with self._sessionmaker() as session:
-            session.add(
-                WebhookAttempt(
-                    delivery_id=claim.delivery_id,
-                    number=claim.attempt,
-                    attempted_at=outcome.attempted_at,
-                    status_code=outcome.status_code,
-                    latency_ms=outcome.latency_ms,
-                    response_excerpt=outcome.excerpt,
-                    error=outcome.error,
-                )
-            )
             try:
-                await session.flush()
+                await _record_attempts(session, batch, now=now)
+                recorded = batch
             except IntegrityError:
-                # Another runner recorded this attempt (its lease ran out on us).
+                # Another runner recorded one of these attempts (its lease ran out on
+                # us): record the others one at a time.
                 await session.rollback()
-                return
-            gone = outcome.status_code == 410
-            retry_at = None if outcome.succeeded or gone else next_attempt_after(claim.attempt, now)
-            if outcome.succeeded:
-                status = DeliveryStatus.SUCCEEDED
-            else:
-                status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
-            # The count moves on even if a replay took the delivery meanwhile, so the
+                recorded = []
+                for item in batch:
+                    try:
+                        async with session.begin_nested():
+                            await _record_attempts(session, [item], now=now)
+                    except IntegrityError:
+                        continue
+                    recorded.append(item)
+            # Reads after the writes: on SQLite a read first would pin a snapshot that
+            # the write could not upgrade once another connection had committed.
+            endpoints = await repository.endpoints_by_id(
+                session, {claim.endpoint_id for claim, _ in recorded}
+            )
+            for claim, outcome in recorded:
+                endpoint = endpoints.get(claim.endpoint_id)
+                if endpoint is not None:
+                    await _judge_endpoint(session, endpoint, outcome, now=now)
+            await session.commit()
+
+
+async def _record_attempts(
+    session: AsyncSession, batch: list[tuple[Claim, Outcome]], *, now: datetime
+) -> None:
+    """The attempts' rows (one INSERT), and each delivery's next state (done, retry at,
+    or failed)."""
+    session.add_all(
+        WebhookAttempt(
+            delivery_id=claim.delivery_id,
+            number=claim.attempt,
+            attempted_at=outcome.attempted_at,
+            status_code=outcome.status_code,
+            latency_ms=outcome.latency_ms,
+            response_excerpt=outcome.excerpt,
+            error=outcome.error,
+        )
+        for claim, outcome in batch
+    )
+    await session.flush()
+    for claim, outcome in batch:
+        gone = outcome.status_code == 410
+        retry_at = None if outcome.succeeded or gone else next_attempt_after(claim.attempt, now)
+        if outcome.succeeded:
+            status = DeliveryStatus.SUCCEEDED
+        else:
+            status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
+        settled = await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == claim.delivery_id)
+            .where(WebhookDelivery.claim_token == claim.claim_token)
+            .values(
+                status=status,
+                attempt_count=claim.attempt,
+                last_attempt_at=outcome.attempted_at,
+                next_attempt_at=retry_at,
+                succeeded_at=now if outcome.succeeded else None,
+                claimed_until=None,
+                claim_token=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not settled.rowcount:  # type: ignore[attr-defined]
+            # A replay took the delivery meanwhile: its count still moves on, so the
             # next attempt gets the next number.
             await session.execute(
                 update(WebhookDelivery)
@@ -342,24 +451,6 @@ class DeliveryRunner:
                 .values(attempt_count=claim.attempt)
                 .execution_options(synchronize_session=False)
             )
-            await session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == claim.delivery_id)
-                .where(WebhookDelivery.claim_token == claim.claim_token)
-                .values(
-                    status=status,
-                    last_attempt_at=outcome.attempted_at,
-                    next_attempt_at=retry_at,
-                    succeeded_at=now if outcome.succeeded else None,
-                    claimed_until=None,
-                    claim_token=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            endpoint = await session.get(WebhookEndpoint, claim.endpoint_id)
-            if endpoint is not None:
-                await _judge_endpoint(session, endpoint, outcome, now=now)
-            await session.commit()
 
 
 async def _judge_endpoint(

@@ -56,7 +56,8 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id"),
-        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        # The claim walks pending deliveries oldest first and stops at its limit.
+        Index("ix_webhook_delivery_due", "status", "created_at"),
         Index("ix_webhook_delivery_resource", "endpoint_id", "resource_key", "status"),
     )
 

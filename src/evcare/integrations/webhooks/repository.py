@@ -200,11 +200,13 @@ async def endpoints_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Web
     return {row.id: row for row in rows.all()}
 
 
-async def release(session: AsyncSession, delivery_id: str, claim_token: uuid.UUID) -> int:
-    """Clear a claim (the delivery stays pending); how many rows matched."""
+async def release(
+    session: AsyncSession, delivery_ids: list[str], claim_token: uuid.UUID | None
+) -> int:
+    """Clear a claim (the deliveries stay pending); how many rows matched."""
     result = await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
+        .where(WebhookDelivery.id.in_(delivery_ids))
         .where(WebhookDelivery.claim_token == claim_token)
         .values(claimed_until=None, claim_token=None)
         .execution_options(synchronize_session=False)
