@@ -154,9 +154,8 @@ async def _publish(runtime: Runtime, user_id: int, events: int, rate: float) -> 
     return committed
 
 
-async def _wait_delivered(runtime: Runtime, expected: int, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
+async def _wait_delivered(runtime: Runtime, expected: int) -> None:
+    while True:
         async with runtime.sessionmaker() as session:
             done = await session.scalar(
                 select(func.count()).where(WebhookDelivery.status == DeliveryStatus.SUCCEEDED)
@@ -237,7 +236,8 @@ async def main(args: argparse.Namespace) -> None:
         started = utcnow()
         committed = await _publish(runtime, user_id, args.events, args.rate)
         expected = args.events * HEALTHY
-        await _wait_delivered(runtime, expected, timeout=args.timeout)
+        async with asyncio.timeout(args.timeout):
+            await _wait_delivered(runtime, expected)
         latencies, last = await _first_attempt_latencies(runtime, committed)
         wall = (last - started).total_seconds()
         concurrency = settings.webhook_max_in_flight

@@ -21,12 +21,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 import time
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import certifi
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -145,6 +147,8 @@ class DeliveryRunner:
         # of connections costs every request a scan of them all, and one endpoint's
         # stuck connections never sit in another's pool.
         self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
+        # Loaded once: each client would otherwise read the CA bundle again.
+        self._tls = ssl.create_default_context(cafile=certifi.where())
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> DeliveryRunner:
@@ -180,6 +184,7 @@ class DeliveryRunner:
             client = httpx.AsyncClient(
                 follow_redirects=False,
                 trust_env=False,
+                verify=self._tls,
                 timeout=httpx.Timeout(self._timeout),
                 limits=httpx.Limits(
                     max_connections=self._per_endpoint,

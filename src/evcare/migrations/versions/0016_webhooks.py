@@ -78,9 +78,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_webhook_delivery_due", ["status", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_webhook_delivery_due", ["status", "created_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
         )
