@@ -20,6 +20,9 @@ from evcare.charging import events as charging
 from evcare.core.clock import clock, utcnow
 from evcare.core.events import publish
 from evcare.core.runtime import Runtime
+from evcare.engagement.notification_models import Notification
+from evcare.identity import organizations
+from evcare.identity.models import AccountRole
 from evcare.integrations.webhooks.delivery import RETRY_DELAYS, runner_of
 from evcare.integrations.webhooks.models import WebhookAttempt
 from tests.factories.identity import bearer
@@ -318,3 +321,45 @@ async def test_a_hanging_endpoint_does_not_delay_another(
     async with runtime.sessionmaker() as session:
         attempts = (await session.scalars(select(WebhookAttempt))).all()
     assert sorted(a.status_code is None for a in attempts) == [False, True]
+
+
+async def test_five_days_of_failures_disable_the_endpoint_and_notify_the_organizations_admins(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    admin = await admin_headers(runtime, client)
+    created = await create_integration(client, admin)
+    integration_id = created["integration"]["id"]
+    organization_id = created["integration"]["organizationId"]
+    async with runtime.sessionmaker() as session:
+        _, org_admin = await organizations.add_account(
+            session,
+            runtime.credentials,
+            organization_id,
+            email="owner@partner-five-days.example",
+            name="Partner owner",
+            role=AccountRole.ORGANIZATION_ADMIN,
+        )
+        await session.commit()
+    hook = await create_webhook(client, admin, integration_id, receiver.url())
+    receiver.status = 503
+    await _rotate(client, admin, integration_id)
+    await deliver_all(runtime)
+    clock.freeze()
+    for day in range(5):
+        clock.advance(timedelta(days=1))
+        admin = await admin_headers(runtime, client)  # the earlier token has expired
+        await _rotate(client, admin, integration_id)
+        await deliver_all(runtime)
+        status = "disabled" if day == 4 else "enabled"
+        read = await client.get(
+            f"/v1/integrations/{integration_id}/webhooks/{hook['id']}", headers=admin
+        )
+        assert read.json()["status"] == status, day
+    assert read.json()["disabledReason"] == "every attempt failed for five days"
+    await runtime.outbox.drain()
+    async with runtime.sessionmaker() as session:
+        notified = (
+            await session.scalars(select(Notification).where(Notification.user_id == org_admin.id))
+        ).all()
+    assert {n.category for n in notified} == {"webhooks"}
+    assert {n.channel for n in notified} == {"in_app", "email"}

@@ -26,6 +26,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_URL_LENGTH = 2048
+# A name that does not resolve in this long is refused (the attempt's 15 s cover it too).
+RESOLVE_SECONDS = 5.0
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -93,8 +95,9 @@ async def vet(raw: str, *, require_https: bool, allow_private: bool) -> VettedUr
         addresses = [str(literal)]
     else:
         try:
-            addresses = await resolver(url.host, port)
-        except (OSError, UnicodeError) as error:
+            async with asyncio.timeout(RESOLVE_SECONDS):
+                addresses = await resolver(url.host, port)
+        except (OSError, UnicodeError, TimeoutError) as error:
             raise _refused(f"{url.host} does not resolve") from error
     if not addresses:
         raise _refused(f"{url.host} does not resolve")
