@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from evcare.core.pagination import Pagination
 from evcare.core.runtime import Runtime
@@ -38,6 +38,7 @@ from evcare.surfaces.hub.schemas import (
     no_store,
 )
 from evcare.surfaces.ids import DeliveryId, WebhookId
+from evcare.surfaces.times import UtcDateTime
 
 router = APIRouter(prefix="/integrations", tags=["webhooks"], route_class=TransactionalRoute)
 
@@ -178,7 +179,7 @@ class DeliveryDetailOut(DeliveryOut):
 
 
 class RecoverIn(StrictHubModel):
-    since: AwareDatetime
+    since: UtcDateTime
 
 
 class RecoveredOut(HubModel):
