@@ -270,8 +270,9 @@ async def main(args: argparse.Namespace) -> None:
         f"client per endpoint, {shared:.0f} POSTs/s with one shared client"
     )
     print(
-        f"  the runner reaches {delivered / wall / bare:.0%} of the bare rate (each delivery is "
-        "also claimed, signed, SSRF-checked and recorded)"
+        f"  delivered/bare: {delivered / wall / bare:.0%} (the runner's ceiling when more is "
+        "offered than it delivers; each delivery is also written, claimed, signed, "
+        "SSRF-checked and recorded)"
     )
 
 
