@@ -23,8 +23,9 @@ from evcare.core.runtime import Runtime
 from evcare.engagement.notification_models import Notification
 from evcare.identity import organizations
 from evcare.identity.models import AccountRole
-from evcare.integrations.webhooks.delivery import RETRY_DELAYS, runner_of
+from evcare.integrations.webhooks.delivery import runner_of
 from evcare.integrations.webhooks.models import WebhookAttempt
+from evcare.integrations.webhooks.outcomes import RETRY_DELAYS
 from tests.factories.identity import bearer
 from tests.factories.integrations import (
     admin_headers,
