@@ -38,7 +38,7 @@ from evcare.core.runtime import Runtime
 from evcare.models import metadata
 
 # Fixtures shared by several test packages.
-pytest_plugins = ["tests.factories.mail", "tests.factories.twilio"]
+pytest_plugins = ["tests.factories.mail", "tests.factories.twilio", "tests.factories.webhooks"]
 
 
 def _test_database_url() -> str:

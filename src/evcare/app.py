@@ -26,6 +26,8 @@ from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import mail, notifications, sms
 from evcare.identity import audit
 from evcare.integrations import metering as usage_metering
+from evcare.integrations.webhooks import delivery as webhook_delivery
+from evcare.integrations.webhooks import fanout as webhook_fanout
 from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.ocpp.registry import registry_of
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     audit.register()
     notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
     maintenance_faults.register()
+    webhook_fanout.register()
     realtime = Realtime(runtime)
 
     @asynccontextmanager
@@ -59,9 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await vanished_chargers.start(runtime)
         await booking_jobs.start(runtime, registry_of(runtime))
         await usage_metering.start(runtime)
+        if settings.webhook_deliver_in_process:
+            await webhook_delivery.start(runtime)
         try:
             yield
         finally:
+            await _bounded("webhook delivery", webhook_delivery.stop(runtime))
             await _bounded("usage metering", usage_metering.stop(runtime))
             await _bounded("bookings job", booking_jobs.stop(runtime))
             await _bounded("vanished chargers", vanished_chargers.stop(runtime))

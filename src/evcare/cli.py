@@ -1,4 +1,4 @@
-"""The ``evcare`` command: serve, up, db upgrade, demo, create-admin, simulate, openapi."""
+"""The ``evcare`` command: serve, up, worker, db upgrade, demo, create-admin, simulate, openapi."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import signal
 import socket
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from evcare.core.migrate import upgrade as upgrade_database
 from evcare.core.observability import configure_logging
 from evcare.core.runtime import Runtime
 from evcare.demo import DEMO_INTEGRATION, DEMO_LOGINS, load_demo
+from evcare.integrations.webhooks import delivery as webhook_delivery
 from evcare.operations.backup_cli import backup_app
 from evcare.simulator.defaults import DEMO_CHARGER_PASSWORD, DEMO_CHARGER_PREFIX, DEMO_ID_TAG
 
@@ -150,6 +152,33 @@ def serve(port: PortOption = None, host: HostOption = None) -> None:
     listener = _listen(settings, host, port)
     asyncio.run(_upgrade(settings))
     _run(settings, listener)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks until stopped (SIGTERM or Ctrl-C). Run as many as you like against
+    PostgreSQL: each claims due deliveries with FOR UPDATE SKIP LOCKED, so no attempt is
+    made twice. Set EVCARE_WEBHOOK_DELIVER_IN_PROCESS=false on the servers then."""
+    settings = _settings()
+    configure_logging(settings.log_level)
+    asyncio.run(_work(settings))
+
+
+async def _work(settings: Settings) -> None:
+    # Only the delivery runner: the outbox stays with `evcare serve`, whose process holds
+    # every subscriber (socket.io fan-out included).
+    runtime = Runtime.build(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await webhook_delivery.start(runtime)
+    console.print("[green]evcare worker[/green] delivering webhooks")
+    try:
+        await stopping.wait()
+    finally:
+        await webhook_delivery.stop(runtime)
+        await runtime.engine.dispose()
 
 
 @app.command()

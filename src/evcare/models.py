@@ -36,6 +36,11 @@ from evcare.integrations.models import (
     SessionCode,
 )
 from evcare.integrations.usage_models import Plan, Subscription, UsageCount
+from evcare.integrations.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from evcare.kyc.models import KycSubmission
 from evcare.operations.settings_models import SettingChange, SystemSetting
 from evcare.service.bookings.models import (
@@ -135,6 +140,9 @@ __all__ = [
     "VehicleModel",
     "Wallet",
     "WalletEntry",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkStatus",
     "metadata",
 ]

@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     booking_cancellation_fee_percent: int = Field(default=10, ge=0, le=100)
 
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # Webhooks (docs/developer-hub/05-webhooks-and-reliability.md). Private, loopback and
+    # link-local targets are refused unless allowed here (development and tests only);
+    # https is required in production.
+    webhook_allow_private_networks: bool = False
+    # Deliver in this process (the embedded default); false when `evcare worker`
+    # processes deliver instead.
+    webhook_deliver_in_process: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    # Attempts in flight at once to one endpoint, and in all, per process.
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=100)
+    webhook_max_in_flight: int = Field(default=256, ge=1, le=10_000)
     # A charger not heard from this long (no heartbeat, status or boot; it is told to
     # send a heartbeat every 300 s) is Offline and its active sessions are marked
     # interrupted; checked every ``ocpp_vanished_check_seconds`` (docs/ocpp.md).
@@ -137,6 +149,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "EVCARE_SECRET_KEY must be set to a secret of your own outside development"
             )
+        if self.environment == "production" and self.webhook_allow_private_networks:
+            raise ValueError("EVCARE_WEBHOOK_ALLOW_PRIVATE_NETWORKS is for development only")
         if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("EVCARE_SECRET_KEY must be at least 32 characters in production")
         if (

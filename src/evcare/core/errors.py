@@ -104,6 +104,13 @@ class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency_key_reused"
 
 
+class WebhookUrlRefused(ValidationFailed):
+    """A webhook URL EVCare will not call: not https outside development, or resolving to
+    a loopback, private, link-local or reserved address (docs: the SSRF guard)."""
+
+    code = "webhook_url_refused"
+
+
 class NotFound(DomainError):
     status_code = 404
     title = "Not Found"

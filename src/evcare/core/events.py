@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from evcare.core.clock import utcnow
-from evcare.core.db import PUBLISHED_EVENTS, Base
+from evcare.core.db import PUBLISHED_EVENTS, Base, is_postgresql
 
 log = logging.getLogger("evcare.events")
 
@@ -124,6 +124,25 @@ async def _run_handlers(handlers: list[Handler], session: AsyncSession, event: O
         await handler(session, event)
 
 
+async def _take_write_lock(session: AsyncSession, event: OutboxEvent) -> None:
+    """Make the batch's transaction a writing one before any handler reads.
+
+    On SQLite a transaction that reads first and writes later fails its lock upgrade
+    (SQLITE_BUSY_SNAPSHOT) whenever another connection committed in between; written to
+    first (a no-op UPDATE of the event's own row, settled at the end anyway), it holds the
+    write lock, so handlers read and write with no such race. Handlers therefore write
+    in this session, never in one of their own: a second connection would wait for this
+    lock until the batch commits (on SQLite, a 30 s stall)."""
+    if is_postgresql(session):
+        return
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event.id)
+        .values(attempts=OutboxEvent.attempts)
+        .execution_options(synchronize_session=False)
+    )
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -140,6 +159,13 @@ class OutboxDispatcher:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()
+        self._after_batch: list[Callable[[], None]] = []
+
+    def after_batch(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every batch this dispatcher commits (to wake work that
+        the batch's handlers queued, such as webhook deliveries)."""
+        if callback not in self._after_batch:
+            self._after_batch.append(callback)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -209,19 +235,25 @@ class OutboxDispatcher:
                     await renewing
             await self._settle(session, [e.id for e in events if e.id not in failures], failures)
             await session.commit()
-            return len(events)
+        for callback in self._after_batch:
+            callback()
+        return len(events)
 
     async def _handle(
         self, session: AsyncSession, events: list[OutboxEvent]
     ) -> dict[uuid.UUID, tuple[int, str]]:
         """Run each event's handlers in order; the failures (attempts, error) by id."""
         failures: dict[uuid.UUID, tuple[int, str]] = {}
+        writing = False
         for event in events:
             handlers = handlers_for(event.topic)
             try:
                 if all(handler in _outside_database for handler in handlers):
                     await _run_handlers(handlers, session, event)
                 else:
+                    if not writing:
+                        await _take_write_lock(session, event)
+                        writing = True
                     async with session.begin_nested():
                         await _run_handlers(handlers, session, event)
             except Exception as error:

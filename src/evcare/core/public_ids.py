@@ -47,3 +47,6 @@ ORGANIZATION_ID = PublicIdKind("org_", "Organization")
 ACCOUNT_ID = PublicIdKind("acc_", "Account")
 INTEGRATION_ID = PublicIdKind("int_", "Integration")
 PLAN_ID = PublicIdKind("plan_", "Plan")
+WEBHOOK_ID = PublicIdKind("wh_", "Webhook")
+# A delivery's id is the Standard Webhooks message id (``webhook-id``).
+DELIVERY_ID = PublicIdKind("msg_", "Delivery")

@@ -39,6 +39,8 @@ NOTICE_TOPICS: dict[str, Subject | None] = {
     # A ticket's news stays in the app; a KYC decision goes out like a security notice.
     "support.ticket_updated": Subject.SYSTEM,
     "kyc.decided": None,
+    # An organization's webhook endpoint disabled after days of failures: its admins must know.
+    "integrations.webhook_disabled": None,
 }
 
 

@@ -89,6 +89,8 @@ class Scope(StrEnum):
     # token and admins, never its users.
     READ_BILLING = "READ:BILLING"
     WRITE_BILLING = "WRITE:BILLING"
+    # An integration's own webhook endpoints (and an admin's, for any integration).
+    MANAGE_WEBHOOKS = "MANAGE:WEBHOOKS"
 
 
 _SELF_SERVICE = {
@@ -140,6 +142,7 @@ PARTNER_SCOPES = frozenset(
         Scope.EMBED_PORTAL,
         Scope.READ_BILLING,
         Scope.WRITE_BILLING,
+        Scope.MANAGE_WEBHOOKS,
     }
 )
 

@@ -17,9 +17,15 @@ class Bundle(StrEnum):
 
 
 # Every bundle signs its platform's users in, reads who they are, and manages the
-# integration's own subscription and usage.
+# integration's own subscription, usage and webhook endpoints.
 _BASE = frozenset(
-    {Scope.READ_PROFILE, Scope.FEDERATE_USERS, Scope.READ_BILLING, Scope.WRITE_BILLING}
+    {
+        Scope.READ_PROFILE,
+        Scope.FEDERATE_USERS,
+        Scope.READ_BILLING,
+        Scope.WRITE_BILLING,
+        Scope.MANAGE_WEBHOOKS,
+    }
 )
 # Vehicles, the charging network and workshop bookings, as a driver sees them.
 _DRIVING = _BASE | {

@@ -26,10 +26,12 @@ from pydantic_core import PydanticCustomError
 from evcare.core.ids import MAX_KEY, parse_key, parse_public_key
 from evcare.core.public_ids import (
     ACCOUNT_ID,
+    DELIVERY_ID,
     INTEGRATION_ID,
     MAX_LENGTH,
     ORGANIZATION_ID,
     PLAN_ID,
+    WEBHOOK_ID,
     PublicIdKind,
 )
 
@@ -166,3 +168,5 @@ OrganizationId = _prefixed(ORGANIZATION_ID)
 AccountId = _prefixed(ACCOUNT_ID)
 IntegrationId = _prefixed(INTEGRATION_ID)
 PlanId = _prefixed(PLAN_ID)
+WebhookId = _prefixed(WEBHOOK_ID)
+DeliveryId = _prefixed(DELIVERY_ID)

@@ -7,13 +7,21 @@ from fastapi import Depends, FastAPI
 from evcare.core.runtime import Runtime
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
-from evcare.surfaces.hub import integrations, organizations, sign_in, subscriptions, system
+from evcare.surfaces.hub import (
+    integrations,
+    organizations,
+    sign_in,
+    subscriptions,
+    system,
+    webhooks,
+)
 from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
 from evcare.surfaces.openapi import document_errors
 
-# subscriptions before integrations: /integrations/plans before /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, integrations, organizations)
+# subscriptions and webhooks before integrations: /integrations/plans and
+# /integrations/webhooks/event-types before /integrations/{integrationId}.
+SECTIONS = (system, sign_in, subscriptions, webhooks, integrations, organizations)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:

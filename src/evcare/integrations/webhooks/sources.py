@@ -1,0 +1,124 @@
+"""Which committed domain events become which webhook events, and whom they concern.
+
+An event reaches the integrations of an organization when it is about:
+
+- the organization itself (``organizationId``) or one of its integrations
+  (``integrationId``: credentials rotated);
+- a user who belongs to the organization (``organization_member``), or whom one of
+  the organization's integrations signed in (``external_identity``): the driver of a
+  charging session, the customer of a workshop booking;
+- a charger or station owned by such a user (``ownerId``): the operator's chargers.
+
+Anything else is nobody's partner event and is not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from evcare.charging import events as charging
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A webhook event about to be delivered, and how to find its audience."""
+
+    event_type: str
+    data: Payload
+    resource_key: str | None
+    user_ids: tuple[int, ...] = ()
+    integration_id: str | None = None
+    organization_id: str | None = None
+
+
+def _user_ids(*values: object) -> tuple[int, ...]:
+    found: list[int] = []
+    for value in values:
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            found.append(int(value))
+    return tuple(dict.fromkeys(found))
+
+
+def _session(event_type: str, with_cdr: bool) -> Callable[[Payload], Announcement | None]:
+    def translate(payload: Payload) -> Announcement:
+        data = {
+            "sessionId": payload.get("sessionId"),
+            "chargerId": payload.get("chargerId"),
+            "userId": None if payload.get("userId") is None else str(payload["userId"]),
+            "session": payload.get("session"),
+        }
+        if with_cdr:
+            data["cdr"] = payload.get("cdr")
+        return Announcement(
+            event_type,
+            data,
+            f"session:{payload.get('sessionId')}",
+            user_ids=_user_ids(payload.get("userId"), payload.get("ownerId")),
+        )
+
+    return translate
+
+
+def _charger_status(payload: Payload) -> Announcement:
+    return Announcement(
+        "charger.status_changed",
+        {
+            "chargerId": payload.get("chargerId"),
+            "status": payload.get("status"),
+            "connectors": payload.get("connectors") or [],
+        },
+        f"charger:{payload.get('chargerId')}",
+        user_ids=_user_ids(payload.get("ownerId")),
+    )
+
+
+_BOOKING_TYPES = {"created": "booking.created", "cancelled": "booking.cancelled"}
+
+
+def _booking_status(payload: Payload) -> Announcement | None:
+    data = payload.get("data") or {}
+    event_type = _BOOKING_TYPES.get(str(data.get("status")))
+    # The same topic also tells a mechanic of an assignment: not a booking change.
+    if event_type is None or payload.get("category") != "booking":
+        return None
+    booking_id = str(data.get("booking_id"))
+    return Announcement(
+        event_type,
+        {
+            "bookingId": booking_id,
+            "status": data.get("status"),
+            "previousStatus": data.get("previous_status"),
+        },
+        f"booking:{booking_id}",
+        user_ids=_user_ids(payload.get("user_id")),
+    )
+
+
+def _credentials_rotated(payload: Payload) -> Announcement:
+    integration_id = str(payload.get("integrationId"))
+    return Announcement(
+        "credentials.rotated",
+        {"integrationId": integration_id},
+        f"integration:{integration_id}",
+        integration_id=integration_id,
+    )
+
+
+TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
+    charging.SESSION_STARTED: _session("session.started", with_cdr=False),
+    charging.SESSION_STOPPED: _session("session.completed", with_cdr=True),
+    charging.CHARGER_STATUS: _charger_status,
+    "service.booking_status_changed": _booking_status,
+    "integrations.credentials_rotated": _credentials_rotated,
+}
+
+
+def announce(topic: str, payload: Payload) -> Announcement | None:
+    translate = TRANSLATORS.get(topic)
+    return None if translate is None else translate(payload)
