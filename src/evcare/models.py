@@ -1,7 +1,9 @@
 """Every context's tables on one metadata: what Alembic and the schema check compare."""
 
+from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
+from evcare.billing.refund_models import Refund
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
 from evcare.charging.chargers.models import Charger
@@ -79,6 +81,9 @@ __all__ = [
     "IdempotencyKey",
     "Integration",
     "IntegrationSecret",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceItem",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
@@ -90,6 +95,7 @@ __all__ = [
     "PaymentWebhookEvent",
     "PricingRule",
     "RefreshToken",
+    "Refund",
     "Service",
     "ServiceArea",
     "ServiceBooking",

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.billing import payments
+from evcare.billing import invoices, payments
 from evcare.billing import wallet_repository as repository
 from evcare.billing.payment_models import Payment
 from evcare.billing.razorpay import PaymentGateway, SandboxGateway
@@ -443,7 +443,7 @@ async def pay(
     if amount != cost:
         message = f"amount must be the session's cost, {shown(cost)}"
         raise BusinessRuleViolation(message, fields=[FieldError("amount", message)])
-    return await debit(
+    posting = await debit(
         session,
         user_id=principal.user_id,
         amount=amount,
@@ -452,3 +452,5 @@ async def pay(
         reference=f"session:{session_id}",
         session_id=session_id,
     )
+    await invoices.invoice_paid_session(session, session_id=session_id)
+    return posting

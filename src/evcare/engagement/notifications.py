@@ -29,6 +29,8 @@ NOTIFYING_TOPICS = (
     "service.booking_status_changed",
     "identity.sign_in_locked",
     "billing.wallet_low_balance",
+    "billing.refund_requested",
+    "billing.refund_processed",
 )
 MAX_LOG_LIMIT = 200
 

@@ -48,6 +48,11 @@ class Scope(StrEnum):
     MANAGE_PAYMENTS = "MANAGE:PAYMENTS"
     READ_WALLET = "READ:WALLET"
     WRITE_WALLET = "WRITE:WALLET"
+    # Invoices, transactions and refunds: one's own (READ, and WRITE to ask a refund);
+    # MANAGE: everyone's, creating and sending invoices, deciding refunds, reports.
+    READ_BILLING = "READ:BILLING"
+    WRITE_BILLING = "WRITE:BILLING"
+    MANAGE_BILLING = "MANAGE:BILLING"
     READ_NOTIFICATIONS = "READ:NOTIFICATIONS"
     WRITE_NOTIFICATIONS = "WRITE:NOTIFICATIONS"
     MANAGE_NOTIFICATIONS = "MANAGE:NOTIFICATIONS"
@@ -83,6 +88,8 @@ _SELF_SERVICE = {
     Scope.WRITE_PAYMENTS,
     Scope.READ_WALLET,
     Scope.WRITE_WALLET,
+    Scope.READ_BILLING,
+    Scope.WRITE_BILLING,
     Scope.READ_NOTIFICATIONS,
     Scope.WRITE_NOTIFICATIONS,
 }

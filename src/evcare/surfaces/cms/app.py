@@ -7,6 +7,9 @@ from fastapi import FastAPI
 from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
     auth,
+    billing,
+    billing_refunds,
+    billing_reports,
     bookings,
     charger_commands,
     chargers,
@@ -37,6 +40,9 @@ SECTIONS = (
     vehicle_charging,
     settings,
     bookings,
+    billing,
+    billing_refunds,
+    billing_reports,
 )
 
 
