@@ -319,7 +319,9 @@ async def test_a_session_paid_from_the_wallet_gets_its_invoice(
     # A session of the factory's tariff (energy only, no GST); GST is split out in
     # tests/ocpp/test_session_invoices.py, over real OCPP.
     assert (invoice["total"], invoice["tax"], invoice["subtotal"]) == (200, 0, 200)
-    assert [(i["description"], i["amount"]) for i in invoice["items"]] == [("Energy 10.000 kWh", 200)]
+    assert [(i["description"], i["amount"]) for i in invoice["items"]] == [
+        ("Energy 10.000 kWh", 200)
+    ]
     assert listed["summary"]["paid"] == {"count": 1, "amount": 200}
 
 

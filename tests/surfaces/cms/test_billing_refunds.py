@@ -216,9 +216,7 @@ async def test_someone_elses_transaction_and_refund_are_not_found(
     assert_cms_error(await client.post(REFUNDS, json=unknown, headers=owner_headers), 404)
 
 
-async def test_only_an_admin_processes_refunds(
-    client: httpx.AsyncClient, runtime: Runtime
-) -> None:
+async def test_only_an_admin_processes_refunds(client: httpx.AsyncClient, runtime: Runtime) -> None:
     user, headers = await signed_in(runtime, client)
     paid = await paid_from_wallet(client, runtime, user, headers)
     body = {"transactionId": paid, "amount": 10, "reason": "Please"}
