@@ -142,7 +142,11 @@ async def test_topup_book_remind_charge_across_a_peak_and_everything_agrees(
     assert invoice["tax"] == gst_minor / 100
     items = {i["description"]: i["amount"] for i in invoice["items"]}
     assert set(items) == {"Energy 2.000 kWh", "Peak-hour charge"}
-    assert round(sum(items.values()) * 100) == total_minor - gst_minor == invoice["subtotal"] * 100
+    assert (
+        round(sum(items.values()) * 100)
+        == total_minor - gst_minor
+        == round(invoice["subtotal"] * 100)
+    )
     assert report["revenue"]["byComponent"]["energy"] == items["Energy 2.000 kWh"]
     assert report["revenue"]["byComponent"]["peak"] == items["Peak-hour charge"]
     # The wallet: +1,000 top-up, -50 reservation fee, -the session; nothing else.
