@@ -147,7 +147,6 @@ async def invoice_session(session: AsyncSession, charge: SessionCharge) -> Invoi
     if existing is not None:
         return existing
     now = utcnow()
-    number = await repository.take_number(session, now.year)
     items = [
         {
             "component": line.component,
@@ -160,7 +159,6 @@ async def invoice_session(session: AsyncSession, charge: SessionCharge) -> Invoi
         if line.amount_minor != 0
     ]
     invoice = Invoice(
-        number=invoice_number(now.year, number),
         user_id=charge.user_id,
         kind=InvoiceKind.SESSION,
         status=InvoiceStatus.PAID,
@@ -176,6 +174,16 @@ async def invoice_session(session: AsyncSession, charge: SessionCharge) -> Invoi
         station_name=(charge.station_name or "")[:200] or None,
         energy_wh=charge.energy_wh,
     )
+    return await _add_numbered(session, invoice, items)
+
+
+async def _add_numbered(
+    session: AsyncSession, invoice: Invoice, items: Sequence[dict[str, object]]
+) -> Invoice:
+    """Give the invoice the next number of this year, last, so the counter's lock is held
+    for as short a time as the transaction allows."""
+    year = utcnow().year
+    invoice.number = invoice_number(year, await repository.take_number(session, year))
     return await repository.add_invoice(session, invoice, items)
 
 
@@ -223,10 +231,7 @@ async def create_invoice(
     ]
     subtotal = sum(amounts)
     tax = round_half_up(Fraction(subtotal * settings.gst_basis_points, 10_000))
-    now = utcnow()
-    number = await repository.take_number(session, now.year)
     invoice = Invoice(
-        number=invoice_number(now.year, number),
         user_id=user.id,
         kind=InvoiceKind.MANUAL,
         status=InvoiceStatus.PENDING,
@@ -238,7 +243,7 @@ async def create_invoice(
         due_date=due_date,
         created_by=principal.user_id,
     )
-    await repository.add_invoice(session, invoice, rows)
+    await _add_numbered(session, invoice, rows)
     return await get_invoice(session, principal, invoice.id)
 
 

@@ -219,35 +219,28 @@ async def process_refund(
 async def _pay_out(
     session: AsyncSession, gateway: PaymentGateway, refund: Refund, amount: Money
 ) -> None:
-    reference = f"refund:{refund.id}"
-    description = f"Refund of transaction {refund_reference(refund)}"
-    if refund.method == RefundMethod.WALLET:
-        await wallet.credit(
-            session,
-            user_id=refund.user_id,
-            amount=amount,
-            kind=EntryKind.REFUND,
-            description=description,
-            reference=reference,
-        )
-        return
+    payment: Payment | None = None
     if refund.payment_id is not None:
         payment = await repository.payment_of_user(
             session, refund.payment_id, user_id=refund.user_id
         )
     else:
+        # A wallet payment's money goes back to the wallet; a top-up's leaves it (refused
+        # when it has been spent) and goes back through the provider.
         assert refund.entry_id is not None
-        payment = await repository.captured_online_payment(
-            session, reference_type=wallet.TOPUP_REFERENCE, reference_id=refund.entry_id
-        )
-        # The top-up's money leaves the wallet with the refund (refused when spent).
-        await wallet.debit(
+        post = wallet.credit if refund.method == RefundMethod.WALLET else wallet.debit
+        await post(
             session,
             user_id=refund.user_id,
             amount=amount,
             kind=EntryKind.REFUND,
-            description=description,
-            reference=reference,
+            description=f"Refund of transaction {refund_reference(refund)}",
+            reference=f"refund:{refund.id}",
+        )
+        if refund.method == RefundMethod.WALLET:
+            return
+        payment = await repository.captured_online_payment(
+            session, reference_type=wallet.TOPUP_REFERENCE, reference_id=refund.entry_id
         )
     if payment is None or payment.provider_payment_id is None:
         raise Conflict("The online payment of this transaction cannot be found")

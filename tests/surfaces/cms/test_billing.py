@@ -79,6 +79,15 @@ def invoice_body(user_id: int, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+async def admin_invoice(
+    client: httpx.AsyncClient, admin: dict[str, str], user_id: int, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{BILLING}/invoices", json=invoice_body(user_id, **overrides), headers=admin
+    )
+    return data(response, 201)
+
+
 async def test_billing_routes_need_a_token(client: httpx.AsyncClient) -> None:
     for method, path in [
         ("GET", f"{BILLING}/invoices"),
@@ -111,9 +120,7 @@ async def test_an_admin_invoice_is_numbered_itemised_and_taxed_in_the_documented
 ) -> None:
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = data(
-        await client.post(f"{BILLING}/invoices", json=invoice_body(user.id), headers=admin), 201
-    )
+    made = await admin_invoice(client, admin, user.id)
     invoice = made["invoice"]
     assert set(invoice) == INVOICE_FIELDS
     assert re.fullmatch(rf"INV-{utcnow().year}-\d{{6}}", invoice["invoiceNumber"])
@@ -140,9 +147,7 @@ async def test_someone_elses_invoice_is_not_found(
     owner, _ = await signed_in(runtime, client)
     _, stranger = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = data(
-        await client.post(f"{BILLING}/invoices", json=invoice_body(owner.id), headers=admin), 201
-    )
+    made = await admin_invoice(client, admin, owner.id)
     path = f"{BILLING}/invoices/{made['invoice']['id']}"
     assert_cms_error(await client.get(path, headers=stranger), 404)
     assert_cms_error(await client.get(f"{path}?format=pdf", headers=stranger), 404)
@@ -194,12 +199,7 @@ async def test_a_pending_invoice_past_its_due_date_reads_overdue(
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
     due = utcnow().date().isoformat()
-    made = data(
-        await client.post(
-            f"{BILLING}/invoices", json=invoice_body(user.id, dueDate=due), headers=admin
-        ),
-        201,
-    )
+    made = await admin_invoice(client, admin, user.id, dueDate=due)
     clock.advance(timedelta(days=1))
     headers = bearer(await login(client, user))  # the first token has expired meanwhile
     path = f"{BILLING}/invoices/{made['invoice']['id']}"
@@ -234,9 +234,7 @@ async def test_the_invoice_is_served_as_a_pdf_on_request(
 ) -> None:
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = data(
-        await client.post(f"{BILLING}/invoices", json=invoice_body(user.id), headers=admin), 201
-    )
+    made = await admin_invoice(client, admin, user.id)
     path = f"{BILLING}/invoices/{made['invoice']['id']}"
     by_query = await client.get(f"{path}?format=pdf", headers=headers)
     by_accept = await client.get(path, headers={**headers, "Accept": "application/pdf"})
@@ -263,9 +261,7 @@ async def test_send_emails_the_invoice_with_its_pdf_over_smtp(
     monkeypatch.setattr(runtime, "settings", settings)
     user, _ = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = data(
-        await client.post(f"{BILLING}/invoices", json=invoice_body(user.id), headers=admin), 201
-    )
+    made = await admin_invoice(client, admin, user.id)
     number = made["invoice"]["invoiceNumber"]
     sent = await client.post(f"{BILLING}/invoices/{made['invoice']['id']}/send", headers=admin)
     assert sent.status_code == 200 and sent.json() == {"success": True}
@@ -288,9 +284,7 @@ async def test_send_without_smtp_is_503_and_someone_elses_is_404(
 ) -> None:
     user, _ = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = data(
-        await client.post(f"{BILLING}/invoices", json=invoice_body(user.id), headers=admin), 201
-    )
+    made = await admin_invoice(client, admin, user.id)
     assert runtime.settings.smtp_host is None
     sent = await client.post(f"{BILLING}/invoices/{made['invoice']['id']}/send", headers=admin)
     assert_cms_error(sent, 503)
@@ -317,7 +311,7 @@ async def test_a_session_paid_from_the_wallet_gets_its_invoice(
     assert invoice["status"] == "paid" and invoice["paidDate"] is not None
     assert invoice["sessionId"] == f"SES{charged.id:06d}"
     # A session of the factory's tariff (energy only, no GST); GST is split out in
-    # tests/ocpp/test_session_invoices.py, over real OCPP.
+    # tests/ocpp/test_session_money.py, over real OCPP.
     assert (invoice["total"], invoice["tax"], invoice["subtotal"]) == (200, 0, 200)
     assert [(i["description"], i["amount"]) for i in invoice["items"]] == [
         ("Energy 10.000 kWh", 200)

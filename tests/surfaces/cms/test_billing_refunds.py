@@ -56,6 +56,22 @@ async def paid_from_wallet(
     return transaction_id
 
 
+async def topped_up(
+    client: httpx.AsyncClient, razorpay: RazorpayStandIn, headers: dict[str, str], amount: int
+) -> tuple[str, str]:
+    """A top-up of ``amount`` rupees paid through the stand-in's Checkout and verified:
+    (its wallet transaction id, the Razorpay payment id)."""
+    opened = data(
+        await client.post(
+            f"{WALLET}/topup", json={"amount": amount, "paymentMethod": "upi"}, headers=headers
+        )
+    )
+    checkout = razorpay.checkout(opened["checkout"]["orderId"])
+    credited = await client.post(f"{WALLET}/topup/verify", json=checkout, headers=headers)
+    assert credited.status_code == 200, credited.text
+    return opened["transaction"]["id"], checkout["razorpay_payment_id"]
+
+
 async def test_a_refund_of_a_wallet_payment_is_asked_then_approved_to_the_wallet(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
@@ -142,15 +158,7 @@ async def test_a_topup_is_refunded_through_razorpay_and_leaves_the_wallet(
 ) -> None:
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    opened = data(
-        await client.post(
-            f"{WALLET}/topup", json={"amount": 500, "paymentMethod": "upi"}, headers=headers
-        )
-    )
-    checkout = razorpay.checkout(opened["checkout"]["orderId"])
-    credited = await client.post(f"{WALLET}/topup/verify", json=checkout, headers=headers)
-    assert credited.status_code == 200, credited.text
-    topup = opened["transaction"]["id"]
+    topup, payment_id = await topped_up(client, razorpay, headers, 500)
     asked = data(
         await client.post(
             REFUNDS,
@@ -165,7 +173,6 @@ async def test_a_topup_is_refunded_through_razorpay_and_leaves_the_wallet(
             f"{REFUNDS}/{asked['id']}/process", json={"status": "approved"}, headers=admin
         )
     )["refund"]
-    payment_id = checkout["razorpay_payment_id"]
     [(key, refund)] = razorpay.refunds.items()
     assert processed["providerRefundId"] == refund["id"]
     assert (refund["payment_id"], refund["amount"]) == (payment_id, 12_050)
@@ -178,18 +185,12 @@ async def test_a_topup_already_spent_cannot_be_refunded_and_nothing_moves(
 ) -> None:
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    opened = data(
-        await client.post(
-            f"{WALLET}/topup", json={"amount": 100, "paymentMethod": "upi"}, headers=headers
-        )
-    )
-    checkout = razorpay.checkout(opened["checkout"]["orderId"])
-    assert (await client.post(f"{WALLET}/topup/verify", json=checkout, headers=headers)).is_success
+    topup, _ = await topped_up(client, razorpay, headers, 100)
     spent = await client.post(
         f"{WALLET}/pay", json={"amount": 90, "description": "Charging"}, headers=headers
     )
     assert spent.status_code == 200
-    body = {"transactionId": opened["transaction"]["id"], "amount": 100, "reason": "Refund"}
+    body = {"transactionId": topup, "amount": 100, "reason": "Refund"}
     asked = data(await client.post(REFUNDS, json=body, headers=headers), 201)["refund"]
     refused = await client.put(
         f"{REFUNDS}/{asked['id']}/process", json={"status": "approved"}, headers=admin
