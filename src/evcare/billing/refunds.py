@@ -34,6 +34,7 @@ from evcare.core.errors import (
     Conflict,
     FieldError,
     NotFound,
+    Unavailable,
     ValidationFailed,
 )
 from evcare.core.events import publish
@@ -174,7 +175,7 @@ async def list_refunds(
 
 async def process_refund(
     session: AsyncSession,
-    gateway: PaymentGateway,
+    gateway: PaymentGateway | None,
     principal: Principal,
     *,
     refund_id: int,
@@ -217,7 +218,7 @@ async def process_refund(
 
 
 async def _pay_out(
-    session: AsyncSession, gateway: PaymentGateway, refund: Refund, amount: Money
+    session: AsyncSession, gateway: PaymentGateway | None, refund: Refund, amount: Money
 ) -> None:
     payment: Payment | None = None
     if refund.payment_id is not None:
@@ -244,6 +245,8 @@ async def _pay_out(
         )
     if payment is None or payment.provider_payment_id is None:
         raise Conflict("The online payment of this transaction cannot be found")
+    if gateway is None:
+        raise Unavailable("Online payments are not configured (EVCARE_RAZORPAY_KEY_ID)")
     if payment.provider != gateway.name:
         raise Conflict(f"The payment was made through {payment.provider}, not {gateway.name}")
     # The provider's own idempotency key: a retry after a lost answer refunds once.

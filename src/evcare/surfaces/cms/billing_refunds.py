@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from evcare.billing import refunds
+from evcare.billing.razorpay import PaymentGateway, gateway_for
 from evcare.billing.refund_models import Refund
 from evcare.billing.refunds import TransactionRef
+from evcare.core.errors import Unavailable
 from evcare.core.money import major_number
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep
@@ -29,8 +31,7 @@ from evcare.surfaces.cms.schemas import (
     PaginationOut,
     StrictCamelModel,
 )
-from evcare.surfaces.cms.wallet import Gateway
-from evcare.surfaces.deps import Authenticator
+from evcare.surfaces.deps import Authenticator, RuntimeDep
 from evcare.surfaces.idempotency import IdempotentRoute, idempotent
 from evcare.surfaces.ids import RefundId
 from evcare.surfaces.ids import TransactionRef as TransactionRefIn
@@ -45,6 +46,17 @@ RefundsRead = Annotated[Principal, Depends(_read)]
 RefundsWrite = Annotated[Principal, Depends(_write)]
 RefundsManage = Annotated[Principal, Depends(_manage)]
 Status = Literal["pending", "approved", "rejected"]
+
+
+def _gateway(runtime: RuntimeDep) -> PaymentGateway | None:
+    """The payment provider, or None where none is configured (a wallet refund needs none)."""
+    try:
+        return gateway_for(runtime.settings)
+    except Unavailable:
+        return None
+
+
+Gateway = Annotated[PaymentGateway | None, Depends(_gateway)]
 
 
 class RefundOut(CamelModel):
