@@ -16,7 +16,7 @@ from evcare.billing.payment_models import Payment
 from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from tests.factories.identity import bearer, login, signed_in
+from tests.factories.identity import bearer, login, make_user, signed_in
 from tests.factories.mail import Inbox, smtp_inbox
 from tests.factories.ocpp import make_charger, make_session
 from tests.factories.wallet import fund
@@ -232,9 +232,12 @@ async def test_invoice_create_replays_an_idempotency_key(
 async def test_the_invoice_is_served_as_a_pdf_on_request(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
-    user, headers = await signed_in(runtime, client)
+    """Text outside Latin-1 (a Devanagari name, the rupee sign) does not break the PDF."""
+    user = await make_user(runtime, first_name="अनन्या")
+    headers = bearer(await login(client, user))
     _, admin = await signed_in(runtime, client, Role.ADMIN)
-    made = await admin_invoice(client, admin, user.id)
+    item = {"description": "Charging ₹ plan", "quantity": 1, "rate": 10}
+    made = await admin_invoice(client, admin, user.id, items=[item])
     path = f"{BILLING}/invoices/{made['invoice']['id']}"
     by_query = await client.get(f"{path}?format=pdf", headers=headers)
     by_accept = await client.get(path, headers={**headers, "Accept": "application/pdf"})

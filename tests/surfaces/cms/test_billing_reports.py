@@ -12,6 +12,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from evcare.billing import export
 from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
@@ -143,8 +144,9 @@ async def test_bad_report_and_export_queries_are_422_naming_the_field(
 
 
 async def test_the_export_streams_the_invoices_of_the_range_as_csv_and_xlsx(
-    client: httpx.AsyncClient, runtime: Runtime
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(export, "PAGE_ROWS", 2)  # three rows: two pages from the cursor
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
     await paid_sessions(client, runtime, user, headers)
