@@ -13,8 +13,8 @@ Each case runs two ways, side by side in this one run, on the same driver:
 - **raw**: the same UPDATE + INSERT as hand-written SQL on the bare driver (asyncpg, or
   aiosqlite with the app's pragmas), in a transaction per debit.
 
-    .venv/bin/python bench/money.py                                  # SQLite file
-    .venv/bin/python bench/money.py --database-url \\
+    .venv/bin/python -P bench/money.py                               # SQLite file
+    .venv/bin/python -P bench/money.py --database-url \\
         postgresql+asyncpg://postgres@127.0.0.1:5432/evcare_bench
 
 Prints debits/s and the ratio service/raw (goal >= 0.5).
