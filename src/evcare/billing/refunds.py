@@ -41,11 +41,15 @@ from evcare.core.events import publish
 from evcare.core.ids import format_public_id
 from evcare.core.money import Money, major_number
 from evcare.core.pagination import Page, PageParams
+from evcare.identity import repository as identity_repository
+from evcare.identity.models import Role
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 
 REFUND_REQUESTED = "billing.refund_requested"
 REFUND_PROCESSED = "billing.refund_processed"
+# Admins told of a new request: the first ones by id (a network has a handful).
+MAX_ADMINS_TOLD = 100
 PAYMENT_PREFIX = "PAY"
 
 
@@ -153,6 +157,21 @@ async def request_refund(
             f"{transaction}. You will hear from us when it is processed."
         ),
     )
+    admins = await identity_repository.list_users(
+        session, PageParams(limit=MAX_ADMINS_TOLD), roles=[Role.ADMIN]
+    )
+    for admin in admins.items:
+        await _tell(
+            session,
+            REFUND_REQUESTED,
+            refund,
+            title="Refund to review",
+            message=(
+                f"User {principal.user_id} asks for a refund of {wallet.shown(amount)} of "
+                f"transaction {transaction}: {reason}"
+            ),
+            to=admin.id,
+        )
     return refund
 
 
@@ -260,13 +279,20 @@ async def _pay_out(
 
 
 async def _tell(
-    session: AsyncSession, topic: str, refund: Refund, *, title: str, message: str
+    session: AsyncSession,
+    topic: str,
+    refund: Refund,
+    *,
+    title: str,
+    message: str,
+    to: int | None = None,
 ) -> None:
+    """Notify the refund's user (or ``to``, an admin): in-app and email, after commit."""
     await publish(
         session,
         topic,
         {
-            "user_id": refund.user_id,
+            "user_id": refund.user_id if to is None else to,
             "category": "billing",
             "title": title,
             "message": message,

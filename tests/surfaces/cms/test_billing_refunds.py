@@ -76,7 +76,7 @@ async def test_a_refund_of_a_wallet_payment_is_asked_then_approved_to_the_wallet
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     user, headers = await signed_in(runtime, client)
-    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    admin_user, admin = await signed_in(runtime, client, Role.ADMIN)
     paid = await paid_from_wallet(client, runtime, user, headers)
     asked = data(
         await client.post(
@@ -125,7 +125,15 @@ async def test_a_refund_of_a_wallet_payment_is_asked_then_approved_to_the_wallet
                 )
             )
         ).all()
+        told = (
+            await session.scalars(
+                select(Notification.message).where(
+                    Notification.user_id == admin_user.id, Notification.channel == "in_app"
+                )
+            )
+        ).all()
     assert sorted(notes) == ["Refund approved", "Refund requested"]
+    assert len(told) == 1 and "Charger stopped early" in told[0]
 
 
 async def test_a_rejected_refund_gives_its_amount_back_to_ask_for(
