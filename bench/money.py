@@ -13,11 +13,18 @@ Each case runs two ways, side by side in this one run, on the same driver:
 - **raw**: the same UPDATE + INSERT as hand-written SQL on the bare driver (asyncpg, or
   aiosqlite with the app's pragmas), in a transaction per debit.
 
-    .venv/bin/python bench/money.py                                  # SQLite file
-    .venv/bin/python bench/money.py --database-url \\
+    .venv/bin/python -P bench/money.py                               # SQLite file
+    .venv/bin/python -P bench/money.py --database-url \\
         postgresql+asyncpg://postgres@127.0.0.1:5432/evcare_bench
 
-Prints debits/s and the ratio service/raw (goal >= 0.5). Asserts nothing about time.
+Prints debits/s and the ratio service/raw (goal >= 0.5).
+
+Then the **monthly billing report** (``--report-sessions``, default 1,000,000 paid session
+invoices with two items each, all in one month; 0 skips it): ``evcare.billing.reports.monthly``
+as the endpoint runs it (its own session; totals, revenue by component, by station,
+refunds) against the same four aggregates as hand-written SQL on the same connection pool,
+alternating, and the single bare totals aggregate for scale. Prints seconds per report
+and the ratio service/bare (goal <= 2). Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -34,14 +41,15 @@ from pathlib import Path
 
 import aiosqlite
 import asyncpg
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from evcare.billing import wallet
+from evcare.billing import reports, wallet
+from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem
 from evcare.billing.wallet_models import EntryKind, Wallet, WalletEntry
 from evcare.core.clock import utcnow
-from evcare.core.db import create_engine, create_sessionmaker
+from evcare.core.db import UTCDateTime, create_engine, create_sessionmaker
 from evcare.core.migrate import upgrade
 from evcare.core.money import Money
 from evcare.identity.models import Role, User
@@ -217,6 +225,11 @@ async def main() -> None:
     )
     parser.add_argument("--chunk", type=int, default=200, help="debits per alternation")
     parser.add_argument(
+        "--report-sessions", type=int, default=1_000_000, help="0 skips the report bench"
+    )
+    parser.add_argument("--report-rounds", type=int, default=6)
+    parser.add_argument("--skip-debits", action="store_true", help="only the report bench")
+    parser.add_argument(
         "--no-pre-ping",
         action="store_true",
         help="PostgreSQL: the app's engine without pool_pre_ping (a ping per checkout)",
@@ -240,6 +253,10 @@ async def main() -> None:
         if postgresql
         else raw_sqlite(str(make_url(url).database), pool_size)
     )
+    if args.skip_debits:
+        await report_bench(sessionmaker, user_ids[0], args.report_sessions, args.report_rounds)
+        await engine.dispose()
+        return
     rng = random.Random(11)
     cases = {
         "hot (1 wallet)": [user_ids[0]] * args.debits,
@@ -264,7 +281,150 @@ async def main() -> None:
             f"  {case:<32} service {figures['service']:8.0f}/s   raw {figures['raw']:8.0f}/s"
             f"   ratio {ratio:.2f}x"
         )
+    if args.report_sessions:
+        await report_bench(sessionmaker, user_ids[0], args.report_sessions, args.report_rounds)
     await engine.dispose()
+
+
+REPORT_MONTH = (2026, 3)
+REPORT_SQL = [
+    # What reports.monthly asks, written by hand: the same four aggregates.
+    "SELECT count(*), coalesce(sum(CASE WHEN kind = 'session' THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN kind = 'session' THEN energy_wh ELSE 0 END), 0), "
+    "coalesce(sum(subtotal_minor), 0), coalesce(sum(tax_minor), 0), "
+    "coalesce(sum(total_minor), 0) FROM invoice "
+    "WHERE status = 'paid' AND paid_at >= :start AND paid_at < :end",
+    "SELECT i.component, coalesce(sum(i.amount_minor), 0) FROM invoice_item i "
+    "JOIN invoice v ON v.id = i.invoice_id "
+    "WHERE v.status = 'paid' AND v.paid_at >= :start AND v.paid_at < :end GROUP BY i.component",
+    "SELECT station_id, max(station_name), count(*), coalesce(sum(energy_wh), 0), "
+    "coalesce(sum(subtotal_minor), 0), coalesce(sum(tax_minor), 0), "
+    "coalesce(sum(total_minor), 0) FROM invoice WHERE status = 'paid' AND paid_at >= :start "
+    "AND paid_at < :end AND kind = 'session' GROUP BY station_id "
+    "ORDER BY coalesce(sum(total_minor), 0) DESC, station_id",
+    "SELECT count(*), coalesce(sum(amount_minor), 0) FROM refund "
+    "WHERE status = 'approved' AND processed_at >= :start AND processed_at < :end",
+]
+
+
+async def load_invoices(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, count: int
+) -> None:
+    """``count`` paid session invoices in REPORT_MONTH (two items each), replacing any."""
+    year, month = REPORT_MONTH
+    async with sessionmaker() as session:
+        await session.execute(delete(InvoiceItem))
+        await session.execute(delete(Invoice))
+        await session.execute(delete(InvoiceCounter))
+        await session.commit()
+    start = datetime(year, month, 1, tzinfo=UTC)
+    batch = 5_000
+    for first in range(0, count, batch):
+        rows = []
+        for n in range(first, min(first + batch, count)):
+            energy = 1_000 + n % 40_000
+            total = energy * 2  # Rs 20/kWh, GST included
+            tax = total * 18 // 118
+            rows.append(
+                {
+                    "id": n + 1,
+                    "number": f"INV-{year}-{n + 1:06d}",
+                    "user_id": user_id,
+                    "kind": "session",
+                    "status": "paid",
+                    "currency": "INR",
+                    "subtotal_minor": total - tax,
+                    "tax_minor": tax,
+                    "tax_bp": 1800,
+                    "total_minor": total,
+                    "due_date": start.date(),
+                    "paid_at": start.replace(day=1 + n % 28, hour=n % 24, minute=n % 60),
+                    "station_name": f"Station {n % 50}",
+                    "energy_wh": energy,
+                    "created_at": start,
+                    "updated_at": start,
+                }
+            )
+        items = []
+        for row in rows:
+            net = int(str(row["subtotal_minor"]))
+            for position, (component, amount) in enumerate(
+                [("energy", net - net // 10), ("peak", net // 10)]
+            ):
+                items.append(
+                    {
+                        "invoice_id": row["id"],
+                        "position": position,
+                        "component": component,
+                        "description": component,
+                        "quantity_milli": 1000,
+                        "rate_minor": amount,
+                        "amount_minor": amount,
+                    }
+                )
+        async with sessionmaker() as session:
+            await session.execute(insert(Invoice), rows)
+            await session.execute(insert(InvoiceItem), items)
+            await session.commit()
+    async with sessionmaker() as session:
+        await session.execute(text("ANALYZE"))
+        await session.commit()
+
+
+async def report_side_by_side(
+    sessionmaker: async_sessionmaker[AsyncSession], rounds: int
+) -> dict[str, float]:
+    """Seconds per report: the service, the same SQL bare, and the totals alone."""
+    year, month = REPORT_MONTH
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year, month + 1, 1, tzinfo=UTC)
+    typed = [
+        text(sql).bindparams(
+            bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+        )
+        for sql in REPORT_SQL
+    ]
+    params = {"start": start, "end": end}
+
+    async def service() -> None:
+        async with sessionmaker() as session:
+            report = await reports.monthly(session, year=year, month=month)
+            assert report.totals.invoices > 0
+
+    async def bare() -> None:
+        async with sessionmaker() as session:
+            for statement in typed:
+                (await session.execute(statement, params)).all()
+
+    async def totals_only() -> None:
+        async with sessionmaker() as session:
+            (await session.execute(typed[0], params)).all()
+
+    ways = {"service": service, "bare": bare, "totals": totals_only}
+    spent = dict.fromkeys(ways, 0.0)
+    for way in ways.values():
+        await way()  # warm caches and plans
+    for n in range(rounds):
+        for name in list(ways) if n % 2 == 0 else reversed(list(ways)):
+            began = time.perf_counter()
+            await ways[name]()
+            spent[name] += time.perf_counter() - began
+    return {name: seconds / rounds for name, seconds in spent.items()}
+
+
+async def report_bench(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, count: int, rounds: int
+) -> None:
+    began = time.perf_counter()
+    await load_invoices(sessionmaker, user_id, count)
+    loaded = time.perf_counter() - began
+    print(f"monthly report over {count:,} paid sessions (loaded in {loaded:.0f} s)")
+    figures = await report_side_by_side(sessionmaker, rounds)
+    print(
+        f"  service {figures['service']:.3f} s   bare SQL {figures['bare']:.3f} s"
+        f"   ratio {figures['service'] / figures['bare']:.2f}x"
+        f"   (the totals aggregate alone {figures['totals']:.3f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from evcare import __version__
 from evcare.charging.bookings import jobs as booking_jobs
 from evcare.charging.maintenance import faults as maintenance_faults
+from evcare.core import mail
 from evcare.core.config import Settings, get_settings
 from evcare.core.observability import REGISTRY, RequestLogMiddleware, configure_logging
 from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
-from evcare.engagement import mail, notifications, sms
+from evcare.engagement import notifications, sms
 from evcare.identity import audit
 from evcare.integrations import metering as usage_metering
 from evcare.integrations.webhooks import delivery as webhook_delivery

@@ -1,7 +1,9 @@
 """Every context's tables on one metadata: what Alembic and the schema check compare."""
 
+from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
+from evcare.billing.refund_models import Refund
 from evcare.billing.wallet_models import Wallet, WalletEntry
 from evcare.charging.bookings.models import BookingLog, ConnectorBooking
 from evcare.charging.chargers.models import Charger, ConnectorStatusChange
@@ -102,6 +104,9 @@ __all__ = [
     "IdempotencyKey",
     "Integration",
     "IntegrationSecret",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceItem",
     "KycSubmission",
     "MaintenanceRecord",
     "MechanicAssignmentType",
@@ -117,6 +122,7 @@ __all__ = [
     "Plan",
     "PricingRule",
     "RefreshToken",
+    "Refund",
     "Service",
     "ServiceArea",
     "ServiceBooking",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from evcare.engagement.mail import SmtpMailer
+from evcare.core.mail import SmtpMailer
 
 
 @dataclass

@@ -6,6 +6,10 @@
   100 paise a 400.
 * Checkout (the browser side) returns ``razorpay_payment_id`` and
   ``razorpay_signature = hex(HMAC_SHA256(key_secret, order_id + "|" + payment_id))``.
+* ``POST /v1/payments/{id}/refund`` (Refunds API) with ``{amount, speed, receipt, notes}``
+  answers the refund entity (``id: rfnd_...``, ``status: processed``); more than is left
+  of the captured payment is a 400; a repeated ``X-Refund-Idempotency`` key answers the
+  first refund and refunds nothing more.
 * Webhooks are signed ``X-Razorpay-Signature = hex(HMAC_SHA256(webhook_secret, body))``
   and carry ``x-razorpay-event-id``.
 """
@@ -44,9 +48,49 @@ class RazorpayStandIn:
     webhook_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # payment id -> {order_id, amount, amount_refunded}: payments made through checkout().
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key ->
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v1/orders", self._create_order, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/v1/orders", self._create_order, methods=["POST"]),
+                Route("/v1/payments/{payment_id}/refund", self._refund, methods=["POST"]),
+            ]
+        )
+
+    async def _refund(self, request: Request) -> JSONResponse:
+        if not self._authorised(request):
+            return _error(401, "Authentication failed")
+        payment = self.payments.get(request.path_params["payment_id"])
+        if payment is None:
+            return _error(400, "The id provided does not exist")
+        key = request.headers.get("x-refund-idempotency")
+        if key is not None and key in self.refunds:
+            return JSONResponse(self.refunds[key])
+        body = await request.json()
+        amount = body.get("amount", payment["amount"] - payment["amount_refunded"])
+        if not isinstance(amount, int) or amount < 100:
+            return _error(400, "The amount must be atleast INR 1.00")
+        if amount > payment["amount"] - payment["amount_refunded"]:
+            return _error(400, "The refund amount provided is greater than amount captured")
+        payment["amount_refunded"] += amount
+        refund = {
+            "id": f"rfnd_{secrets.token_hex(7)}",
+            "entity": "refund",
+            "amount": amount,
+            "currency": "INR",
+            "payment_id": request.path_params["payment_id"],
+            "notes": body.get("notes", {}),
+            "receipt": body.get("receipt"),
+            "status": "processed",
+            "speed_requested": body.get("speed", "normal"),
+            "created_at": int(time.time()),
+        }
+        if key is not None:
+            self.refunds[key] = refund
+        return JSONResponse(refund)
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -83,6 +127,8 @@ class RazorpayStandIn:
     def checkout(self, order_id: str) -> dict[str, str]:
         """What Checkout hands the browser after the customer pays."""
         payment_id = f"pay_{secrets.token_hex(7)}"
+        amount = self.orders[order_id]["amount"] if order_id in self.orders else 0
+        self.payments[payment_id] = {"order_id": order_id, "amount": amount, "amount_refunded": 0}
         return {
             "razorpay_order_id": order_id,
             "razorpay_payment_id": payment_id,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from ocpp.v16 import call
 
+from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import bearer, login, make_user
@@ -66,7 +67,7 @@ async def test_a_completed_session_is_debited_from_the_wallet_once(
     live_server: str, runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     """A rule with a peak from 09:30: 1 kWh before at Rs 20, 1 kWh after at 2x; the Stop
-    sent twice debits Rs 60.00 once."""
+    sent twice debits Rs 60.00 once, and invoices it once."""
     charger = await make_charger(runtime, base_price_minor=1801)
     driver = await make_user(runtime)
     await fund(runtime, driver, 50_000)
@@ -98,6 +99,31 @@ async def test_a_completed_session_is_debited_from_the_wallet_once(
     assert body["balance"] == 440
     debits = [t for t in body["transactions"] if t["type"] == "debit"]
     assert [(t["amount"], t["sessionId"]) for t in debits] == [(60, str(transaction))]
+    # Invoiced once, in the same transaction; the invoice and the monthly report agree.
+    listed = (await client.get("/api/v1/billing/invoices", headers=headers)).json()["data"]
+    [invoice] = listed["invoices"]
+    assert invoice["sessionId"] == f"SES{int(transaction):06d}" and invoice["status"] == "paid"
+    assert cdr["totalCost"] == debits[0]["amount"] == invoice["total"] == 60
+    assert cdr["pricing"]["gst"] == invoice["tax"] == 9.15
+    assert invoice["subtotal"] == 50.85 and invoice["taxPercentage"] == 18
+    # The items are net of GST, shared out so they add up to the subtotal exactly.
+    assert [(i["description"], i["amount"]) for i in invoice["items"]] == [
+        ("Energy 2.000 kWh", 33.9),
+        ("Peak-hour charge", 16.95),
+    ]
+    today = utcnow().date()
+    report = (
+        await client.get(
+            f"/api/v1/billing/reports/monthly?month={today.month}&year={today.year}",
+            headers=admin,
+        )
+    ).json()["data"]["report"]
+    assert (report["sessions"], report["energyKwh"]) == (1, 2)
+    assert report["revenue"]["total"] == 60 and report["gstCollected"] == 9.15
+    assert report["revenue"]["byComponent"]["energy"] == 33.9
+    assert report["revenue"]["byComponent"]["peak"] == 16.95
+    [station] = report["revenue"]["byStation"]
+    assert station["stationId"] == str(charger.station_id) and station["revenue"] == 60
 
 
 async def test_a_wallet_that_cannot_cover_leaves_the_session_pending(

@@ -4,6 +4,9 @@
   ``{amount (paise), currency, receipt, notes}``; answers the order (``id: order_...``).
 * Checkout signature: ``hex(HMAC-SHA256(key_secret, order_id + "|" + payment_id))``.
 * Webhook signature: ``X-Razorpay-Signature = hex(HMAC-SHA256(webhook_secret, raw_body))``.
+* Refunds API: ``POST {base}/v1/payments/{payment_id}/refund`` with ``{amount (paise),
+  speed: "normal", notes, receipt}`` and ``X-Refund-Idempotency`` (a retry with the same key
+  refunds once); answers the refund (``id: rfnd_...``, ``status``).
 
 Without configured keys the :class:`SandboxGateway` answers instead: it makes order ids
 locally and signs with a secret derived from the app's own secret key, so the whole flow
@@ -44,6 +47,14 @@ def signatures_match(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
 
 
+@dataclass(frozen=True)
+class ProviderRefund:
+    id: str
+    payment_id: str
+    amount_minor: int
+    status: str  # pending | processed | failed
+
+
 class PaymentGateway(Protocol):
     name: str
     key_id: str
@@ -51,6 +62,10 @@ class PaymentGateway(Protocol):
     async def create_order(
         self, *, amount_minor: int, currency: str, receipt: str, notes: dict[str, str]
     ) -> ProviderOrder: ...
+
+    async def refund(
+        self, *, payment_id: str, amount_minor: int, receipt: str, idempotency_key: str
+    ) -> ProviderRefund: ...
 
     def payment_signature(self, order_id: str, payment_id: str) -> str: ...
 
@@ -70,21 +85,27 @@ class RazorpayGateway:
         self._key_secret = key_secret
         self._webhook_secret = webhook_secret
 
-    async def create_order(
-        self, *, amount_minor: int, currency: str, receipt: str, notes: dict[str, str]
-    ) -> ProviderOrder:
-        body = {"amount": amount_minor, "currency": currency, "receipt": receipt, "notes": notes}
+    async def _post(
+        self, path: str, body: dict[str, Any], *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
-                response = await http.post(
-                    f"{self.base_url}/v1/orders",
+                return await http.post(
+                    f"{self.base_url}{path}",
                     json=body,
+                    headers=headers,
                     auth=(self.key_id, self._key_secret),
                 )
         except httpx.TimeoutException as error:
             raise UpstreamTimeout("Razorpay did not answer in time") from error
         except httpx.HTTPError as error:
             raise Unavailable("Razorpay cannot be reached right now") from error
+
+    async def create_order(
+        self, *, amount_minor: int, currency: str, receipt: str, notes: dict[str, str]
+    ) -> ProviderOrder:
+        body = {"amount": amount_minor, "currency": currency, "receipt": receipt, "notes": notes}
+        response = await self._post("/v1/orders", body)
         if response.status_code != 200:
             raise Unavailable(f"Razorpay refused the order: {_error_text(response)}")
         data: dict[str, Any] = response.json()
@@ -94,6 +115,27 @@ class RazorpayGateway:
             currency=str(data["currency"]),
             receipt=str(data.get("receipt") or receipt),
             status=str(data.get("status", "created")),
+        )
+
+    async def refund(
+        self, *, payment_id: str, amount_minor: int, receipt: str, idempotency_key: str
+    ) -> ProviderRefund:
+        body = {"amount": amount_minor, "speed": "normal", "receipt": receipt, "notes": {}}
+        response = await self._post(
+            f"/v1/payments/{payment_id}/refund",
+            body,
+            headers={"X-Refund-Idempotency": idempotency_key},
+        )
+        if response.status_code != 200:
+            raise Unavailable(f"Razorpay refused the refund: {_error_text(response)}")
+        data: dict[str, Any] = response.json()
+        if int(data["amount"]) != amount_minor:
+            raise Unavailable("Razorpay answered a refund of another amount")
+        return ProviderRefund(
+            id=str(data["id"]),
+            payment_id=str(data.get("payment_id") or payment_id),
+            amount_minor=int(data["amount"]),
+            status=str(data.get("status", "pending")),
         )
 
     def payment_signature(self, order_id: str, payment_id: str) -> str:
@@ -141,6 +183,16 @@ class SandboxGateway:
 
     def webhook_signature(self, body: bytes) -> str:
         return hmac_hex(self._webhook_secret, body)
+
+    async def refund(
+        self, *, payment_id: str, amount_minor: int, receipt: str, idempotency_key: str
+    ) -> ProviderRefund:
+        return ProviderRefund(
+            id=f"rfnd_{random_id()}",
+            payment_id=payment_id,
+            amount_minor=amount_minor,
+            status="processed",
+        )
 
     def checkout(self, order_id: str) -> tuple[str, str]:
         """What Razorpay Checkout hands the customer's browser: a payment id and signature."""

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent, publish, subscribe
-from evcare.engagement.mail import SmtpMailer
+from evcare.core.mail import SmtpMailer
 from evcare.engagement.notification_models import (
     Channel,
     Delivery,

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evcare.billing.wallet import LOW_BALANCE, PAYMENT_RECEIVED
 from evcare.charging import events as charging
 from evcare.charging.bookings.events import (
     BOOKING_CANCELLED,
@@ -30,8 +29,10 @@ Payload = dict[str, Any]
 NOTICE_TOPICS: dict[str, Subject | None] = {
     "service.booking_status_changed": Subject.BOOKING,
     "identity.sign_in_locked": None,
-    LOW_BALANCE: Subject.LOW_BALANCE,
-    PAYMENT_RECEIVED: Subject.PAYMENT,
+    # Billing's topics by name: billing sends its invoices through engagement's mailer, so
+    # engagement must not import billing back.
+    "billing.wallet_low_balance": Subject.LOW_BALANCE,
+    "billing.payment_received": Subject.PAYMENT,
     BOOKING_CONFIRMED: Subject.BOOKING,
     BOOKING_CANCELLED: Subject.BOOKING,
     SCHEDULED_TOPIC: Subject.MAINTENANCE,
@@ -41,6 +42,9 @@ NOTICE_TOPICS: dict[str, Subject | None] = {
     "kyc.decided": None,
     # An organization's webhook endpoint disabled after days of failures: its admins must know.
     "integrations.webhook_disabled": None,
+    # A refund asked for (the user and the admins) and decided (the user).
+    "billing.refund_requested": Subject.PAYMENT,
+    "billing.refund_processed": Subject.PAYMENT,
 }
 
 

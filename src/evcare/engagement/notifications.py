@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.events import OutboxEvent, subscribe
+from evcare.core.mail import SmtpMailer
 from evcare.engagement import broadcasts, delivery, repository
-from evcare.engagement.mail import SmtpMailer
 from evcare.engagement.notices import COMPOSERS, Notice, compose
 from evcare.engagement.notification_models import (
     Channel,

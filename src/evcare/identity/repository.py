@@ -60,6 +60,14 @@ async def names_of(session: AsyncSession, user_ids: Sequence[int | None]) -> dic
     return {key: f"{first} {last}".strip() for key, first, last in rows.all()}
 
 
+async def users_by_ids(session: AsyncSession, user_ids: set[int]) -> dict[int, User]:
+    """Users by id, deleted ones included (a record names who it was for)."""
+    if not user_ids:
+        return {}
+    rows = await session.scalars(select(User).where(User.id.in_(user_ids)))
+    return {user.id: user for user in rows.all()}
+
+
 async def get_user_by_login(session: AsyncSession, login: str) -> User | None:
     """``login`` is an email address or a phone number."""
     text = login.strip()

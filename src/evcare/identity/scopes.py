@@ -53,6 +53,11 @@ class Scope(StrEnum):
     MANAGE_PAYMENTS = "MANAGE:PAYMENTS"
     READ_WALLET = "READ:WALLET"
     WRITE_WALLET = "WRITE:WALLET"
+    # Invoices, transactions and refunds: one's own (READ, and WRITE to ask a refund);
+    # MANAGE: everyone's, creating and sending invoices, deciding refunds, reports.
+    READ_BILLING = "READ:BILLING"
+    WRITE_BILLING = "WRITE:BILLING"
+    MANAGE_BILLING = "MANAGE:BILLING"
     READ_NOTIFICATIONS = "READ:NOTIFICATIONS"
     WRITE_NOTIFICATIONS = "WRITE:NOTIFICATIONS"
     MANAGE_NOTIFICATIONS = "MANAGE:NOTIFICATIONS"
@@ -85,10 +90,10 @@ class Scope(StrEnum):
     # A partner backend signs its own users in (POST /v1/integrations/auth/exchange).
     FEDERATE_USERS = "FEDERATE:USERS"
     EMBED_PORTAL = "EMBED:PORTAL"
-    # An integration's own plan, usage (and, with billing, invoices): the integration's
-    # token and admins, never its users.
-    READ_BILLING = "READ:BILLING"
-    WRITE_BILLING = "WRITE:BILLING"
+    # An integration's own plan, subscription and usage: the integration's token and
+    # admins, never its users (EV-CMS's READ:BILLING is a user's own invoices).
+    READ_SUBSCRIPTION = "READ:SUBSCRIPTION"
+    WRITE_SUBSCRIPTION = "WRITE:SUBSCRIPTION"
     # An integration's own webhook endpoints (and an admin's, for any integration).
     MANAGE_WEBHOOKS = "MANAGE:WEBHOOKS"
 
@@ -110,6 +115,8 @@ _SELF_SERVICE = {
     Scope.WRITE_PAYMENTS,
     Scope.READ_WALLET,
     Scope.WRITE_WALLET,
+    Scope.READ_BILLING,
+    Scope.WRITE_BILLING,
     Scope.READ_NOTIFICATIONS,
     Scope.WRITE_NOTIFICATIONS,
     Scope.WRITE_FILES,
@@ -140,8 +147,8 @@ PARTNER_SCOPES = frozenset(
         Scope.WRITE_ORGANIZATION,
         Scope.FEDERATE_USERS,
         Scope.EMBED_PORTAL,
-        Scope.READ_BILLING,
-        Scope.WRITE_BILLING,
+        Scope.READ_SUBSCRIPTION,
+        Scope.WRITE_SUBSCRIPTION,
         Scope.MANAGE_WEBHOOKS,
     }
 )

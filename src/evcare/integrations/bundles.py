@@ -22,8 +22,8 @@ _BASE = frozenset(
     {
         Scope.READ_PROFILE,
         Scope.FEDERATE_USERS,
-        Scope.READ_BILLING,
-        Scope.WRITE_BILLING,
+        Scope.READ_SUBSCRIPTION,
+        Scope.WRITE_SUBSCRIPTION,
         Scope.MANAGE_WEBHOOKS,
     }
 )

@@ -123,6 +123,30 @@ FranchiseId = _key("Franchise")
 NotificationId = _key("Notification")
 MaintenanceId = _key("Maintenance record")
 TicketId = _key("Ticket")
+InvoiceId = _key("Invoice")
+RefundId = _key("Refund")
+
+
+def _transaction(value: object) -> tuple[str, int] | None:
+    """A billing transaction: ``PAY000012`` a payment, a bare key a wallet entry."""
+    if isinstance(value, str) and value[:3].upper() == "PAY":
+        key = parse_key(value[3:])
+        return None if key is None else ("payment", key)
+    key = parse_key(value)
+    return None if key is None else ("wallet", key)
+
+
+TransactionRef = Annotated[
+    tuple[str, int],
+    PlainValidator(
+        IdKind(
+            "Transaction",
+            _transaction,
+            "a transaction id (a wallet transaction's id, or PAY000012 for a payment)",
+        )
+    ),
+    WithJsonSchema({"type": "string", "pattern": "^([Pp][Aa][Yy])?[0-9]{1,20}$"}),
+]
 
 # RevCare
 AdminId = _public("Admin", "ADM")

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.charging.chargers.models import Charger
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.sessions.models import MeterValue
-from evcare.charging.stations.models import Connector
+from evcare.charging.stations.models import Connector, Station
 from evcare.core.pagination import Page, PageParams
 
 
@@ -123,3 +124,14 @@ async def energy_readings(session: AsyncSession, session_id: int) -> list[tuple[
 async def station_connectors(session: AsyncSession, station_id: int) -> Sequence[Connector]:
     query = select(Connector).where(Connector.station_id == station_id).order_by(Connector.id)
     return (await session.scalars(query)).all()
+
+
+async def station_of_charger(session: AsyncSession, charger_id: int) -> tuple[int, str] | None:
+    """(id, name) of the station a charger stands at."""
+    query = (
+        select(Station.id, Station.name)
+        .join(Charger, Charger.station_id == Station.id)
+        .where(Charger.id == charger_id)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]))

@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.billing import invoices
 from evcare.charging.pricing import repository
+from evcare.charging.pricing.invoicing import session_charge
 from evcare.charging.pricing.models import PricingRule
 from evcare.charging.pricing.tariff import (
     Element,
@@ -454,3 +456,40 @@ async def price_use(
     tariff = await tariff_for(session, connector, at=started_at)
     usage = Usage(started_at=started_at, ended_at=max(ended_at, started_at), energy_wh=energy_wh)
     return price(tariff, usage)
+
+
+async def _charge_of(
+    session: AsyncSession, row: ChargingSession, priced: Price
+) -> invoices.SessionCharge:
+    station = await repository.station_of_charger(session, row.charger_id)
+    return session_charge(row, priced, station)
+
+
+async def paid_session_charge(
+    session: AsyncSession, session_id: int
+) -> invoices.SessionCharge | None:
+    """A paid session's charge for its invoice, priced again from its snapshot and readings
+    (the same price it was billed; its stored cost wins should they ever differ)."""
+    row = await session.get(ChargingSession, session_id)
+    if row is None or row.user_id is None or row.ended_at is None:
+        return None
+    readings = await repository.energy_readings(session, row.id)
+    priced = price(session_tariff(row), usage_of(row, readings=readings))
+    if row.cost_minor is not None and priced.total_minor != row.cost_minor:
+        gst = row.gst_minor or 0
+        priced = replace(
+            priced,
+            base_minor=row.cost_minor,
+            energy_minor=0,
+            parking_minor=0,
+            peak_minor=0,
+            discount_minor=0,
+            platform_fee_minor=0,
+            subtotal_minor=row.cost_minor - gst,
+            gst_minor=gst,
+            total_minor=row.cost_minor,
+        )
+    return await _charge_of(session, row, priced)
+
+
+invoices.provide_session_charges(paid_session_charge)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.billing import wallet
+from evcare.billing import invoices, wallet
 from evcare.billing.wallet import InsufficientFunds, Posting
 from evcare.billing.wallet_models import EntryKind
 from evcare.charging.pricing.tariff import Price
@@ -38,7 +38,11 @@ async def mark_paid(
     """Mark the user's completed, unpaid session paid: (cost, currency), or None when it
     is not theirs, not completed or already paid. Every session that becomes paid goes
     through here, once (of two payments racing for it, the second matches nothing)."""
-    return await repository.mark_paid(session, session_id=session_id, user_id=user_id)
+    marked = await repository.mark_paid(session, session_id=session_id, user_id=user_id)
+    if marked is not None:
+        # Every paid session gets its invoice, in the transaction that pays it.
+        await invoices.invoice_paid_session(session, session_id=session_id)
+    return marked
 
 
 async def charge_closed_session(

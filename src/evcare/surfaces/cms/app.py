@@ -10,6 +10,9 @@ from evcare.surfaces.cms import (
     admin_users,
     analytics,
     auth,
+    billing,
+    billing_refunds,
+    billing_reports,
     bookings,
     charger_commands,
     chargers,
@@ -61,6 +64,9 @@ SECTIONS = (
     admin_network,
     admin_users,
     analytics,
+    billing,
+    billing_refunds,
+    billing_reports,
 )
 
 

@@ -23,8 +23,8 @@ from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/integrations", tags=["subscriptions"], route_class=IdempotentRoute)
 
-BillingRead = Annotated[Principal, Depends(Authenticator(Scope.READ_BILLING))]
-BillingWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_BILLING))]
+BillingRead = Annotated[Principal, Depends(Authenticator(Scope.READ_SUBSCRIPTION))]
+BillingWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_SUBSCRIPTION))]
 
 
 class PlanOut(HubModel):

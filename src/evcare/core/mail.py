@@ -1,8 +1,9 @@
-"""Email over SMTP (aiosmtplib) when ``EVCARE_SMTP_HOST`` is set; otherwise none is sent and
-notifications record the email as ``logged``."""
+"""Email over SMTP (aiosmtplib), for notifications and invoices, when ``EVCARE_SMTP_HOST``
+is set; otherwise none is sent and notifications record the email as ``logged``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -14,6 +15,13 @@ TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class SmtpMailer:
     host: str
     port: int
@@ -22,12 +30,19 @@ class SmtpMailer:
     password: str | None = None
     starttls: bool = True
 
-    async def send(self, *, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, *, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message.set_content(body)
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         await aiosmtplib.send(
             message,
             hostname=self.host,

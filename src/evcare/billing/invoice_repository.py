@@ -1,0 +1,132 @@
+"""Every invoice query: numbers, invoices and their items, who may read which."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem, InvoiceStatus
+from evcare.core.pagination import PageParams
+
+_TAKE_NUMBER = (
+    update(InvoiceCounter)
+    .values(last_number=InvoiceCounter.last_number + 1)
+    .returning(InvoiceCounter.last_number)
+    .execution_options(synchronize_session=False)
+)
+
+
+async def take_number(session: AsyncSession, year: int) -> int:
+    """The next invoice number of ``year``. The UPDATE holds the counter row's lock to the
+    end of the transaction (PostgreSQL; SQLite has one writer), so concurrent invoices
+    queue for it, and a rolled-back one hands its number back: no gaps, no repeats."""
+    statement = _TAKE_NUMBER.where(InvoiceCounter.year == year)
+    number = await session.scalar(statement)
+    if number is None:
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(InvoiceCounter).values(year=year, last_number=0))
+        except IntegrityError:
+            pass  # another transaction opened the year first; its row is there now
+        number = await session.scalar(statement)
+    assert number is not None
+    return int(number)
+
+
+def shown_status(today: date) -> ColumnElement[str]:
+    """The status a client sees: a pending invoice past its due date is ``overdue``."""
+    return case(
+        (
+            and_(Invoice.status == InvoiceStatus.PENDING, Invoice.due_date < today),
+            "overdue",
+        ),
+        else_=Invoice.status,
+    )
+
+
+def _visible(user_id: int | None) -> list[ColumnElement[bool]]:
+    return [] if user_id is None else [Invoice.user_id == user_id]
+
+
+async def add_invoice(
+    session: AsyncSession, invoice: Invoice, items: Sequence[dict[str, Any]]
+) -> Invoice:
+    session.add(invoice)
+    await session.flush()
+    if items:
+        await session.execute(
+            insert(InvoiceItem),
+            [{"invoice_id": invoice.id, "position": n, **item} for n, item in enumerate(items)],
+        )
+    return invoice
+
+
+async def invoice_of_session(session: AsyncSession, session_id: int) -> Invoice | None:
+    return (
+        await session.scalars(select(Invoice).where(Invoice.session_id == session_id))
+    ).one_or_none()
+
+
+async def get_invoice(
+    session: AsyncSession, invoice_id: int, *, user_id: int | None
+) -> Invoice | None:
+    """The invoice, if ``user_id`` may read it (None: an admin, every invoice)."""
+    query = select(Invoice).where(Invoice.id == invoice_id, *_visible(user_id))
+    return (await session.scalars(query)).one_or_none()
+
+
+async def items_of(
+    session: AsyncSession, invoice_ids: Sequence[int]
+) -> dict[int, list[InvoiceItem]]:
+    if not invoice_ids:
+        return {}
+    query = (
+        select(InvoiceItem)
+        .where(InvoiceItem.invoice_id.in_(invoice_ids))
+        .order_by(InvoiceItem.invoice_id, InvoiceItem.position)
+    )
+    found: dict[int, list[InvoiceItem]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for item in (await session.scalars(query)).all():
+        found[item.invoice_id].append(item)
+    return found
+
+
+async def list_invoices(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    user_id: int | None,
+    status: str | None,
+    today: date,
+) -> tuple[list[Invoice], int]:
+    """Newest first, and the count; ``status`` as shown (``overdue`` included)."""
+    conditions = _visible(user_id)
+    if status is not None:
+        conditions.append(shown_status(today) == status)
+    total = await session.scalar(select(func.count()).select_from(Invoice).where(*conditions))
+    query = (
+        select(Invoice)
+        .where(*conditions)
+        .order_by(Invoice.id.desc())
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return list((await session.scalars(query)).all()), int(total or 0)
+
+
+async def summary(
+    session: AsyncSession, *, user_id: int | None, today: date
+) -> dict[str, tuple[int, int]]:
+    """(count, total) per shown status over every invoice the caller may read."""
+    status = shown_status(today).label("shown")
+    query = (
+        select(status, func.count(), func.coalesce(func.sum(Invoice.total_minor), 0))
+        .where(*_visible(user_id))
+        .group_by(status)
+    )
+    return {str(row[0]): (int(row[1]), int(row[2])) for row in await session.execute(query)}
