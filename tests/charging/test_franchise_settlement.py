@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -23,7 +24,7 @@ from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
 from tests.factories import charging, franchises
-from tests.factories.identity import make_user
+from tests.factories.identity import bearer, login, make_user
 from tests.factories.ocpp import make_session
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -144,3 +145,53 @@ async def _settle(runtime: Runtime, user: User, franchise_id: int) -> Settlement
         return await franchise_settlement(
             session, _as(user), franchise_id=franchise_id, year=2026, month=11, zone=IST
         )
+
+
+async def test_revenue_by_month_for_a_franchise_carries_its_settlement(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    brand = await make_user(runtime, role=Role.BRAND)
+    franchise = await franchises.make_franchise(runtime, brand, share_bp=3750)
+    handed = await charging.make_station(runtime, brand)
+    kept = await charging.make_station(runtime, brand)
+    await franchises.hand(runtime, handed, franchise)
+    ours = await charging.make_charger(runtime, handed)
+    theirs = await charging.make_charger(runtime, kept)
+    await _ended(runtime, ours, NOV_START + timedelta(days=1), cost_minor=11_800, gst_minor=1_800)
+    await _ended(runtime, ours, NOV_END - timedelta(days=1), cost_minor=5_901, gst_minor=900)
+    await _ended(runtime, theirs, NOV_START + timedelta(days=3), cost_minor=9_999, gst_minor=0)
+    query = {
+        "groupBy": "month",
+        "franchiseId": str(franchise.id),
+        "startDate": "2026-11-01",
+        "endDate": "2026-11-30",
+    }
+    answer = await client.get(
+        "/api/v1/analytics/revenue", params=query, headers=bearer(await login(client, brand))
+    )
+    assert answer.status_code == 200, answer.text
+    data = answer.json()["data"]
+    assert data["sessionCount"] == 2 and data["charging"] == 177.01  # the franchise's only
+    [november] = data["settlements"]
+    assert november["period"] == "2026-11" and november["revenueShare"] == 37.5
+    assert (november["revenue"], november["gst"], november["net"]) == (177.01, 27, 150.01)
+    assert (november["franchiseShare"], november["brandShare"]) == (56.25, 93.76)
+    # By day the series is the franchise's, without settlements.
+    daily = await client.get(
+        "/api/v1/analytics/revenue",
+        params={**query, "groupBy": "day"},
+        headers=bearer(await login(client, brand)),
+    )
+    assert daily.json()["data"]["settlements"] is None
+    # Another brand: the franchise is not theirs.
+    other = await make_user(runtime, role=Role.BRAND)
+    refused = await client.get(
+        "/api/v1/analytics/revenue", params=query, headers=bearer(await login(client, other))
+    )
+    assert refused.status_code == 404, refused.text
+    malformed = await client.get(
+        "/api/v1/analytics/revenue",
+        params={**query, "franchiseId": "x1"},
+        headers=bearer(await login(client, brand)),
+    )
+    assert malformed.status_code == 422, malformed.text

@@ -8,10 +8,11 @@ local days of the network's time zone (setting ``time_zone``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.analytics import repository
@@ -26,6 +27,9 @@ from evcare.charging.analytics.periods import (
     local_midnight,
     today_in,
 )
+from evcare.charging.franchises.models import FranchiseStation
+from evcare.charging.franchises.service import get_franchise
+from evcare.charging.sessions.settlement import Settlement, franchise_settlement
 from evcare.charging.stations.repository import readable_station_ids
 from evcare.core.clock import utcnow
 from evcare.core.errors import FieldError, NotFound, ValidationFailed
@@ -97,6 +101,8 @@ class Revenue:
     grain: Grain
     currency: str
     points: list[RevenuePoint]
+    # With a franchise and groupBy=month: each month's settlement (docs/franchises.md).
+    settlements: list[Settlement] = field(default_factory=list)
 
     @property
     def revenue_minor(self) -> int:
@@ -123,14 +129,26 @@ async def revenue(
     end_date: date | None,
     grain: Grain,
     station_id: int | None = None,
+    franchise_id: int | None = None,
 ) -> Revenue:
-    """Revenue per day, week or month of the period at the caller's stations.
+    """Revenue per day, week or month of the period at the caller's stations (or one of
+    them, or a franchise's: its brand, its staff and admins; anyone else 404).
 
     SQL sums each local day; the (at most ``MAX_DAYS``) day sums are added into the
-    weeks or months asked for, every bucket of the period listed, empty ones as 0."""
+    weeks or months asked for, every bucket of the period listed, empty ones as 0. By
+    month with a franchise, each month also carries the franchise's settlement."""
     zone, currency = await _network(session)
     period = period_of(zone, start_date=start_date, end_date=end_date, default_days=DEFAULT_DAYS)
     stations = await _scope(session, principal, station_id)
+    if franchise_id is not None:
+        franchise = (await get_franchise(session, principal, franchise_id)).franchise
+        stations = select(FranchiseStation.station_id).where(
+            FranchiseStation.franchise_id == franchise.id
+        )
+        if station_id is not None and not await repository.station_in_scope(
+            session, station_id, stations
+        ):
+            raise NotFound(f"Station {station_id} not found")
     if station_id is not None:
         stations = _one_station(station_id)
     days = await repository.revenue_by_day(
@@ -152,7 +170,21 @@ async def revenue(
     for bucket in buckets(period, grain):
         found = sums.get(bucket_start(bucket.first, grain), [0, 0, 0])
         points.append(RevenuePoint(bucket, found[0], found[1], found[2]))
-    return Revenue(period, grain, currency, points)
+    settlements = []
+    if franchise_id is not None and grain is Grain.MONTH:
+        for bucket in buckets(period, grain):
+            settlements.append(
+                await franchise_settlement(
+                    session,
+                    principal,
+                    franchise_id=franchise_id,
+                    year=bucket.first.year,
+                    month=bucket.first.month,
+                    zone=zone,
+                    currency=currency,
+                )
+            )
+    return Revenue(period, grain, currency, points, settlements)
 
 
 def _one_station(station_id: int) -> repository.StationScope:

@@ -22,11 +22,11 @@ from evcare.charging.chargers.models import Charger
 from evcare.charging.sessions import repository
 from evcare.charging.sessions.models import ChargingSession, SessionStatus
 from evcare.charging.sessions.records import SessionView
-from evcare.charging.sessions.settlement import NETWORK_ZONE
 from evcare.charging.stations.models import Station
 from evcare.core.clock import utcnow
 from evcare.core.pagination import PageParams
 from evcare.identity.principal import Principal
+from evcare.operations import settings as system_settings
 
 RECENT_SESSIONS = 5
 FAVOURITE_STATIONS = 5
@@ -119,9 +119,12 @@ async def _favourites(session: AsyncSession, user_id: int) -> list[FavouriteStat
 
 
 async def user_dashboard(
-    session: AsyncSession, principal: Principal, *, zone: ZoneInfo = NETWORK_ZONE
+    session: AsyncSession, principal: Principal, *, zone: ZoneInfo | None = None
 ) -> Dashboard:
-    """The caller's own dashboard (every figure is theirs, whatever their role)."""
+    """The caller's own dashboard (every figure is theirs, whatever their role); "this
+    month" in the network's time zone (setting ``time_zone``) unless ``zone`` is given."""
+    if zone is None:
+        zone = ZoneInfo((await system_settings.current(session)).time_zone)
     user_id = principal.user_id
     now = utcnow()
     active = await repository.list_views(

@@ -27,8 +27,7 @@ from evcare.charging.pricing.tariff import round_half_up
 from evcare.charging.sessions.models import ChargingSession, SessionStatus
 from evcare.core.errors import FieldError, ValidationFailed
 from evcare.identity.principal import Principal
-
-NETWORK_ZONE = ZoneInfo("Asia/Kolkata")
+from evcare.operations import settings as system_settings
 
 
 @dataclass(frozen=True)
@@ -74,12 +73,16 @@ async def franchise_settlement(
     franchise_id: int | str,
     year: int,
     month: int,
-    zone: ZoneInfo = NETWORK_ZONE,
-    currency: str = "INR",
+    zone: ZoneInfo | None = None,
+    currency: str | None = None,
 ) -> Settlement:
     """The franchise's settlement for one month (its brand, its staff or an admin; anyone
     else: 404), summed by the database."""
     franchise = (await get_franchise(session, principal, franchise_id)).franchise
+    if zone is None or currency is None:
+        network = await system_settings.current(session)
+        zone = zone or ZoneInfo(network.time_zone)
+        currency = currency or network.currency
     start, end = month_bounds(year, month, zone)
     query = (
         select(

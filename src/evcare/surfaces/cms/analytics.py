@@ -23,7 +23,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.schemas import CamelModel, Envelope, PagedEnvelope, PaginationOut
 from evcare.surfaces.deps import Authenticator
-from evcare.surfaces.ids import StationId
+from evcare.surfaces.ids import FranchiseId, StationId
 from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=TransactionalRoute)
@@ -69,6 +69,21 @@ class RevenuePointOut(CamelModel):
     session_count: int
 
 
+class SettlementOut(CamelModel):
+    """One month of a franchise's agreement: what its stations took and how it splits."""
+
+    franchise_id: str
+    period: str = Field(description="2026-11")
+    sessions: int
+    energy_consumed: float = Field(description="kWh")
+    revenue: float | int = Field(description="what drivers paid, GST included")
+    gst: float | int
+    net: float | int = Field(description="revenue - GST: what the agreement splits")
+    revenue_share: float = Field(description="the franchise's share, percent")
+    franchise_share: float | int
+    brand_share: float | int
+
+
 class RevenueOut(CamelModel):
     revenue: float | int
     charging: float | int
@@ -77,6 +92,9 @@ class RevenueOut(CamelModel):
     currency: str
     period: RevenuePeriodOut
     series: list[RevenuePointOut]
+    settlements: list[SettlementOut] | None = Field(
+        default=None, description="with franchiseId and groupBy=month: each month's settlement"
+    )
 
 
 @router.get("/revenue", operation_id="cms_analytics_revenue")
@@ -87,6 +105,7 @@ async def revenue(
     end_date: EndDate = None,
     group_by: Annotated[Literal["day", "week", "month"], Query(alias="groupBy")] = "day",
     station_id: StationFilter = None,
+    franchise_id: Annotated[FranchiseId | None, Query(alias="franchiseId")] = None,
 ) -> Envelope[RevenueOut]:
     found = await analytics.revenue(
         session,
@@ -95,6 +114,7 @@ async def revenue(
         end_date=end_date,
         grain=Grain(group_by),
         station_id=station_id,
+        franchise_id=franchise_id,
     )
     currency = found.currency
 
@@ -120,6 +140,23 @@ async def revenue(
                     session_count=point.sessions,
                 )
                 for point in found.points
+            ],
+            settlements=None
+            if franchise_id is None or group_by != "month"
+            else [
+                SettlementOut(
+                    franchise_id=str(deal.franchise_id),
+                    period=f"{deal.year:04d}-{deal.month:02d}",
+                    sessions=deal.sessions,
+                    energy_consumed=deal.energy_wh / 1000,
+                    revenue=money(deal.revenue_minor),
+                    gst=money(deal.gst_minor),
+                    net=money(deal.net_minor),
+                    revenue_share=deal.revenue_share_bp / 100,
+                    franchise_share=money(deal.franchise_share_minor),
+                    brand_share=money(deal.brand_share_minor),
+                )
+                for deal in found.settlements
             ],
         )
     )
