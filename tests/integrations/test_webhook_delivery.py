@@ -32,6 +32,7 @@ from tests.factories.integrations import (
     client_token,
     create_integration,
     exchange,
+    partner_user,
 )
 from tests.factories.webhooks import Receiver, create_webhook, deliver_all
 
@@ -364,3 +365,33 @@ async def test_five_days_of_failures_disable_the_endpoint_and_notify_the_organiz
         ).all()
     assert {n.category for n in notified} == {"webhooks"}
     assert {n.channel for n in notified} == {"in_app", "email"}
+
+
+async def test_a_partner_users_ticket_answered_by_support_is_a_ticket_updated_webhook(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    admin = await admin_headers(runtime, client)
+    created = await create_integration(client, admin)
+    integration_id = created["integration"]["id"]
+    partner = bearer(await client_token(client, created["credentials"]))
+    await create_webhook(client, partner, integration_id, receiver.url("/t"), ["ticket.updated"])
+    user = bearer((await partner_user(client, created))["accessToken"])
+    opened = await client.post(
+        "/api/v1/support/tickets",
+        json={"subject": "Charger", "description": "It stopped", "category": "technical"},
+        headers=user,
+    )
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()["data"]["ticket"]
+    answered = await client.post(
+        f"/api/v1/support/tickets/{ticket['id']}/comments",
+        json={"comment": "We are on it"},
+        headers=admin,
+    )
+    assert answered.status_code == 201, answered.text
+    await deliver_all(runtime)
+    [hook] = receiver.received
+    body = json.loads(hook.body)
+    assert body["type"] == "ticket.updated"
+    assert body["data"]["id"] == ticket["id"]
+    assert body["data"]["resource"]["ticketNumber"] == ticket["ticketNumber"]
