@@ -395,3 +395,27 @@ async def test_a_partner_users_ticket_answered_by_support_is_a_ticket_updated_we
     assert body["type"] == "ticket.updated"
     assert body["data"]["id"] == ticket["id"]
     assert body["data"]["resource"]["ticketNumber"] == ticket["ticketNumber"]
+
+
+async def test_readiness_passes_webhook_verified_once_an_endpoint_answered_its_test(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    integration_id, partner, admin = await _partner(client, runtime)
+
+    async def verified() -> bool:
+        response = await client.get(f"/v1/integrations/{integration_id}/readiness", headers=admin)
+        assert response.status_code == 200, response.text
+        checks = {c["check"]: c["passed"] for c in response.json()["checks"]}
+        return bool(checks["webhook_verified"])
+
+    hook = await create_webhook(
+        client, partner, integration_id, receiver.url("/r"), ["session.started"]
+    )
+    assert not await verified()  # configured, not tested
+    tested = await client.post(
+        f"/v1/integrations/{integration_id}/webhooks/{hook['id']}/test", headers=partner
+    )
+    assert tested.status_code in (200, 202), tested.text
+    await deliver_all(runtime)
+    assert len(receiver.received) == 1
+    assert await verified()

@@ -58,8 +58,8 @@ HUB_CODES = [
     "RATE_LIMITED",
     "INTERNAL_ERROR",
 ]
-# Answered by routes of the hub's second half (webhooks, Paystack), not built here yet.
-PENDING = {"WEBHOOK_URL_REFUSED", "PAYMENT_PROVIDER_ERROR"}
+# Answered by routes not built yet (Paystack billing).
+PENDING = {"PAYMENT_PROVIDER_ERROR"}
 
 
 @dataclass
@@ -201,6 +201,18 @@ async def _key_running(hub: Hub) -> httpx.Response:
 async def _bogus_code(hub: Hub) -> httpx.Response:
     return await hub.client.post(
         "/v1/integrations/auth/session", json={"sessionCode": "evc_session_unknown"}
+    )
+
+
+@trigger("WEBHOOK_URL_REFUSED", 422)
+async def _loopback_webhook(hub: Hub) -> httpx.Response:
+    created, token = await hub.integration()
+    integration = created["integration"]
+    assert isinstance(integration, dict)
+    return await hub.client.post(
+        f"/v1/integrations/{integration['id']}/webhooks",
+        json={"url": "https://127.0.0.1/hook", "events": ["session.started"]},
+        headers=token,
     )
 
 
