@@ -167,9 +167,25 @@ async def empty_tables(url: str) -> None:
 async def _empty(engine: AsyncEngine, tables: list[Table]) -> None:
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # Table names come from our own metadata, never from input.
-            joined = ", ".join(f'"{table.name}"' for table in tables)
-            await connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+            # Table names come from our own metadata, never from input. TRUNCATE costs per
+            # table whether it holds rows or not (70 tables: most of a test's time), so one
+            # round trip finds the tables a test wrote to and only those are truncated;
+            # every sequence restarts, written to or not (a rolled-back insert moves one).
+            probes = " UNION ALL ".join(
+                f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"  # noqa: S608
+                for table in tables
+            )
+            written = [name for (name,) in (await connection.execute(text(probes))).all()]
+            if written:
+                joined = ", ".join(f'"{name}"' for name in written)
+                await connection.execute(text(f"TRUNCATE {joined} CASCADE"))
+            await connection.execute(
+                text(
+                    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+                )
+            )
         else:
             for table in tables:
                 await connection.execute(table.delete())
