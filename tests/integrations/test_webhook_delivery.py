@@ -35,6 +35,7 @@ from tests.factories.integrations import (
     partner_user,
 )
 from tests.factories.webhooks import Receiver, create_webhook, deliver_all
+from tests.surfaces.hub.test_subscriptions import load_plans
 
 pytestmark = pytest.mark.usefixtures("private_allowed")
 
@@ -419,3 +420,24 @@ async def test_readiness_passes_webhook_verified_once_an_endpoint_answered_its_t
     await deliver_all(runtime)
     assert len(receiver.received) == 1
     assert await verified()
+
+
+async def test_a_plan_change_is_a_subscription_updated_webhook(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    await load_plans(runtime)
+    integration_id, partner, _ = await _partner(client, runtime)
+    await create_webhook(
+        client, partner, integration_id, receiver.url("/s"), ["subscription.updated"]
+    )
+    put = await client.put(
+        f"/v1/integrations/{integration_id}/subscription",
+        json={"planId": "plan_growth"},
+        headers=partner,
+    )
+    assert put.status_code == 200, put.text
+    await deliver_all(runtime)
+    [hook] = receiver.received
+    body = json.loads(hook.body)
+    assert body["type"] == "subscription.updated"
+    assert body["data"] == {"integrationId": integration_id, "planId": "plan_growth"}

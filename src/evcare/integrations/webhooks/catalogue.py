@@ -148,7 +148,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "The integration's plan changed.",
         _object({"integrationId": _STRING, "planId": _STRING}),
         {"integrationId": "int_0a1b2c", "planId": "plan_growth"},
-        published=False,
+        published=True,
     ),
     *(
         EventType(

@@ -150,6 +150,16 @@ def _ticket_updated(payload: Payload) -> Announcement:
     )
 
 
+def _subscription_updated(payload: Payload) -> Announcement:
+    integration_id = str(payload.get("integrationId"))
+    return Announcement(
+        "subscription.updated",
+        {"integrationId": integration_id, "planId": str(payload.get("planId"))},
+        f"integration:{integration_id}",
+        integration_id=integration_id,
+    )
+
+
 def _credentials_rotated(payload: Payload) -> Announcement:
     integration_id = str(payload.get("integrationId"))
     return Announcement(
@@ -171,6 +181,7 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "billing.payment_received": _payment_received,
     "support.ticket_updated": _ticket_updated,
     "integrations.credentials_rotated": _credentials_rotated,
+    "integrations.subscription_updated": _subscription_updated,
 }
 
 
