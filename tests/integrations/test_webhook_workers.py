@@ -75,11 +75,11 @@ async def test_two_workers_deliver_a_thousand_events_without_a_duplicate_attempt
                     (
                         charging.SESSION_STARTED,
                         {
-                            "sessionId": f"SES{n:06d}",
+                            "sessionId": f"SES{n + 1:06d}",
                             "userId": str(user_id),
                             "ownerId": None,
                             "chargerId": f"CP-{n % 20}",
-                            "session": {"sessionId": f"SES{n:06d}"},
+                            "session": {"sessionId": f"SES{n + 1:06d}", "chargerId": f"CP-{n % 20}"},
                         },
                     )
                     for n in range(EVENTS)
