@@ -12,6 +12,7 @@ import httpx
 from ocpp.routing import on
 from ocpp.v16 import call
 from ocpp.v16 import call_result as result16
+from ocpp.v201 import call as call201
 from sqlalchemy import select
 
 from evcare.charging.chargers.models import Charger
@@ -97,6 +98,50 @@ async def test_a_201_charger_gets_the_201_shape_of_change_availability(
         ("ChangeAvailability", {"operational_status": "Inoperative"}),
         ("ChangeAvailability", {"operational_status": "Operative"}),
     ]
+
+
+async def _received(cp: Any, action: str) -> list[dict[str, Any]]:
+    """What the charger got of ``action`` so far, waiting briefly for a call in flight."""
+    for _ in range(100):
+        got = [payload for name, payload in cp.received if name == action]
+        if got:
+            return got
+        await asyncio.sleep(0.05)
+    return []
+
+
+async def test_a_charger_away_when_maintenance_started_is_told_inoperative_when_it_boots(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    _, headers, charger = await _setup(runtime, client)
+    record = await _record(client, headers, charger)
+    started = await client.put(f"{BASE}/{record}/start", headers=headers)  # not connected
+    assert started.status_code == 200, started.text
+    assert await _status(runtime, charger) == "Maintenance"
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await cp.call(call.BootNotification(charge_point_vendor="V", charge_point_model="M"))
+        assert await _received(cp, "ChangeAvailability") == [
+            {"connector_id": 0, "type": "Inoperative"}
+        ]
+        assert await _status(runtime, charger) == "Maintenance"
+    async with connect(live_server, charger.charge_point_id, subprotocol="ocpp2.0.1") as cs:
+        await cs.call(
+            call201.BootNotification(
+                charging_station={"model": "Terra DC", "vendor_name": "ABB"}, reason="PowerUp"
+            )
+        )
+        assert await _received(cs, "ChangeAvailability") == [{"operational_status": "Inoperative"}]
+
+
+async def test_a_charger_not_in_maintenance_is_told_nothing_when_it_boots(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    _, _, charger = await _setup(runtime, client)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await cp.call(call.BootNotification(charge_point_vendor="V", charge_point_model="M"))
+        await cp.call(call.Heartbeat())  # the boot's after-handler has run by now
+        await asyncio.sleep(0.2)
+    assert cp.received == []
 
 
 class RefusingCharger(SimCharger16):

@@ -19,11 +19,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ocpp.exceptions import FormatViolationError, InternalError
+from ocpp.routing import after as _after
 from ocpp.routing import on as _on
 from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +92,16 @@ def on(action: str) -> Callable[[F], F]:
     return decorator
 
 
+def after(action: str) -> Callable[[F], F]:
+    """The library's ``@after`` decorator (runs once the answer has been sent), typed."""
+    decorator: Callable[[F], F] = _after(action)
+    return decorator
+
+
+# A charger told Inoperative again after it boots answers within this, or is left be.
+MAINTENANCE_RESEND_SECONDS = 30.0
+
+
 class Csms:
     """What handlers of one connection share: the runtime and the authenticated charger."""
 
@@ -98,6 +111,7 @@ class Csms:
         self.secret = runtime.settings.secret_key.get_secret_value()
         self._heartbeat_written: float | None = None
         self._writer = writer_of(runtime)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def heartbeat(self) -> None:
         """Record a heartbeat, coalesced to one write per ``HEARTBEAT_WRITE_SECONDS``."""
@@ -108,6 +122,29 @@ class Csms:
             return
         await self.together(chargers.record_heartbeats, self.charger)
         self._heartbeat_written = now
+
+    def tell_if_in_maintenance(self, send: Callable[[], Awaitable[Any]]) -> None:
+        """After a BootNotification: a charger under maintenance may have missed its
+        ChangeAvailability Inoperative while offline (or reset since), so it is sent
+        again, from a task of its own (a call made from the handler itself would wait on
+        the connection that is handing the boot)."""
+
+        async def check_and_send() -> None:
+            try:
+                if await self.transact(
+                    lambda session: chargers.in_maintenance(session, self.charger)
+                ):
+                    await asyncio.wait_for(send(), MAINTENANCE_RESEND_SECONDS)
+            except Exception as error:
+                log.warning(
+                    "ChangeAvailability after boot to %s failed (%s)",
+                    self.charger.charge_point_id,
+                    type(error).__name__,
+                )
+
+        task = asyncio.create_task(check_and_send())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in a committed transaction, bounded by ``DB_TIMEOUT``.
@@ -205,6 +242,12 @@ class ChargePointV16(ChargePoint16):  # type: ignore[misc]
         await self.csms.together(sessions.record_boots, boot)
         return result16.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
+        )
+
+    @after(Action16.boot_notification)
+    def after_boot_notification(self, **_: Any) -> None:
+        self.csms.tell_if_in_maintenance(
+            lambda: self.call(call16.ChangeAvailability(connector_id=0, type="Inoperative"))
         )
 
     @on(Action16.heartbeat)
@@ -348,6 +391,12 @@ class ChargePointV201(ChargePoint201):  # type: ignore[misc]
         await self.csms.together(sessions.record_boots, boot)
         return result201.BootNotification(
             current_time=_now(), interval=HEARTBEAT_INTERVAL, status="Accepted"
+        )
+
+    @after(Action201.boot_notification)
+    def after_boot_notification(self, **_: Any) -> None:
+        self.csms.tell_if_in_maintenance(
+            lambda: self.call(call201.ChangeAvailability(operational_status="Inoperative"))
         )
 
     @on(Action201.heartbeat)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging import events
@@ -132,6 +133,13 @@ async def record_disconnected(session: AsyncSession, charger: ChargerRef) -> Non
     row.current_power_w = 0
     await repository.record_connectors_offline(session, charger.id, at=utcnow())
     await _announce(session, charger, row)
+
+
+async def in_maintenance(session: AsyncSession, charger: ChargerRef) -> bool:
+    """Whether the charger is out of service for maintenance (so that, booting or back
+    online, it is told Inoperative again: it may have missed the command while away)."""
+    status = await session.scalar(select(Charger.status).where(Charger.id == charger.id))
+    return status == ChargerStatus.MAINTENANCE
 
 
 async def record_boot(
