@@ -27,6 +27,8 @@ from evcare.core.config import Settings
 from evcare.core.errors import PaymentProviderError
 
 TIMEOUT_SECONDS = 10.0
+# The sandbox forgets its oldest transactions beyond this many (it lives in memory).
+SANDBOX_KEEPS = 10_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class SandboxPaystack:
         reference: str,
         metadata: dict[str, str],
     ) -> Initialized:
+        if len(self._transactions) >= SANDBOX_KEEPS:
+            del self._transactions[next(iter(self._transactions))]
         self._transactions.setdefault(reference, [amount_minor, currency, "pending"])
         return Initialized(
             authorization_url=f"https://checkout.paystack.com/sandbox/{reference}",

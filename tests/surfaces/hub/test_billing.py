@@ -4,6 +4,7 @@ for the invoice's amount and currency, and a replayed webhook credits once."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from evcare.billing.paystack import SandboxPaystack, paystack_for
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
@@ -323,3 +325,20 @@ async def test_without_a_key_the_sandbox_answers_and_production_refuses(
     assert_hub_error(refused, 503, "PAYMENT_PROVIDER_ERROR")
     unsigned = await client.post(WEBHOOK, content=b"{}")
     assert_hub_error(unsigned, 503, "PAYMENT_PROVIDER_ERROR")
+
+
+async def test_the_sandbox_signs_and_verifies_like_paystack(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    integration_id, own, invoice = await open_invoice(client, runtime)
+    pay = {"amount": invoice["total"], "currency": "GHS", "invoiceId": invoice["id"]}
+    reference = (await initialize(client, integration_id, keyed(own), **pay)).json()["reference"]
+    sandbox = paystack_for(runtime.settings)
+    assert isinstance(sandbox, SandboxPaystack)
+    body = json.dumps({"event": "charge.success", "data": {"reference": reference}}).encode()
+    signed = {"x-paystack-signature": sandbox.sign(body)}
+    unpaid = await client.post(WEBHOOK, content=body, headers=signed)
+    assert unpaid.json() == {"received": True, "credited": False}  # verify: still pending
+    sandbox.pay(reference)
+    paid = await client.post(WEBHOOK, content=body, headers=signed)
+    assert paid.json() == {"received": True, "credited": True}
