@@ -32,6 +32,7 @@ from tests.factories.integrations import (
     client_token,
     create_integration,
     exchange,
+    partner_user,
 )
 from tests.factories.webhooks import Receiver, create_webhook, deliver_all
 
@@ -364,3 +365,57 @@ async def test_five_days_of_failures_disable_the_endpoint_and_notify_the_organiz
         ).all()
     assert {n.category for n in notified} == {"webhooks"}
     assert {n.channel for n in notified} == {"in_app", "email"}
+
+
+async def test_a_partner_users_ticket_answered_by_support_is_a_ticket_updated_webhook(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    admin = await admin_headers(runtime, client)
+    created = await create_integration(client, admin)
+    integration_id = created["integration"]["id"]
+    partner = bearer(await client_token(client, created["credentials"]))
+    await create_webhook(client, partner, integration_id, receiver.url("/t"), ["ticket.updated"])
+    user = bearer((await partner_user(client, created))["accessToken"])
+    opened = await client.post(
+        "/api/v1/support/tickets",
+        json={"subject": "Charger", "description": "It stopped", "category": "technical"},
+        headers=user,
+    )
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()["data"]["ticket"]
+    answered = await client.post(
+        f"/api/v1/support/tickets/{ticket['id']}/comments",
+        json={"comment": "We are on it"},
+        headers=admin,
+    )
+    assert answered.status_code == 201, answered.text
+    await deliver_all(runtime)
+    [hook] = receiver.received
+    body = json.loads(hook.body)
+    assert body["type"] == "ticket.updated"
+    assert body["data"]["id"] == ticket["id"]
+    assert body["data"]["resource"]["ticketNumber"] == ticket["ticketNumber"]
+
+
+async def test_readiness_passes_webhook_verified_once_an_endpoint_answered_its_test(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
+) -> None:
+    integration_id, partner, admin = await _partner(client, runtime)
+
+    async def verified() -> bool:
+        response = await client.get(f"/v1/integrations/{integration_id}/readiness", headers=admin)
+        assert response.status_code == 200, response.text
+        checks = {c["check"]: c["passed"] for c in response.json()["checks"]}
+        return bool(checks["webhook_verified"])
+
+    hook = await create_webhook(
+        client, partner, integration_id, receiver.url("/r"), ["session.started"]
+    )
+    assert not await verified()  # configured, not tested
+    tested = await client.post(
+        f"/v1/integrations/{integration_id}/webhooks/{hook['id']}/test", headers=partner
+    )
+    assert tested.status_code in (200, 202), tested.text
+    await deliver_all(runtime)
+    assert len(receiver.received) == 1
+    assert await verified()

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from evcare.identity.models import Role
 from tests.factories.cluster import Cluster, cluster
 from tests.factories.identity import PASSWORD, bearer, make_user
-from tests.factories.ocpp import connect, make_charger, make_id_tag
+from tests.factories.ocpp import connect, make_charger, make_driver, make_id_tag
 from tests.factories.realtime import connected
 from tests.realtime.test_session_events import start_session
 
@@ -61,7 +61,7 @@ async def test_session_event_raised_on_one_node_reaches_a_driver_on_the_other(
     nodes: Cluster,
 ) -> None:
     charger = await make_charger(nodes.runtime)
-    driver = await make_user(nodes.runtime)
+    driver = await make_driver(nodes.runtime)
     tag = await make_id_tag(nodes.runtime, driver)
     token = await sign_in(nodes.a, driver.email)
     async with (

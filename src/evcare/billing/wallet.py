@@ -437,7 +437,11 @@ async def _settle_topup(session: AsyncSession, payment: Payment) -> None:
         session,
         PAYMENT_RECEIVED,
         {
-            # A notice (engagement): the payment and what the wallet holds now.
+            # A notice (engagement): the payment and what the wallet holds now; and the
+            # payment itself, for the partner webhook ``payment.succeeded``.
+            "entryId": str(entry.id),
+            "amountMinor": paid.amount_minor,
+            "currency": paid.currency,
             "user_id": owner.user_id,
             "category": "payment",
             "title": "Payment received",

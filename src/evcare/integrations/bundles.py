@@ -37,6 +37,9 @@ _DRIVING = _BASE | {
     Scope.READ_BOOKINGS,
     Scope.WRITE_BOOKINGS,
     Scope.READ_SERVICES,
+    # Tickets: both bundles promise them (the EV-CMS support tickets, one ticket system).
+    Scope.READ_SUPPORT,
+    Scope.WRITE_SUPPORT,
 }
 
 BUNDLE_SCOPES: dict[Bundle, frozenset[str]] = {

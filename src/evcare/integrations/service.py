@@ -52,6 +52,7 @@ from evcare.integrations.models import (
     SessionCode,
 )
 from evcare.integrations.readiness import Check, checklist
+from evcare.integrations.webhooks import repository as webhook_repository
 
 CLIENT_ID_PREFIX = "evc_ci_"
 CLIENT_SECRET_PREFIX = "evc_cs_"
@@ -267,8 +268,8 @@ async def readiness(
 ) -> tuple[Integration, list[Check]]:
     """The go-live checklist, computed now."""
     integration = await get_integration(session, principal, integration_id)
-    # Webhooks arrive with their own issue; until one answers its test this check fails.
-    return integration, checklist(integration, webhook_verified=False)
+    verified = await webhook_repository.answered_a_ping(session, integration.id)
+    return integration, checklist(integration, webhook_verified=verified)
 
 
 def check_allowlist(entries: list[str], known_endpoints: frozenset[str]) -> list[str]:

@@ -58,8 +58,8 @@ HUB_CODES = [
     "RATE_LIMITED",
     "INTERNAL_ERROR",
 ]
-# Answered by routes of the hub's second half (webhooks), not built here yet.
-PENDING = {"WEBHOOK_URL_REFUSED"}
+# Every code of the matrix is answered by a route today.
+PENDING: set[str] = set()
 
 
 @dataclass
@@ -221,6 +221,18 @@ async def _paystack_not_configured(hub: Hub) -> httpx.Response:
         )
     finally:
         hub.runtime.settings = configured
+
+
+@trigger("WEBHOOK_URL_REFUSED", 422)
+async def _loopback_webhook(hub: Hub) -> httpx.Response:
+    created, token = await hub.integration()
+    integration = created["integration"]
+    assert isinstance(integration, dict)
+    return await hub.client.post(
+        f"/v1/integrations/{integration['id']}/webhooks",
+        json={"url": "https://127.0.0.1/hook", "events": ["session.started"]},
+        headers=token,
+    )
 
 
 @trigger("RATE_LIMITED", 429)

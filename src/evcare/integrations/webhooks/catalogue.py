@@ -94,14 +94,15 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "booking.created",
-        "A workshop service booking was created.",
+        "A workshop service booking was created, or a connector booking confirmed "
+        "(``kind: connector``, its reservation fee paid).",
         _BOOKING,
         {"bookingId": "12", "status": "created", "previousStatus": None},
         published=True,
     ),
     EventType(
         "booking.cancelled",
-        "A workshop service booking was cancelled.",
+        "A workshop service booking or a connector booking (``kind: connector``) was cancelled.",
         _BOOKING,
         {"bookingId": "12", "status": "cancelled", "previousStatus": "created"},
         published=True,
@@ -116,10 +117,10 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "payment.succeeded",
-        "A payment was captured.",
+        "A payment was captured (a wallet top-up: ``id`` is its transaction in the billing list).",
         _MONEY_EVENT,
-        {"id": "pay_0a1b2c", "amount": 1200, "currency": "GHS", "status": "succeeded"},
-        published=False,
+        {"id": "12", "amount": 1200, "currency": "INR", "status": "succeeded"},
+        published=True,
     ),
     EventType(
         "payment.failed",
@@ -183,10 +184,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "ticket.updated",
-        "A support ticket changed (status or a new comment).",
+        "A support ticket changed (status or a new comment); ``resource`` holds its "
+        "``ticketId``, ``ticketNumber`` and ``status``.",
         _RESOURCE,
-        _resource_example("TKT"),
-        published=False,
+        {
+            "id": "12",
+            "resource": {"ticketId": "12", "ticketNumber": "TKT-2026-12", "status": "in-progress"},
+        },
+        published=True,
     ),
 )
 

@@ -212,3 +212,20 @@ async def release(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def answered_a_ping(session: AsyncSession, integration_id: str) -> bool:
+    """Whether one of the integration's enabled endpoints answered its test ping (the
+    readiness check ``webhook_verified``)."""
+    query = (
+        select(WebhookDelivery.id)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookEndpoint.integration_id == integration_id,
+            WebhookEndpoint.status == EndpointStatus.ENABLED,
+            WebhookDelivery.event_type == "ping",
+            WebhookDelivery.status == DeliveryStatus.SUCCEEDED,
+        )
+        .limit(1)
+    )
+    return (await session.scalar(query)) is not None

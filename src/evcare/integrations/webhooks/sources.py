@@ -100,6 +100,56 @@ def _booking_status(payload: Payload) -> Announcement | None:
     )
 
 
+def _connector_booking(status: str) -> Callable[[Payload], Announcement | None]:
+    """A connector booking confirmed (created: its fee is paid) or cancelled."""
+
+    def translate(payload: Payload) -> Announcement | None:
+        data = payload.get("data") or {}
+        booking_id = str(data.get("bookingId"))
+        return Announcement(
+            f"booking.{'created' if status == 'confirmed' else status}",
+            {
+                "bookingId": booking_id,
+                "bookingNumber": data.get("bookingNumber"),
+                "kind": "connector",
+                "status": status,
+                "previousStatus": "confirmed" if status == "cancelled" else None,
+            },
+            f"connector-booking:{booking_id}",
+            user_ids=_user_ids(payload.get("user_id")),
+        )
+
+    return translate
+
+
+def _payment_received(payload: Payload) -> Announcement | None:
+    entry_id = payload.get("entryId")
+    if entry_id is None:
+        return None
+    return Announcement(
+        "payment.succeeded",
+        {
+            "id": str(entry_id),  # as GET /api/v1/billing/transactions names it
+            "amount": int(payload.get("amountMinor") or 0),
+            "currency": str(payload.get("currency")),
+            "status": "succeeded",
+        },
+        f"payment:{entry_id}",
+        user_ids=_user_ids(payload.get("user_id")),
+    )
+
+
+def _ticket_updated(payload: Payload) -> Announcement:
+    data = payload.get("data") or {}
+    ticket_id = str(data.get("ticketId"))
+    return Announcement(
+        "ticket.updated",
+        {"id": ticket_id, "resource": data},
+        f"ticket:{ticket_id}",
+        user_ids=_user_ids(payload.get("user_id")),
+    )
+
+
 def _credentials_rotated(payload: Payload) -> Announcement:
     integration_id = str(payload.get("integrationId"))
     return Announcement(
@@ -135,6 +185,11 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     charging.SESSION_STOPPED: _session("session.completed", with_cdr=True),
     charging.CHARGER_STATUS: _charger_status,
     "service.booking_status_changed": _booking_status,
+    # Topics by name: billing and support publish them, and neither imports integrations.
+    "charging.booking_confirmed": _connector_booking("confirmed"),
+    "charging.booking_cancelled": _connector_booking("cancelled"),
+    "billing.payment_received": _payment_received,
+    "support.ticket_updated": _ticket_updated,
     "integrations.credentials_rotated": _credentials_rotated,
     "billing.hub_invoice_created": _invoice("invoice.created"),
     "billing.hub_invoice_paid": _invoice("invoice.paid"),
