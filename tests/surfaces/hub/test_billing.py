@@ -25,8 +25,9 @@ from tests.factories.integrations import admin_headers, partner_user
 from tests.factories.paystack import PaystackStandIn, paystack
 from tests.surfaces.hub.test_idempotency import assert_hub_error
 from tests.surfaces.hub.test_subscriptions import integration_with_token, load_plans
+from tests.test_cli import cli_env, invoke
 
-__all__ = ["paystack"]
+__all__ = ["cli_env", "paystack"]
 
 WEBHOOK = "/v1/integrations/billing/paystack/webhook"
 INVOICE_FIELDS = {
@@ -342,3 +343,19 @@ async def test_the_sandbox_signs_and_verifies_like_paystack(
     sandbox.pay(reference)
     paid = await client.post(WEBHOOK, content=body, headers=signed)
     assert paid.json() == {"received": True, "credited": True}
+
+
+async def test_evcare_hub_invoices_writes_a_month_once(
+    client: httpx.AsyncClient, runtime: Runtime, cli_env: None
+) -> None:
+    integration_id, own = await subscribed(client, runtime, calls=260_000)
+    first = await invoke("hub-invoices", "--month", str(last_month()))
+    assert first.exit_code == 0, first.output
+    assert integration_id in first.output and "28000 GHS" in first.output  # 25,000 + 3,000
+    again = await invoke("hub-invoices", "--month", str(last_month()))
+    assert again.exit_code == 0 and "no new invoices" in again.output
+    listed = await client.get(f"/v1/integrations/{integration_id}/invoices", headers=own)
+    assert [item["total"] for item in listed.json()["data"]] == [28_000]
+    this_month = utcnow().strftime("%Y-%m")
+    assert (await invoke("hub-invoices", "--month", this_month)).exit_code != 0
+    assert (await invoke("hub-invoices", "--month", "2026-13")).exit_code != 0
