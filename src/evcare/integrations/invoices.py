@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.billing.hub_invoice_models import HubInvoice, HubInvoiceStatus
@@ -89,21 +90,28 @@ async def generate_month(session: AsyncSession, month: Month) -> list[HubInvoice
             select(HubInvoice.integration_id).where(HubInvoice.month == str(month))
         )
     )
-    rows = await session.execute(
+    subscribed = await session.execute(
         select(Subscription.integration_id, Plan).join(Plan, Plan.id == Subscription.plan_id)
     )
+    usage = await session.execute(
+        select(UsageCount.integration_id, func.sum(UsageCount.calls))
+        .where(UsageCount.day >= month.first_day, UsageCount.day < month.next_first_day)
+        .group_by(UsageCount.integration_id)
+    )
+    calls = {integration_id: int(total) for integration_id, total in usage.all()}
     created: list[HubInvoice] = []
-    for integration_id, plan in rows.all():
+    for integration_id, plan in subscribed.all():
         if integration_id in already:
             continue
-        calls = await session.scalar(
-            select(func.coalesce(func.sum(UsageCount.calls), 0)).where(
-                UsageCount.integration_id == integration_id,
-                UsageCount.day >= month.first_day,
-                UsageCount.day < month.next_first_day,
-            )
-        )
-        created.append(await _write(session, integration_id, plan, month, int(calls or 0)))
+        try:
+            # A run racing this one wrote it first: its savepoint (number included) goes.
+            async with session.begin_nested():
+                invoice = await _write(
+                    session, integration_id, plan, month, calls.get(integration_id, 0)
+                )
+        except IntegrityError:
+            continue
+        created.append(invoice)
     return created
 
 

@@ -4,7 +4,9 @@ for the invoice's amount and currency, and a replayed webhook credits once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from evcare.billing.hub_invoice_models import HubInvoice
 from evcare.billing.paystack import SandboxPaystack, paystack_for
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
@@ -359,3 +362,20 @@ async def test_evcare_hub_invoices_writes_a_month_once(
     this_month = utcnow().strftime("%Y-%m")
     assert (await invoke("hub-invoices", "--month", this_month)).exit_code != 0
     assert (await invoke("hub-invoices", "--month", "2026-13")).exit_code != 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("EVCARE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="PostgreSQL only: two runs at once need row locks (SQLite has one writer)",
+)
+async def test_two_runs_at_once_write_each_invoice_once_without_a_gap(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    for _ in range(3):
+        await subscribed(client, runtime, calls=5)
+    written = await asyncio.gather(generate(runtime), generate(runtime))
+    assert sum(len(ids) for ids in written) == 3
+    assert len(set(written[0]) | set(written[1])) == 3
+    async with runtime.sessionmaker() as session:
+        numbers = sorted(await session.scalars(select(HubInvoice.number)))
+    assert [int(number.rsplit("-", 1)[1]) for number in numbers] == [1, 2, 3]

@@ -91,7 +91,7 @@ class InvoiceOut(HubModel):
 
 
 class InitializeIn(StrictHubModel):
-    email: EmailStr
+    email: Annotated[EmailStr, Field(max_length=254)]
     amount: Amount
     currency: Currency
     invoice_id: HubInvoiceId | None = None
