@@ -8,6 +8,7 @@ import errno
 import os
 import signal
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,6 +118,40 @@ async def _create_admin(
         raise typer.Exit(1) from error
     finally:
         await runtime.engine.dispose()
+
+
+@app.command("hub-invoices")
+def hub_invoices(
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM, a month that has ended (default: last)")
+    ] = None,
+) -> None:
+    """Write the developer hub's monthly invoices (plan fee + overage) of one month for
+    every subscribed integration that has none yet; running it again writes nothing."""
+    from evcare.core.errors import ValidationFailed
+
+    try:
+        lines = asyncio.run(_hub_invoices(_settings(), month))
+    except ValidationFailed as error:
+        raise typer.BadParameter(error.detail, param_hint="--month") from error
+    for line in lines:
+        console.print(line)
+
+
+async def _hub_invoices(settings: Settings, month: str | None) -> list[str]:
+    from evcare.core.clock import utcnow
+    from evcare.integrations import invoices
+
+    last = (utcnow().date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    runtime = Runtime.build(settings)
+    try:
+        async with runtime.sessionmaker() as session:
+            created = await invoices.generate_month(session, invoices.Month.parse(month or last))
+            await session.commit()
+    finally:
+        await runtime.engine.dispose()
+    lines = [f"{i.number} {i.id} {i.integration_id} {i.total_minor} {i.currency}" for i in created]
+    return lines or [f"no new invoices for {month or last}"]
 
 
 @app.command()

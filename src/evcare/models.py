@@ -1,5 +1,6 @@
 """Every context's tables on one metadata: what Alembic and the schema check compare."""
 
+from evcare.billing.hub_invoice_models import HubInvoice, PaystackPayment
 from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem
 from evcare.billing.models import GstRate
 from evcare.billing.payment_models import Payment, PaymentWebhookEvent
@@ -100,6 +101,7 @@ __all__ = [
     "FranchiseStation",
     "FuelType",
     "GstRate",
+    "HubInvoice",
     "IdTag",
     "IdempotencyKey",
     "Integration",
@@ -119,6 +121,7 @@ __all__ = [
     "OutboxEvent",
     "Payment",
     "PaymentWebhookEvent",
+    "PaystackPayment",
     "Plan",
     "PricingRule",
     "RefreshToken",

@@ -79,7 +79,10 @@ async def test_two_workers_deliver_a_thousand_events_without_a_duplicate_attempt
                             "userId": str(user_id),
                             "ownerId": None,
                             "chargerId": f"CP-{n % 20}",
-                            "session": {"sessionId": f"SES{n + 1:06d}", "chargerId": f"CP-{n % 20}"},
+                            "session": {
+                                "sessionId": f"SES{n + 1:06d}",
+                                "chargerId": f"CP-{n % 20}",
+                            },
                         },
                     )
                     for n in range(EVENTS)

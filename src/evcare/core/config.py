@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     razorpay_key_secret: SecretStr | None = None
     razorpay_webhook_secret: SecretStr | None = None
     razorpay_base_url: str = "https://api.razorpay.com"
+    paystack_secret_key: SecretStr | None = None
+    paystack_base_url: str = "https://api.paystack.co"
     # Email (notifications). Without a host no email is sent; it is recorded as logged.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -167,6 +167,12 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+class PaymentProviderError(Unavailable):
+    """Paystack refused, could not be reached, or is not configured in production."""
+
+    code = "payment_provider_error"
+
+
 class UpstreamTimeout(DomainError):
     status_code = 504
     title = "Gateway Timeout"

@@ -48,5 +48,6 @@ ACCOUNT_ID = PublicIdKind("acc_", "Account")
 INTEGRATION_ID = PublicIdKind("int_", "Integration")
 PLAN_ID = PublicIdKind("plan_", "Plan")
 WEBHOOK_ID = PublicIdKind("wh_", "Webhook")
+HUB_INVOICE_ID = PublicIdKind("inv_", "Invoice")
 # A delivery's id is the Standard Webhooks message id (``webhook-id``).
 DELIVERY_ID = PublicIdKind("msg_", "Delivery")

@@ -61,7 +61,7 @@ async def list_plans(session: AsyncSession) -> list[Plan]:
 async def get_subscription(
     session: AsyncSession, principal: Principal, integration_id: str
 ) -> tuple[Subscription, Plan]:
-    integration = await _integration(session, principal, integration_id)
+    integration = await visible_integration(session, principal, integration_id)
     subscription = await session.get(Subscription, integration.id)
     if subscription is None:
         raise NotFound("This integration has no subscription yet: PUT one with a planId")
@@ -74,7 +74,7 @@ async def set_subscription(
     session: AsyncSession, principal: Principal, integration_id: str, *, plan_id: str
 ) -> tuple[Subscription, Plan]:
     """Put the integration on ``plan_id`` (an active plan) from now on."""
-    integration = await _integration(session, principal, integration_id)
+    integration = await visible_integration(session, principal, integration_id)
     plan = await session.get(Plan, plan_id)
     if plan is None or not plan.active:
         raise NotFound("Plan not found", fields=[FieldError("planId", "names no plan on offer")])
@@ -108,7 +108,7 @@ async def usage(
 ) -> Usage:
     """Calls per day or per endpoint from ``start`` to ``end`` (UTC days, both included;
     default this month so far): what was flushed, plus this process's ``pending`` counts."""
-    integration = await _integration(session, principal, integration_id)
+    integration = await visible_integration(session, principal, integration_id)
     today = utcnow().date()
     end = end or today
     start = start or end.replace(day=1)
@@ -156,9 +156,10 @@ async def ensure_plans(session: AsyncSession, plans: list[Plan]) -> list[str]:
     return created
 
 
-async def _integration(
+async def visible_integration(
     session: AsyncSession, principal: Principal, integration_id: str
 ) -> Integration:
+    """The integration, if the caller may see it: an admin any, an integration itself."""
     if not principal.is_admin and principal.integration_id != integration_id:
         raise NotFound("Integration not found")
     integration = await repository.get_integration(session, integration_id)

@@ -27,6 +27,7 @@ from evcare.core.ids import MAX_KEY, parse_key, parse_public_key
 from evcare.core.public_ids import (
     ACCOUNT_ID,
     DELIVERY_ID,
+    HUB_INVOICE_ID,
     INTEGRATION_ID,
     MAX_LENGTH,
     ORGANIZATION_ID,
@@ -193,4 +194,5 @@ AccountId = _prefixed(ACCOUNT_ID)
 IntegrationId = _prefixed(INTEGRATION_ID)
 PlanId = _prefixed(PLAN_ID)
 WebhookId = _prefixed(WEBHOOK_ID)
+HubInvoiceId = _prefixed(HUB_INVOICE_ID)
 DeliveryId = _prefixed(DELIVERY_ID)

@@ -58,8 +58,8 @@ HUB_CODES = [
     "RATE_LIMITED",
     "INTERNAL_ERROR",
 ]
-# Answered by routes not built yet (Paystack billing).
-PENDING = {"PAYMENT_PROVIDER_ERROR"}
+# Every code of the matrix is answered by a route today.
+PENDING: set[str] = set()
 
 
 @dataclass
@@ -202,6 +202,25 @@ async def _bogus_code(hub: Hub) -> httpx.Response:
     return await hub.client.post(
         "/v1/integrations/auth/session", json={"sessionCode": "evc_session_unknown"}
     )
+
+
+@trigger("PAYMENT_PROVIDER_ERROR", 503)
+async def _paystack_not_configured(hub: Hub) -> httpx.Response:
+    created, _ = await hub.integration()
+    integration = created["integration"]
+    assert isinstance(integration, dict)
+    admin = {**await hub.admin(), "Idempotency-Key": "pay-unconfigured"}
+    configured = hub.runtime.settings
+    # Production without EVCARE_PAYSTACK_SECRET_KEY: never the sandbox.
+    hub.runtime.settings = configured.model_copy(update={"environment": "production"})
+    try:
+        return await hub.client.post(
+            f"/v1/integrations/{integration['id']}/billing/paystack/initialize",
+            json={"email": "billing@partner.com", "amount": 1200, "currency": "GHS"},
+            headers=admin,
+        )
+    finally:
+        hub.runtime.settings = configured
 
 
 @trigger("WEBHOOK_URL_REFUSED", 422)

@@ -217,6 +217,8 @@ async def test_a_malformed_key_is_a_validation_error_naming_the_header(
 async def test_every_post_of_the_hub_documents_the_key(client: httpx.AsyncClient) -> None:
     document = (await client.get("/v1/openapi.json")).json()
     posts = {path: item["post"] for path, item in document["paths"].items() if "post" in item}
+    # Paystack calls its webhook without a key: deduplicated by the transaction instead.
+    posts.pop("/integrations/billing/paystack/webhook")
     assert posts
     for path, operation in posts.items():
         names = {(p["in"], p["name"]) for p in operation.get("parameters", [])}

@@ -134,14 +134,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "A monthly invoice was issued to the integration.",
         _MONEY_EVENT,
         {"id": "inv_0a1b2c", "amount": 5000, "currency": "GHS", "status": "open"},
-        published=False,
+        published=True,
     ),
     EventType(
         "invoice.paid",
         "An invoice was paid.",
         _MONEY_EVENT,
         {"id": "inv_0a1b2c", "amount": 5000, "currency": "GHS", "status": "paid"},
-        published=False,
+        published=True,
     ),
     EventType(
         "subscription.updated",

@@ -170,6 +170,26 @@ def _credentials_rotated(payload: Payload) -> Announcement:
     )
 
 
+def _invoice(event_type: str) -> Callable[[Payload], Announcement]:
+    def translate(payload: Payload) -> Announcement:
+        integration_id = str(payload.get("integrationId"))
+        return Announcement(
+            event_type,
+            {
+                "id": payload.get("id"),
+                "amount": payload.get("amount"),
+                "currency": payload.get("currency"),
+                "status": payload.get("status"),
+                "integrationId": integration_id,
+                "month": payload.get("month"),
+            },
+            f"invoice:{payload.get('id')}",
+            integration_id=integration_id,
+        )
+
+    return translate
+
+
 TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     charging.SESSION_STARTED: _session("session.started", with_cdr=False),
     charging.SESSION_STOPPED: _session("session.completed", with_cdr=True),
@@ -182,6 +202,8 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "support.ticket_updated": _ticket_updated,
     "integrations.credentials_rotated": _credentials_rotated,
     "integrations.subscription_updated": _subscription_updated,
+    "billing.hub_invoice_created": _invoice("invoice.created"),
+    "billing.hub_invoice_paid": _invoice("invoice.paid"),
 }
 
 

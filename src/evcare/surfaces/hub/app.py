@@ -8,6 +8,7 @@ from evcare.core.runtime import Runtime
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
+    billing,
     integrations,
     organizations,
     sign_in,
@@ -19,9 +20,10 @@ from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
 from evcare.surfaces.openapi import document_errors
 
-# subscriptions and webhooks before integrations: /integrations/plans and
-# /integrations/webhooks/event-types before /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, webhooks, integrations, organizations)
+# subscriptions, webhooks and billing before integrations: /integrations/plans,
+# /integrations/webhooks/event-types and /integrations/billing/... before
+# /integrations/{integrationId}.
+SECTIONS = (system, sign_in, subscriptions, webhooks, billing, integrations, organizations)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
