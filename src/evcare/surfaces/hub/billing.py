@@ -114,7 +114,7 @@ class VerifyOut(HubModel):
     invoice: InvoiceOut | None
 
 
-class WebhookOut(HubModel):
+class PaystackWebhookOut(HubModel):
     received: bool
     credited: bool
 
@@ -204,10 +204,10 @@ async def paystack_webhook(
     session: SessionDep,
     paystack: PaystackDep,
     signature: Annotated[str | None, Header(alias="x-paystack-signature", max_length=256)] = None,
-) -> WebhookOut:
+) -> PaystackWebhookOut:
     """Paystack's event (no token: ``x-paystack-signature`` is HMAC-SHA512 of the raw
     body). The transaction is verified with Paystack before anything is credited."""
     credited = await paystack_billing.webhook(
         session, paystack, body=await request.body(), signature=signature
     )
-    return WebhookOut(received=True, credited=credited)
+    return PaystackWebhookOut(received=True, credited=credited)
