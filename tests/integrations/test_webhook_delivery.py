@@ -368,14 +368,16 @@ async def test_five_days_of_failures_disable_the_endpoint_and_notify_the_organiz
     assert {n.channel for n in notified} == {"in_app", "email"}
 
 
-async def test_a_partner_users_ticket_answered_by_support_is_a_ticket_updated_webhook(
+async def test_a_partner_users_ticket_opened_then_answered_is_created_then_updated(
     client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver
 ) -> None:
     admin = await admin_headers(runtime, client)
     created = await create_integration(client, admin)
     integration_id = created["integration"]["id"]
     partner = bearer(await client_token(client, created["credentials"]))
-    await create_webhook(client, partner, integration_id, receiver.url("/t"), ["ticket.updated"])
+    await create_webhook(
+        client, partner, integration_id, receiver.url("/t"), ["ticket.created", "ticket.updated"]
+    )
     user = bearer((await partner_user(client, created))["accessToken"])
     opened = await client.post(
         "/api/v1/support/tickets",
@@ -391,11 +393,12 @@ async def test_a_partner_users_ticket_answered_by_support_is_a_ticket_updated_we
     )
     assert answered.status_code == 201, answered.text
     await deliver_all(runtime)
-    [hook] = receiver.received
-    body = json.loads(hook.body)
-    assert body["type"] == "ticket.updated"
-    assert body["data"]["id"] == ticket["id"]
-    assert body["data"]["resource"]["ticketNumber"] == ticket["ticketNumber"]
+    opened_hook, answered_hook = (json.loads(hook.body) for hook in receiver.received)
+    assert (opened_hook["type"], answered_hook["type"]) == ("ticket.created", "ticket.updated")
+    for body in (opened_hook, answered_hook):
+        assert body["data"]["id"] == ticket["id"]
+        assert body["data"]["resource"]["ticketNumber"] == ticket["ticketNumber"]
+    assert opened_hook["data"]["resource"]["status"] == "open"
 
 
 async def test_readiness_passes_webhook_verified_once_an_endpoint_answered_its_test(

@@ -41,6 +41,7 @@ from evcare.support.models import AuthorType, Ticket, TicketComment, TicketStatu
 from evcare.support.sla import SlaTargets, sla_status
 
 TICKET_UPDATED = "support.ticket_updated"
+TICKET_CREATED = "support.ticket_created"
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
@@ -146,6 +147,21 @@ async def create_ticket(
     session.add(ticket)
     await session.flush()
     ticket.ticket_number = f"TKT-{ticket.created_at.year}-{ticket.id:06d}"
+    # Not a notice (the owner opened it): partner webhooks hear it (``ticket.created``).
+    await publish(
+        session,
+        TICKET_CREATED,
+        {
+            "user_id": ticket.owner_id,
+            "data": {
+                "ticketId": str(ticket.id),
+                "ticketNumber": ticket.ticket_number,
+                "status": ticket.status,
+                "category": ticket.category,
+                "priority": ticket.priority,
+            },
+        },
+    )
     return await _view(session, ticket)
 
 

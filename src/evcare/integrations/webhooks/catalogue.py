@@ -177,10 +177,20 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "ticket.created",
-        "A support ticket was opened.",
+        "A support ticket was opened; ``resource`` holds its ``ticketId``, ``ticketNumber``, "
+        "``status``, ``category`` and ``priority``.",
         _RESOURCE,
-        _resource_example("TKT"),
-        published=False,
+        {
+            "id": "12",
+            "resource": {
+                "ticketId": "12",
+                "ticketNumber": "TKT-2026-000012",
+                "status": "open",
+                "category": "technical",
+                "priority": "medium",
+            },
+        },
+        published=True,
     ),
     EventType(
         "ticket.updated",

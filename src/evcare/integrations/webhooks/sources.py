@@ -139,15 +139,18 @@ def _payment_received(payload: Payload) -> Announcement | None:
     )
 
 
-def _ticket_updated(payload: Payload) -> Announcement:
-    data = payload.get("data") or {}
-    ticket_id = str(data.get("ticketId"))
-    return Announcement(
-        "ticket.updated",
-        {"id": ticket_id, "resource": data},
-        f"ticket:{ticket_id}",
-        user_ids=_user_ids(payload.get("user_id")),
-    )
+def _ticket(event_type: str) -> Callable[[Payload], Announcement | None]:
+    def translate(payload: Payload) -> Announcement:
+        data = payload.get("data") or {}
+        ticket_id = str(data.get("ticketId"))
+        return Announcement(
+            event_type,
+            {"id": ticket_id, "resource": data},
+            f"ticket:{ticket_id}",
+            user_ids=_user_ids(payload.get("user_id")),
+        )
+
+    return translate
 
 
 def _subscription_updated(payload: Payload) -> Announcement:
@@ -199,7 +202,8 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "charging.booking_confirmed": _connector_booking("confirmed"),
     "charging.booking_cancelled": _connector_booking("cancelled"),
     "billing.payment_received": _payment_received,
-    "support.ticket_updated": _ticket_updated,
+    "support.ticket_created": _ticket("ticket.created"),
+    "support.ticket_updated": _ticket("ticket.updated"),
     "integrations.credentials_rotated": _credentials_rotated,
     "integrations.subscription_updated": _subscription_updated,
     "billing.hub_invoice_created": _invoice("invoice.created"),
