@@ -444,3 +444,34 @@ async def test_a_plan_change_is_a_subscription_updated_webhook(
     body = json.loads(hook.body)
     assert body["type"] == "subscription.updated"
     assert body["data"] == {"integrationId": integration_id, "planId": "plan_growth"}
+
+
+async def test_a_partner_users_failed_top_up_is_a_payment_failed_webhook(
+    client: httpx.AsyncClient, runtime: Runtime, receiver: Receiver, razorpay: object
+) -> None:
+    from tests.factories.razorpay import RazorpayStandIn
+
+    assert isinstance(razorpay, RazorpayStandIn)
+    admin = await admin_headers(runtime, client)
+    created = await create_integration(client, admin, bundles=["ALL_ACCESS"])
+    integration_id = created["integration"]["id"]
+    partner = bearer(await client_token(client, created["credentials"]))
+    await create_webhook(client, partner, integration_id, receiver.url("/p"), ["payment.failed"])
+    user = bearer((await partner_user(client, created))["accessToken"])
+    topup = await client.post(
+        "/api/v1/profile/wallet/topup", json={"amount": 250, "paymentMethod": "upi"}, headers=user
+    )
+    assert topup.status_code == 200, topup.text
+    order_id = topup.json()["data"]["checkout"]["orderId"]
+    hook, hook_headers = razorpay.webhook("payment.failed", order_id, "pay_declined")
+    for _ in range(2):  # a redelivered event announces nothing more
+        delivered = await client.post(
+            "/payment/razorpay/webhook", content=hook, headers=hook_headers
+        )
+        assert delivered.status_code == 200, delivered.text
+    await deliver_all(runtime)
+    [sent] = receiver.received
+    body = json.loads(sent.body)
+    assert body["type"] == "payment.failed"
+    assert body["data"]["amount"] == 25_000 and body["data"]["status"] == "failed"
+    assert body["data"]["id"].startswith("PAY")

@@ -26,9 +26,13 @@ from evcare.billing.payment_models import (
 from evcare.billing.razorpay import PaymentGateway, signatures_match
 from evcare.core.clock import utcnow
 from evcare.core.errors import BusinessRuleViolation, Conflict, NotFound, Unauthorized
+from evcare.core.events import publish
 from evcare.core.money import Money
 
 CAPTURING_EVENTS = {"payment.captured", "order.paid"}
+FAILING_EVENT = "payment.failed"
+# Published when a payer's attempt failed (the partner webhook ``payment.failed``).
+PAYMENT_FAILED = "billing.payment_failed"
 
 CaptureHandler = Callable[[AsyncSession, Payment], Awaitable[None]]
 _capture_handlers: dict[str, CaptureHandler] = {}
@@ -243,6 +247,31 @@ class WebhookOutcome:
     capture: Capture | None
 
 
+async def _announce_failure(
+    session: AsyncSession, gateway: PaymentGateway, data: dict[str, Any]
+) -> None:
+    """A payment attempt failed: the order stays open (the payer may try again), and the
+    failure is published (partner webhook ``payment.failed``). Not ours: ignored."""
+    entity = data.get("payload", {}).get("payment", {}).get("entity", {})
+    order_id = entity.get("order_id")
+    if not isinstance(order_id, str):
+        return
+    payment = await repository.payment_by_order(session, order_id)
+    if payment is None or payment.provider != gateway.name or payment.payer_id is None:
+        return
+    await publish(
+        session,
+        PAYMENT_FAILED,
+        {
+            "userId": payment.payer_id,
+            "paymentId": payment.id,
+            "amountMinor": payment.amount_minor,
+            "currency": payment.currency,
+            "reason": str(entity.get("error_description") or "")[:200],
+        },
+    )
+
+
 async def receive_webhook(
     session: AsyncSession,
     gateway: PaymentGateway,
@@ -270,6 +299,9 @@ async def receive_webhook(
     )
     if not await repository.add_webhook_event(session, record):
         return WebhookOutcome(duplicate=True, event_type=event_type, capture=None)
+    if event_type == FAILING_EVENT:
+        await _announce_failure(session, gateway, data)
+        return WebhookOutcome(duplicate=False, event_type=event_type, capture=None)
     if event_type not in CAPTURING_EVENTS:
         return WebhookOutcome(duplicate=False, event_type=event_type, capture=None)
     entity = data.get("payload", {}).get("payment", {}).get("entity", {})

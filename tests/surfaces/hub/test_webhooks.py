@@ -241,4 +241,4 @@ async def test_the_event_type_catalogue_has_a_schema_and_a_valid_example_per_typ
     assert types["session.started"]["published"] is True
     assert types["invoice.paid"]["published"] is True  # with the hub's invoices
     assert types["subscription.updated"]["published"] is True
-    assert types["payment.failed"]["published"] is False  # nothing publishes it yet
+    assert types["payment.failed"]["published"] is True

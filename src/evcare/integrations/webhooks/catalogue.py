@@ -124,10 +124,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "payment.failed",
-        "A payment attempt failed.",
+        "A payer's online payment attempt failed (the order stays open to retry); ``id`` "
+        "is the payment as GET /api/v1/billing/transactions names it.",
         _MONEY_EVENT,
-        {"id": "pay_0a1b2c", "amount": 1200, "currency": "GHS", "status": "failed"},
-        published=False,
+        {"id": "PAY000012", "amount": 1200, "currency": "INR", "status": "failed"},
+        published=True,
     ),
     EventType(
         "invoice.created",

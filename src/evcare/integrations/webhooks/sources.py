@@ -139,6 +139,21 @@ def _payment_received(payload: Payload) -> Announcement | None:
     )
 
 
+def _payment_failed(payload: Payload) -> Announcement:
+    payment_id = payload.get("paymentId")
+    return Announcement(
+        "payment.failed",
+        {
+            "id": f"PAY{int(payment_id or 0):06d}",  # as GET /api/v1/billing/transactions
+            "amount": int(payload.get("amountMinor") or 0),
+            "currency": str(payload.get("currency")),
+            "status": "failed",
+        },
+        f"payment:PAY{payment_id}",
+        user_ids=_user_ids(payload.get("userId")),
+    )
+
+
 def _ticket(event_type: str) -> Callable[[Payload], Announcement | None]:
     def translate(payload: Payload) -> Announcement:
         data = payload.get("data") or {}
@@ -202,6 +217,7 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "charging.booking_confirmed": _connector_booking("confirmed"),
     "charging.booking_cancelled": _connector_booking("cancelled"),
     "billing.payment_received": _payment_received,
+    "billing.payment_failed": _payment_failed,
     "support.ticket_created": _ticket("ticket.created"),
     "support.ticket_updated": _ticket("ticket.updated"),
     "integrations.credentials_rotated": _credentials_rotated,
