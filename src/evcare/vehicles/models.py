@@ -105,6 +105,11 @@ class Vehicle(Timestamped, Base):
     )
     vin: Mapped[str | None] = mapped_column(String(17), default=None)
     color: Mapped[str | None] = mapped_column(String(30), default=None)
+    # A fleet's vehicle (developer hub ``/v1/fleet/vehicles``): the organization owns it;
+    # the same row charges on EV-CMS and is serviced through RevCare (one history).
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True, default=None
+    )
 
     vehicle_class: Mapped[VehicleClass | None] = relationship(lazy="raise")
     fuel_type: Mapped[FuelType | None] = relationship(lazy="raise")
