@@ -4,8 +4,9 @@ An event reaches the integrations of an organization when it is about:
 
 - the organization itself (``organizationId``) or one of its integrations
   (``integrationId``: credentials rotated);
-- a user who belongs to the organization (``organization_member``), or whom one of
-  the organization's integrations signed in (``external_identity``): the driver of a
+- a user who belongs to the organization (``organization_member``), whom one of
+  the organization's integrations signed in (``external_identity``), or who is one of
+  its integrations' service accounts (a ticket its backend opened): the driver of a
   charging session, the customer of a workshop booking;
 - a charger or station owned by such a user (``ownerId``): the operator's chargers.
 
@@ -220,6 +221,8 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "billing.payment_failed": _payment_failed,
     "support.ticket_created": _ticket("ticket.created"),
     "support.ticket_updated": _ticket("ticket.updated"),
+    # The same news when nobody is told of it (the owner's own comment or change).
+    "support.ticket_changed": _ticket("ticket.updated"),
     "integrations.credentials_rotated": _credentials_rotated,
     "integrations.subscription_updated": _subscription_updated,
     "billing.hub_invoice_created": _invoice("invoice.created"),

@@ -9,6 +9,8 @@ from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
+    client,
+    fleet_tickets,
     integrations,
     organizations,
     sign_in,
@@ -23,7 +25,18 @@ from evcare.surfaces.openapi import document_errors
 # subscriptions, webhooks and billing before integrations: /integrations/plans,
 # /integrations/webhooks/event-types and /integrations/billing/... before
 # /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, webhooks, billing, integrations, organizations)
+SECTIONS = (
+    system,
+    sign_in,
+    subscriptions,
+    webhooks,
+    billing,
+    integrations,
+    organizations,
+    # Their own prefixes (/fleet/tickets, /client): no order to keep with the others.
+    fleet_tickets,
+    client,
+)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
