@@ -37,9 +37,11 @@ _DRIVING = _BASE | {
     Scope.READ_BOOKINGS,
     Scope.WRITE_BOOKINGS,
     Scope.READ_SERVICES,
-    # Tickets: both bundles promise them (the EV-CMS support tickets, one ticket system).
+    # Tickets: both bundles promise them (the EV-CMS support tickets, one ticket system),
+    # with their attachments: the user's own uploads (POST /api/v1/upload).
     Scope.READ_SUPPORT,
     Scope.WRITE_SUPPORT,
+    Scope.WRITE_FILES,
 }
 
 BUNDLE_SCOPES: dict[Bundle, frozenset[str]] = {
