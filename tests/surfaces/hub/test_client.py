@@ -438,3 +438,37 @@ async def test_client_tickets_and_comments_are_webhooks_once_each(
         runtime, await _user_of(runtime, me["user"]["id"]), "support"
     )
     assert [n.message for n in notices] == ["Support replied to your ticket"]
+
+
+async def test_the_bundles_listing_gives_client_routes_to_clients_and_fleet_tickets_to_fleets(
+    client: httpx.AsyncClient,
+) -> None:
+    body = (await client.get("/v1/integrations/bundles")).json()
+    granted = {
+        bundle["bundle"]: {f"{e['method']} {e['path']}" for e in bundle["endpoints"]}
+        for bundle in body["data"]
+    }
+    client_routes = {
+        "GET /v1/client/me",
+        "GET /v1/client/vehicles",
+        "GET /v1/client/sessions",
+        "GET /v1/client/tickets",
+        "POST /v1/client/tickets",
+        "GET /v1/client/tickets/{ticketId}",
+        "POST /v1/client/tickets/{ticketId}/comments",
+    }
+    fleet_routes = {
+        "GET /v1/fleet/tickets",
+        "POST /v1/fleet/tickets",
+        "GET /v1/fleet/tickets/{ticketId}",
+        "PATCH /v1/fleet/tickets/{ticketId}",
+        "POST /v1/fleet/tickets/{ticketId}/comments",
+    }
+    assert client_routes <= granted["CLIENT_ACCESS"] and client_routes <= granted["ALL_ACCESS"]
+    assert fleet_routes <= granted["FLEET_MANAGER_ACCESS"] and fleet_routes <= granted["ALL_ACCESS"]
+    for bundle in ("ORGANIZATION_ACCESS", "FLEET_MANAGER_ACCESS"):
+        assert not client_routes & granted[bundle], bundle
+    for bundle in ("ORGANIZATION_ACCESS", "CLIENT_ACCESS"):
+        assert not fleet_routes & granted[bundle], bundle
+    # Attachments: both bundles may upload the files they attach.
+    assert "POST /api/v1/upload" in granted["CLIENT_ACCESS"] & granted["FLEET_MANAGER_ACCESS"]
