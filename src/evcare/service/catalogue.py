@@ -16,7 +16,7 @@ from evcare.core.events import publish
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
-from evcare.service import booking_facts, repository
+from evcare.service import booking_facts, repository, workshops
 from evcare.service.models import (
     CartItem,
     FavouriteService,
@@ -138,6 +138,8 @@ async def create_service(
     """``price`` is in major units of ``currency``; it is stored in minor units."""
     await _existing_category(session, category_id)
     service = Service(
+        # RevCare's catalogue is the default workshop's (evcare.service.workshops).
+        workshop_id=await workshops.default_workshop_id(session),
         category_id=category_id,
         name=name,
         description=description,
