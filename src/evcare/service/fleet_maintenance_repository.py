@@ -101,3 +101,7 @@ async def list_maintenance(
 async def maintenance_of_booking(session: AsyncSession, booking_id: int) -> FleetMaintenance | None:
     query = select(FleetMaintenance).where(FleetMaintenance.booking_id == booking_id)
     return (await session.scalars(query)).one_or_none()
+
+
+async def booking_of(session: AsyncSession, booking_id: int) -> ServiceBooking | None:
+    return await session.get(ServiceBooking, booking_id)

@@ -9,12 +9,14 @@ from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
+    fleet_maintenance,
     integrations,
     organizations,
     sign_in,
     subscriptions,
     system,
     webhooks,
+    workshops,
 )
 from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
@@ -23,7 +25,17 @@ from evcare.surfaces.openapi import document_errors
 # subscriptions, webhooks and billing before integrations: /integrations/plans,
 # /integrations/webhooks/event-types and /integrations/billing/... before
 # /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, webhooks, billing, integrations, organizations)
+SECTIONS = (
+    system,
+    sign_in,
+    subscriptions,
+    webhooks,
+    billing,
+    integrations,
+    organizations,
+    workshops,
+    fleet_maintenance,
+)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
