@@ -152,3 +152,12 @@ async def test_another_workshops_mechanic_cannot_be_assigned_its_booking(
     assert (await client.get(f"{MAINTENANCE}/{created['id']}", headers=fleet.headers)).json()[
         "status"
     ] == "mechanic_assigned"
+
+
+async def test_the_maintenance_event_types_are_published(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    fleet, _ = await fleet_with_vehicle(runtime, client)
+    listed = await client.get("/v1/integrations/webhooks/event-types", headers=fleet.headers)
+    types = {t["name"]: t for t in listed.json()["data"]}
+    assert [types[name]["published"] for name in EVENTS] == [True, True, True]
