@@ -10,6 +10,7 @@ from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
     client,
+    fleet_maintenance,
     fleet_tickets,
     integrations,
     organizations,
@@ -17,6 +18,7 @@ from evcare.surfaces.hub import (
     subscriptions,
     system,
     webhooks,
+    workshops,
 )
 from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
@@ -36,6 +38,8 @@ SECTIONS = (
     # Their own prefixes (/fleet/tickets, /client): no order to keep with the others.
     fleet_tickets,
     client,
+    workshops,
+    fleet_maintenance,
 )
 
 
