@@ -1,6 +1,7 @@
 """EV-CMS section 8, Billing: reports and the export (admins, ``MANAGE:BILLING``).
 
-Periods are UTC days and months. The export is streamed while it is read from the
+Report periods are days and months of the network's time zone (setting ``timeZone``);
+the export's range is UTC days. The export is streamed while it is read from the
 database (CSV, or XLSX through openpyxl's write-only mode), whatever the range.
 """
 
@@ -17,7 +18,6 @@ from evcare.billing import export, reports
 from evcare.billing.export import ExportFormat
 from evcare.billing.invoice_models import ItemComponent
 from evcare.billing.report_repository import StationTotals, Totals
-from evcare.core.clock import utcnow
 from evcare.core.money import major_number
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
@@ -82,6 +82,7 @@ class Refunds(CamelModel):
 
 class ReportOut(CamelModel):
     period: str
+    time_zone: str  # the network's, whose days and months the period follows
     start_date: datetime
     end_date: datetime
     currency: str
@@ -106,6 +107,7 @@ class ReportOut(CamelModel):
 
         return cls(
             period=report.period,
+            time_zone=report.time_zone,
             start_date=report.start,
             end_date=report.end,
             currency=currency,
@@ -141,10 +143,11 @@ async def daily_report(
     principal: BillingManage,
     session: SessionDep,
     day: Annotated[
-        IsoDate | None, Query(alias="date", description="UTC day; default today")
+        IsoDate | None,
+        Query(alias="date", description="a day of the network's time zone; default today"),
     ] = None,
 ) -> Envelope[ReportBody]:
-    report = await reports.daily(session, day=day or utcnow().date())
+    report = await reports.daily(session, day=day)
     return Envelope(data=ReportBody(report=ReportOut.of(report)))
 
 
@@ -155,8 +158,7 @@ async def monthly_report(
     month: Annotated[int | None, Query(ge=1, le=12, description="default this month")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default this year")] = None,
 ) -> Envelope[ReportBody]:
-    today = utcnow().date()
-    report = await reports.monthly(session, year=year or today.year, month=month or today.month)
+    report = await reports.monthly(session, year=year, month=month)
     return Envelope(data=ReportBody(report=ReportOut.of(report)))
 
 
