@@ -32,6 +32,7 @@ REPORT_FIELDS = {
     "sessions",
     "energyKwh",
     "invoices",
+    "creditNotes",
     "revenue",
     "gstCollected",
     "refunds",

@@ -45,6 +45,7 @@ class Components(CamelModel):
     peak: float | int
     discount: float | int
     platform_fee: float | int
+    reservation: float | int  # connector bookings' reservation fees
     other: float | int
 
 
@@ -80,6 +81,11 @@ class Refunds(CamelModel):
     amount: float | int
 
 
+class CreditNotes(CamelModel):
+    count: int
+    amount: float | int  # what they gave back, GST included (already out of the revenue)
+
+
 class ReportOut(CamelModel):
     period: str
     time_zone: str  # the network's, whose days and months the period follows
@@ -89,6 +95,7 @@ class ReportOut(CamelModel):
     sessions: int
     energy_kwh: float | int
     invoices: int
+    credit_notes: CreditNotes
     revenue: Revenue
     gst_collected: float | int
     refunds: Refunds
@@ -114,6 +121,9 @@ class ReportOut(CamelModel):
             sessions=totals.sessions,
             energy_kwh=_kwh(totals.energy_wh),
             invoices=totals.invoices,
+            credit_notes=CreditNotes(
+                count=totals.credit_notes, amount=money(totals.credited_minor)
+            ),
             revenue=Revenue(
                 total=money(totals.total_minor),
                 net=money(totals.subtotal_minor),
@@ -124,6 +134,7 @@ class ReportOut(CamelModel):
                     peak=part(ItemComponent.PEAK),
                     discount=part(ItemComponent.DISCOUNT),
                     platform_fee=part(ItemComponent.PLATFORM_FEE),
+                    reservation=part(ItemComponent.RESERVATION),
                     other=part(ItemComponent.OTHER),
                 ),
                 by_station=[StationOut.of(station, currency) for station in report.by_station],
