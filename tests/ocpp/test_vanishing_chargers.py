@@ -231,3 +231,54 @@ async def test_a_late_stop_corrects_what_the_estimate_debited(
     debits = [t["amount"] for t in body["transactions"] if t["type"] == "debit"]
     assert sorted(debits) == [10, 40]
     assert body["balance"] == 950
+
+
+async def test_a_late_stop_credits_the_estimates_invoice_and_invoices_the_final_price(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The Rs 40 invoice of the estimate stays, cancelled, reversed by a credit note, and
+    an invoice of Rs 50 takes its place: the documents add up to what the wallet paid, and
+    the month's report to the final price, once however often the Stop is sent."""
+    charger = await make_charger(runtime, base_price_minor=2000)
+    driver = await make_user(runtime)
+    await fund(runtime, driver, 100_000)
+    tag = await make_id_tag(runtime, driver)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
+        for _ in range(2):
+            await cp.call(
+                call.StopTransaction(
+                    meter_stop=3500,
+                    timestamp=iso(START + timedelta(minutes=30)),
+                    transaction_id=first,
+                )
+            )
+    headers = bearer(await login(client, driver))
+    listed = (await client.get("/api/v1/billing/invoices", headers=headers)).json()["data"]
+    documents = {i["invoiceNumber"][:2]: [] for i in listed["invoices"]}
+    for item in listed["invoices"]:
+        documents[item["invoiceNumber"][:2]].append(item)
+    estimate, final = sorted(documents["IN"], key=lambda i: int(i["id"]))
+    [note] = documents["CN"]
+    assert (estimate["total"], estimate["status"]) == (40, "cancelled")
+    assert estimate["creditNoteNumber"] == note["invoiceNumber"]
+    assert estimate["replacedBy"] == final["id"] and final["replaces"] == estimate["id"]
+    assert note["type"] == "credit_note" and note["creditedInvoiceId"] == estimate["id"]
+    assert note["invoiceNumber"].startswith(f"CN-{utcnow().year}-")
+    assert note["total"] == 40 and note["items"] == estimate["items"]
+    assert "final reading" in note["cancellationReason"]
+    assert (final["total"], final["status"], final["type"]) == (50, "paid", "invoice")
+    assert estimate["sessionId"] == final["sessionId"] == note["sessionId"] is not None
+    # The documents say what the wallet paid: 40 + 10 = 40 - 40 + 50.
+    assert estimate["total"] - note["total"] + final["total"] == 50
+    assert listed["summary"]["creditNotes"] == {"count": 1, "amount": 40}
+    admin = bearer(await login(client, await make_user(runtime, role=Role.ADMIN)))
+    report = (await client.get("/api/v1/billing/reports/monthly", headers=admin)).json()["data"][
+        "report"
+    ]
+    assert report["revenue"]["total"] == 50 and report["sessions"] == 1
+    assert report["energyKwh"] == 2.5 and report["invoices"] == 2
+    assert report["creditNotes"] == {"count": 1, "amount": 40}
