@@ -7,6 +7,7 @@ periodic vanished-charger check is run once by hand (it is what the node's loop 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 from ocpp.v16 import call
@@ -282,3 +283,10 @@ async def test_a_late_stop_credits_the_estimates_invoice_and_invoices_the_final_
     assert report["revenue"]["total"] == 50 and report["sessions"] == 1
     assert report["energyKwh"] == 2.5 and report["invoices"] == 2
     assert report["creditNotes"] == {"count": 1, "amount": 40}
+    today = utcnow().date().isoformat()
+    exported = await client.get(
+        f"/api/v1/billing/export?startDate={today}&endDate={today}", headers=admin
+    )
+    rows = {row.split(",")[0]: row.split(",") for row in exported.text.strip().splitlines()[1:]}
+    assert rows[note["invoiceNumber"]][4] == "cn_session"
+    assert sum(Decimal(row[12]) for row in rows.values()) == 50  # the credit note negative
