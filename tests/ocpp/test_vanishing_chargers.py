@@ -290,3 +290,37 @@ async def test_a_late_stop_credits_the_estimates_invoice_and_invoices_the_final_
     rows = {row.split(",")[0]: row.split(",") for row in exported.text.strip().splitlines()[1:]}
     assert rows[note["invoiceNumber"]][4] == "cn_session"
     assert sum(Decimal(row[12]) for row in rows.values()) == 50  # the credit note negative
+
+
+async def test_a_late_stop_that_lowers_the_price_refunds_and_reinvoices_the_lower_price(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Billed Rs 40 on the last reading, the charger's Stop says 1.5 kWh (Rs 30): Rs 10 back
+    to the wallet, and the invoices say 40 - 40 + 30."""
+    charger = await make_charger(runtime, base_price_minor=2000)
+    driver = await make_user(runtime)
+    await fund(runtime, driver, 100_000)
+    tag = await make_id_tag(runtime, driver)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
+        await cp.call(
+            call.StopTransaction(
+                meter_stop=2500, timestamp=iso(START + timedelta(minutes=30)), transaction_id=first
+            )
+        )
+    headers = bearer(await login(client, driver))
+    wallet = (await client.get("/api/v1/profile/wallet", headers=headers)).json()["data"]
+    moves = sorted((t["type"], t["amount"]) for t in wallet["transactions"])
+    assert moves == [("credit", 10), ("credit", 1000), ("debit", 40)]
+    listed = (await client.get("/api/v1/billing/invoices", headers=headers)).json()["data"]
+    signed = sorted(
+        (-1 if i["type"] == "credit_note" else 1) * i["total"] for i in listed["invoices"]
+    )
+    assert signed == [-40, 30, 40]
+    [final] = [i for i in listed["invoices"] if i["status"] == "paid" and i["type"] == "invoice"]
+    assert final["replaces"] is not None and final["items"][0]["description"] == (
+        "Energy 1.500 kWh"
+    )
