@@ -5,8 +5,8 @@ credit_note ties it to the invoice it reverses (and, for a late-Stop correction,
 invoice issued in its place); booking_invoice ties a reservation fee's invoice to its
 booking. Only tables are added: the invoice table is not rebuilt.
 
-Revision ID: 0026_money
-Revises: 0025_fleetbase
+Revision ID: 0027_money
+Revises: 0026_workshops
 Create Date: 2026-12-01 15:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import evcare.core.db
 
-revision: str = "0026_money"
-down_revision: str | Sequence[str] | None = "0025_fleetbase"
+revision: str = "0027_money"
+down_revision: str | Sequence[str] | None = "0026_workshops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
