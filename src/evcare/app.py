@@ -25,6 +25,7 @@ from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import notifications, sms
+from evcare.fleet import maintenance_due
 from evcare.identity import audit
 from evcare.integrations import metering as usage_metering
 from evcare.integrations.webhooks import delivery as webhook_delivery
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     audit.register()
     notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
     maintenance_faults.register()
+    maintenance_due.register()
     webhook_fanout.register()
     realtime = Realtime(runtime)
 

@@ -67,6 +67,13 @@ from evcare.service.models import (
     WorkStatus,
 )
 from evcare.support.models import Ticket, TicketComment
+from evcare.vehicles.fleet_models import (
+    FleetSettings,
+    MaintenanceDue,
+    OdometerReading,
+    VehicleDriver,
+    VehicleServicePlan,
+)
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -96,6 +103,7 @@ __all__ = [
     "DeliveryAttempt",
     "ExternalIdentity",
     "FavouriteService",
+    "FleetSettings",
     "Franchise",
     "FranchiseStaff",
     "FranchiseStation",
@@ -110,12 +118,14 @@ __all__ = [
     "InvoiceCounter",
     "InvoiceItem",
     "KycSubmission",
+    "MaintenanceDue",
     "MaintenanceRecord",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
     "Notification",
     "NotificationPreference",
+    "OdometerReading",
     "Organization",
     "OrganizationMember",
     "OutboxEvent",
@@ -145,8 +155,10 @@ __all__ = [
     "User",
     "Vehicle",
     "VehicleClass",
+    "VehicleDriver",
     "VehicleManufacturer",
     "VehicleModel",
+    "VehicleServicePlan",
     "Wallet",
     "WalletEntry",
     "WebhookAttempt",

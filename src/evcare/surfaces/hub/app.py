@@ -9,6 +9,9 @@ from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
+    fleet_drivers,
+    fleet_settings,
+    fleet_vehicles,
     integrations,
     organizations,
     sign_in,
@@ -23,7 +26,18 @@ from evcare.surfaces.openapi import document_errors
 # subscriptions, webhooks and billing before integrations: /integrations/plans,
 # /integrations/webhooks/event-types and /integrations/billing/... before
 # /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, webhooks, billing, integrations, organizations)
+SECTIONS = (
+    system,
+    sign_in,
+    subscriptions,
+    webhooks,
+    billing,
+    integrations,
+    organizations,
+    fleet_vehicles,
+    fleet_drivers,
+    fleet_settings,
+)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
