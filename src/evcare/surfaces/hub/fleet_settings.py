@@ -15,10 +15,11 @@ from evcare.fleet.settings import Settings
 from evcare.surfaces.hub.fleet_access import FleetRead, FleetWrite
 from evcare.surfaces.hub.fleet_vehicles import ServicePlan
 from evcare.surfaces.hub.schemas import HubModel, StrictHubModel
+from evcare.surfaces.idempotency import IdempotentRoute
 from evcare.surfaces.ids import AccountId
 from evcare.vehicles.fleet_models import ChargingPaidBy
 
-router = APIRouter(prefix="/fleet/settings", tags=["fleet"])
+router = APIRouter(prefix="/fleet/settings", tags=["fleet"], route_class=IdempotentRoute)
 
 
 class PlanOut(HubModel):
