@@ -234,3 +234,41 @@ async def test_sessions_and_energy_of_a_fleet_vehicle_come_from_its_charging(
         "data": [],
         "pagination": {"page": 1, "limit": 10, "total": 0, "totalPages": 0},
     }
+
+
+async def test_service_history_lists_the_vehicles_workshop_bookings(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    from sqlalchemy import update
+
+    from tests.factories.bookings import book, make_workshop
+
+    created, token = await fleet_token(client, runtime)
+    shop = await make_workshop(runtime, client)
+    # A customer's car that is also in the fleet: one row, one history.
+    async with runtime.sessionmaker() as session:
+        await session.execute(
+            update(Vehicle)
+            .where(Vehicle.id == shop.vehicle_id)
+            .values(organization_id=created["integration"]["organizationId"])
+        )
+        await session.commit()
+    booking = await book(client, shop)
+    url = f"/v1/fleet/vehicles/VEH{shop.vehicle_id:06d}/service-history"
+    history = await client.get(url, headers=token)
+    assert history.status_code == 200, history.text
+    (record,) = history.json()["data"]
+    assert set(record) == {
+        "id",
+        "status",
+        "serviceDate",
+        "services",
+        "total",
+        "paymentStatus",
+        "createdAt",
+        "completedAt",
+        "cancelledAt",
+    }
+    assert record["id"] == str(booking["id"]) and record["status"] == booking["status"]
+    assert [s["name"] for s in record["services"]] == [s.name for s in shop.services]
+    assert record["total"]["currency"] == "INR" and record["total"]["amount"] > 0
