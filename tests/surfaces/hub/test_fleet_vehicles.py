@@ -272,3 +272,18 @@ async def test_service_history_lists_the_vehicles_workshop_bookings(
     assert record["id"] == str(booking["id"]) and record["status"] == booking["status"]
     assert [s["name"] for s in record["services"]] == [s.name for s in shop.services]
     assert record["total"]["currency"] == "INR" and record["total"]["amount"] > 0
+
+
+async def test_a_replayed_create_with_the_same_idempotency_key_makes_one_vehicle(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, token = await fleet_token(client, runtime)
+    headers = {**token, "Idempotency-Key": "fleet-vehicle-1"}
+    body = {"registrationNumber": plate(), "year": 2024, "make": "Tata", "model": "Nexon EV"}
+    first = await client.post("/v1/fleet/vehicles", headers=headers, json=body)
+    again = await client.post("/v1/fleet/vehicles", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert (await client.get("/v1/fleet/vehicles", headers=token)).json()["pagination"][
+        "total"
+    ] == 1
