@@ -16,7 +16,7 @@ from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
 from evcare.engagement.notification_models import Notification
-from evcare.fleet import maintenance_due
+from evcare.fleet import jobs, maintenance_due
 from evcare.fleet.events import MAINTENANCE_DUE
 from evcare.vehicles.fleet_models import MaintenanceDue
 from evcare.vehicles.models import Vehicle
@@ -138,10 +138,14 @@ async def test_a_months_plan_is_due_after_the_months_pass(
     async with runtime.sessionmaker() as session:
         await session.execute(update(Vehicle).where(Vehicle.id == key).values(created_at=joined))
         await session.commit()
-    for _ in range(2):
-        assert (await client.patch(url, headers=fleet, json=plan)).status_code == 200
+    # Time passed without any event: the periodic check finds it, once.
+    assert [await jobs.check_once(runtime) for _ in range(2)] == [1, 0]
+    assert (await client.patch(url, headers=fleet, json=plan)).status_code == 200
     due_on = maintenance_due.add_months(joined.date(), 6)
     assert await _dues(runtime, key) == [f"date:{due_on.isoformat()}"]
+    (announced,) = await _announced(runtime)
+    assert announced["resource"]["reason"] == "time"
+    assert announced["resource"]["dueDate"] == due_on.isoformat()
 
 
 def test_months_are_added_on_the_calendar() -> None:

@@ -9,7 +9,8 @@ vehicle's own or its fleet's) raises ``vehicle.maintenance_due`` once per due po
   one, after it joined the fleet).
 
 Checked whenever what it reads changes: an odometer reading, a plan change, and a
-charging session of the vehicle completing (the ``session-stopped`` event). Each due
+charging session of the vehicle completing (the ``session-stopped`` event); and hourly for
+months plans (:mod:`evcare.fleet.jobs`). Each due
 point is written once (``maintenance_due``, unique per vehicle), with a webhook event
 for the organization and a notice to each of its fleet managers.
 """

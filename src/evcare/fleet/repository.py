@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.db import is_postgresql
 from evcare.identity.models import OrganizationMember, User
 from evcare.service.bookings.models import BookingStatus, ServiceBooking
 from evcare.vehicles.fleet_models import (
@@ -158,3 +159,29 @@ async def fleet_vehicles(session: AsyncSession, organization_id: str) -> list[Ve
         select(Vehicle).where(Vehicle.organization_id == organization_id).order_by(Vehicle.id)
     )
     return list(rows.all())
+
+
+async def vehicles_with_months_plans(session: AsyncSession) -> list[int]:
+    """Every fleet vehicle whose plan (its own, or its fleet's) counts months."""
+    own = select(VehicleServicePlan.vehicle_id).where(VehicleServicePlan.every_months.is_not(None))
+    fleets = select(FleetSettings.organization_id).where(
+        FleetSettings.service_every_months.is_not(None)
+    )
+    rows = await session.scalars(
+        select(Vehicle.id)
+        .where(Vehicle.organization_id.is_not(None))
+        .where(or_(Vehicle.id.in_(own), Vehicle.organization_id.in_(fleets)))
+        .order_by(Vehicle.id)
+    )
+    return list(rows.all())
+
+
+async def lock_vehicle(session: AsyncSession, vehicle_id: int) -> Vehicle | None:
+    """Dialect helper: the vehicle, locked until commit, so two checks of its due points
+    run one after the other. PostgreSQL locks the row (``FOR UPDATE``); SQLite has no row
+    locks, so a no-op write takes the database's write lock first (a read-then-write
+    transaction would fail its lock upgrade if another connection committed between)."""
+    if not is_postgresql(session):
+        await session.execute(update(Vehicle).where(Vehicle.id == vehicle_id).values(id=Vehicle.id))
+    query = select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
