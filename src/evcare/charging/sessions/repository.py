@@ -24,7 +24,7 @@ from evcare.charging.stations.models import Connector, Station
 from evcare.charging.stations.repository import is_operator, operated_stations
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.models import User
+from evcare.identity.models import OrganizationMember, User
 from evcare.identity.principal import Principal
 from evcare.vehicles.fleet_models import (
     ChargingPaidBy,
@@ -443,6 +443,12 @@ async def fleet_payer(
         .join(
             VehicleDriver,
             (VehicleDriver.vehicle_id == Vehicle.id) & (VehicleDriver.user_id == user_id),
+        )
+        # The payer must still be one of the organization's accounts (else the driver pays).
+        .join(
+            OrganizationMember,
+            (OrganizationMember.user_id == FleetSettings.payer_user_id)
+            & (OrganizationMember.organization_id == FleetSettings.organization_id),
         )
         .where(Vehicle.id == vehicle_id)
         .where(FleetSettings.charging_paid_by == ChargingPaidBy.ORGANIZATION)
