@@ -25,6 +25,8 @@ from evcare.core.ratelimit import RateLimitMiddleware
 from evcare.core.runtime import Runtime
 from evcare.core.security_headers import SecurityHeadersMiddleware
 from evcare.engagement import notifications, sms
+from evcare.fleet import jobs as fleet_jobs
+from evcare.fleet import maintenance_due
 from evcare.identity import audit
 from evcare.integrations import metering as usage_metering
 from evcare.integrations.webhooks import delivery as webhook_delivery
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
     maintenance_faults.register()
     fleet_maintenance_events.register()
+    maintenance_due.register()
     webhook_fanout.register()
     realtime = Realtime(runtime)
 
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await realtime.start()
         await vanished_chargers.start(runtime)
         await booking_jobs.start(runtime, registry_of(runtime))
+        await fleet_jobs.start(runtime)
         await usage_metering.start(runtime)
         if settings.webhook_deliver_in_process:
             await webhook_delivery.start(runtime)
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await _bounded("webhook delivery", webhook_delivery.stop(runtime))
             await _bounded("usage metering", usage_metering.stop(runtime))
+            await _bounded("maintenance-due check", fleet_jobs.stop(runtime))
             await _bounded("bookings job", booking_jobs.stop(runtime))
             await _bounded("vanished chargers", vanished_chargers.stop(runtime))
             await _bounded("socket.io", realtime.stop())

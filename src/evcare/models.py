@@ -72,6 +72,13 @@ from evcare.service.models import (
     WorkStatus,
 )
 from evcare.support.models import Ticket, TicketComment
+from evcare.vehicles.fleet_models import (
+    FleetSettings,
+    MaintenanceDue,
+    OdometerReading,
+    VehicleDriver,
+    VehicleServicePlan,
+)
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -104,6 +111,7 @@ __all__ = [
     "FleetAllowedWorkshop",
     "FleetMaintenance",
     "FleetMaintenanceSettings",
+    "FleetSettings",
     "Franchise",
     "FranchiseStaff",
     "FranchiseStation",
@@ -118,12 +126,14 @@ __all__ = [
     "InvoiceCounter",
     "InvoiceItem",
     "KycSubmission",
+    "MaintenanceDue",
     "MaintenanceRecord",
     "MechanicAssignmentType",
     "MechanicProfile",
     "MeterValue",
     "Notification",
     "NotificationPreference",
+    "OdometerReading",
     "Organization",
     "OrganizationMember",
     "OutboxEvent",
@@ -153,8 +163,10 @@ __all__ = [
     "User",
     "Vehicle",
     "VehicleClass",
+    "VehicleDriver",
     "VehicleManufacturer",
     "VehicleModel",
+    "VehicleServicePlan",
     "Wallet",
     "WalletEntry",
     "WebhookAttempt",

@@ -45,6 +45,8 @@ NOTICE_TOPICS: dict[str, Subject | None] = {
     # A refund asked for (the user and the admins) and decided (the user).
     "billing.refund_requested": Subject.PAYMENT,
     "billing.refund_processed": Subject.PAYMENT,
+    # A fleet vehicle reached a due point of its service plan: each fleet manager hears.
+    "fleet.maintenance_due_notice": Subject.MAINTENANCE,
 }
 
 

@@ -107,9 +107,14 @@ async def membership_of(session: AsyncSession, user_id: int) -> OrganizationMemb
 
 
 async def list_accounts(
-    session: AsyncSession, organization_id: str, params: PageParams
+    session: AsyncSession,
+    organization_id: str,
+    params: PageParams,
+    *,
+    role: AccountRole | None = None,
 ) -> Page[Account]:
-    return await repository.list_members(session, organization_id, params)
+    """The organization's accounts, oldest first; ``role`` keeps one role's (drivers)."""
+    return await repository.list_members(session, organization_id, params, role=role)
 
 
 async def get_account(session: AsyncSession, organization_id: str, account_id: str) -> Account:

@@ -267,7 +267,7 @@ async def get_member(
 
 
 async def list_members(
-    session: AsyncSession, organization_id: str, params: PageParams
+    session: AsyncSession, organization_id: str, params: PageParams, *, role: str | None = None
 ) -> Page[tuple[OrganizationMember, User]]:
     query = (
         select(OrganizationMember, User)
@@ -275,6 +275,8 @@ async def list_members(
         .where(OrganizationMember.organization_id == organization_id)
         .where(_live())
     )
+    if role is not None:
+        query = query.where(OrganizationMember.role == role)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.execute(
         query.order_by(OrganizationMember.created_at, OrganizationMember.id)

@@ -172,10 +172,13 @@ async def request_maintenance(
             fields=[FieldError("serviceIds", "duplicate service id")],
         )
     slot = await _first_free_slot(session, preferred_date)
+    # The booking's customer: the vehicle's own driver-owner when it has one, else the
+    # person (or the integration's service account) who asked for it on the fleet's behalf.
+    customer_id = vehicle.owner_id if vehicle.owner_id is not None else principal.user_id
     booked = await bookings.create_booking(
         session,
-        _as_customer(principal, vehicle.owner_id),
-        customer_id=vehicle.owner_id,
+        _as_customer(principal, customer_id),
+        customer_id=customer_id,
         vehicle_id=vehicle.id,
         pickup_type=PickupType.DROP_OFF,
         timeslot_id=slot,
@@ -184,6 +187,7 @@ async def request_maintenance(
         services=[bookings.ServiceRequest(service_id) for service_id in service_ids],
         notes=notes,
         workshop_id=workshop.organization.id,
+        fleet_id=organization_id,
     )
     maintenance = FleetMaintenance(
         id=MAINTENANCE_ID.new(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evcare.core.db import Base, Timestamped
@@ -81,10 +81,15 @@ class Vehicle(Timestamped, Base):
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),
         ),
+        # A customer's vehicle has an owner; a fleet's may have only its organization
+        # (an integration creating it has no user). docs/developer-hub/fleet.md.
+        CheckConstraint(
+            "owner_id IS NOT NULL OR organization_id IS NOT NULL", name="owner_or_organization"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(
+    owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     make: Mapped[str] = mapped_column(String(60))

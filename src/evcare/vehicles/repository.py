@@ -49,12 +49,19 @@ async def lock_owner(session: AsyncSession, owner_id: int) -> None:
 
 
 async def get_vehicle(
-    session: AsyncSession, vehicle_id: int, *, owner_id: int | None = None
+    session: AsyncSession,
+    vehicle_id: int,
+    *,
+    owner_id: int | None = None,
+    organization_id: str | None = None,
 ) -> Vehicle | None:
-    """The vehicle with its class and fuel loaded; ``owner_id`` scopes to one owner."""
+    """The vehicle with its class and fuel loaded; ``owner_id`` scopes to one owner,
+    ``organization_id`` to one organization's fleet."""
     query = _vehicles().where(Vehicle.id == vehicle_id)
     if owner_id is not None:
         query = query.where(owned_by(owner_id))
+    if organization_id is not None:
+        query = query.where(Vehicle.organization_id == organization_id)
     query = query.execution_options(populate_existing=True)
     return (await session.scalars(query)).one_or_none()
 
@@ -92,6 +99,22 @@ async def page_of_vehicles(
     return Page(list(rows.all()), total, params)
 
 
+async def list_fleet_vehicles(
+    session: AsyncSession, organization_id: str, params: PageParams
+) -> Page[Vehicle]:
+    """An organization's vehicles, newest first."""
+    condition = Vehicle.organization_id == organization_id
+    total = await session.scalar(select(func.count()).select_from(Vehicle).where(condition))
+    rows = await session.scalars(
+        _vehicles()
+        .where(condition)
+        .order_by(Vehicle.created_at.desc(), Vehicle.id.desc())
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return Page(items=list(rows.all()), total=total or 0, params=params)
+
+
 async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:
     query = select(func.count()).select_from(Vehicle).where(owned_by(owner_id))
     return await session.scalar(query) or 0
@@ -117,6 +140,7 @@ async def make_default(session: AsyncSession, vehicle: Vehicle) -> None:
     Two statements because PostgreSQL checks the one-default-per-owner index row by
     row: setting the new default before clearing the old one would trip it.
     """
+    assert vehicle.owner_id is not None, "only an owner's vehicles have a default"
     await session.execute(
         update(Vehicle)
         .where(owned_by(vehicle.owner_id), Vehicle.is_default.is_(True), Vehicle.id != vehicle.id)

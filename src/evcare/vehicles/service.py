@@ -24,6 +24,7 @@ from evcare.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from evcare.core.ids import format_public_id
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
@@ -228,6 +229,97 @@ async def delete_vehicle(session: AsyncSession, principal: Principal, *, vehicle
         successor = await repository.most_recent_vehicle(session, owner_id=principal.user_id)
         if successor is not None:
             await repository.make_default(session, successor)
+
+
+# A fleet's vehicles (developer hub /v1/fleet/vehicles): the same rows, owned by an
+# organization (``organization_id``) and possibly by no user; another organization's
+# vehicle is NotFound.
+
+
+async def list_fleet_vehicles(
+    session: AsyncSession, *, organization_id: str, params: PageParams
+) -> Page[Vehicle]:
+    """The organization's vehicles, newest first."""
+    return await repository.list_fleet_vehicles(session, organization_id, params)
+
+
+async def get_fleet_vehicle(
+    session: AsyncSession, *, organization_id: str, vehicle_id: int
+) -> Vehicle:
+    vehicle = await repository.get_vehicle(session, vehicle_id, organization_id=organization_id)
+    if vehicle is None:
+        raise NotFound(f"Vehicle {format_public_id('VEH', vehicle_id)} not found")
+    return vehicle
+
+
+async def add_fleet_vehicle(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    year: int,
+    registration_number: str,
+    make: str | None = None,
+    model: str | None = None,
+    battery_capacity_kwh: Decimal | None = None,
+    vehicle_model_id: int | None = None,
+    vin: str | None = None,
+    color: str | None = None,
+) -> Vehicle:
+    """A vehicle of the organization's fleet, owned by no user (the same checks as a
+    customer's: bounds, reference model, one registration per plate)."""
+    vehicle = Vehicle(
+        owner_id=None,
+        organization_id=organization_id,
+        make=make or "",
+        model=model or "",
+        year=year,
+        battery_capacity_kwh=battery_capacity_kwh,
+        registration_number=registration_number,
+        vin=vin,
+        color=color,
+        is_default=False,
+    )
+    if vehicle_model_id is not None:
+        await _apply_reference_model(session, vehicle, vehicle_model_id, battery_capacity_kwh)
+    await _check(session, vehicle)
+    session.add(vehicle)
+    await _flush(session, vehicle)
+    return await get_vehicle(session, vehicle.id)
+
+
+async def update_fleet_vehicle(
+    session: AsyncSession,
+    *,
+    organization_id: str,
+    vehicle_id: int,
+    changes: dict[str, Any],
+    vehicle_model_id: int | None = None,
+) -> Vehicle:
+    """Change a fleet vehicle; ``changes`` holds only the fields the caller sent."""
+    vehicle = await get_fleet_vehicle(
+        session, organization_id=organization_id, vehicle_id=vehicle_id
+    )
+    for name, value in changes.items():
+        setattr(vehicle, name, value)
+    if vehicle_model_id is not None:
+        await _apply_reference_model(
+            session, vehicle, vehicle_model_id, changes.get("battery_capacity_kwh")
+        )
+    await _check(session, vehicle)
+    await _flush(session, vehicle)
+    return await get_vehicle(session, vehicle.id)
+
+
+async def delete_fleet_vehicle(
+    session: AsyncSession, *, organization_id: str, vehicle_id: int
+) -> Vehicle:
+    """Delete a fleet vehicle (its sessions and bookings keep their history, unlinked)."""
+    vehicle = await get_fleet_vehicle(
+        session, organization_id=organization_id, vehicle_id=vehicle_id
+    )
+    await session.delete(vehicle)
+    await _flush(session, vehicle, conflict="Vehicle is still referenced and cannot be deleted")
+    return vehicle
 
 
 async def _apply_reference_model(

@@ -179,7 +179,13 @@ async def create_booking(
     if connector is None:
         raise NotFound(f"Connector {connector_ref} not found at station {station_id}")
     vehicle = await sessions_repository.get_vehicle(session, vehicle_id)
-    if vehicle is None or vehicle.owner_id != principal.user_id:
+    # The caller's own vehicle, or a fleet vehicle they are assigned to drive.
+    if vehicle is None or not (
+        vehicle.owner_id == principal.user_id
+        or await sessions_repository.drives(
+            session, vehicle_id=vehicle.id, user_id=principal.user_id
+        )
+    ):
         raise NotFound(f"Vehicle {vehicle_id} not found")
     settings = await system_settings.current(session)
     if scheduled_at < now - PAST_TOLERANCE:

@@ -155,14 +155,21 @@ async def start_session(
         raise NotFound(f"User {user_id} not found")
     if driver.status != UserStatus.ACTIVE:
         raise BusinessRuleViolation(f"User {user_id} is {driver.status}")
-    await require_credit(session, user_id=driver.id)
     vehicle = None
     if vehicle_id is not None:
         vehicle = await repository.get_vehicle(
             session, parse_public_id("VEH", vehicle_id, what="Vehicle")
         )
-        if vehicle is None or vehicle.owner_id != driver.id:
+        # The driver's own vehicle, or a fleet vehicle they are assigned to drive.
+        if vehicle is None or not (
+            vehicle.owner_id == driver.id
+            or await repository.drives(session, vehicle_id=vehicle.id, user_id=driver.id)
+        ):
             raise NotFound(f"Vehicle {vehicle_id} not found")
+    payer = await repository.fleet_payer(
+        session, vehicle_id=None if vehicle is None else vehicle.id, user_id=driver.id
+    )
+    await require_credit(session, user_id=payer or driver.id)
     busy = await repository.find_active_on_connector(
         session, charger_id=charger.id, connector_id=connector_id
     )
@@ -292,6 +299,21 @@ async def vehicle_stats(
         "avgSessionDuration": round(seconds / 60 / count, 1) if count else 0,
         "co2Saved": float(round(kwh * CO2_KG_PER_KWH, 2)),
     }
+
+
+async def sessions_of_vehicle(
+    session: AsyncSession, params: PageParams, *, vehicle_id: int
+) -> Page[SessionView]:
+    """A vehicle's sessions, newest first (the caller decided it may see the vehicle)."""
+    return await repository.list_views(session, None, params, vehicle_id=vehicle_id)
+
+
+async def energy_of_vehicles(
+    session: AsyncSession, vehicle_ids: list[int]
+) -> dict[int, tuple[int, int, int]]:
+    """Per vehicle: (closed sessions, Wh, Wh since its latest odometer reading); the
+    caller decided it may see them."""
+    return await repository.energy_by_vehicle(session, vehicle_ids)
 
 
 async def _own_vehicle(session: AsyncSession, principal: Principal, vehicle_id: str | int) -> int:

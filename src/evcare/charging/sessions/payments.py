@@ -60,10 +60,11 @@ async def charge_closed_session(
     if priced.total_minor <= 0:
         return
     amount = Money(priced.total_minor, priced.currency)
+    payer = await _payer(session, row)
     try:
         await wallet.debit(
             session,
-            user_id=row.user_id,
+            user_id=payer,
             amount=amount,
             kind=EntryKind.SESSION,
             description=f"Charging session SES{row.id:06d}",
@@ -71,7 +72,7 @@ async def charge_closed_session(
             session_id=row.id,
         )
     except InsufficientFunds:
-        await wallet.announce_cannot_cover(session, user_id=row.user_id, amount=amount)
+        await wallet.announce_cannot_cover(session, user_id=payer, amount=amount)
         return
     await session.flush()
     marked = await mark_paid(session, session_id=row.id, user_id=row.user_id)
@@ -84,10 +85,11 @@ async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new:
     assert row.user_id is not None
     amount = Money(abs(new - old), row.currency)
     post = wallet.debit if new > old else wallet.credit
+    payer = await _payer(session, row)
     try:
         posted = await post(
             session,
-            user_id=row.user_id,
+            user_id=payer,
             amount=amount,
             kind=EntryKind.CORRECTION,
             description=f"Charging session SES{row.id:06d}: charger's final reading",
@@ -96,7 +98,7 @@ async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new:
         )
     except InsufficientFunds:
         # Not collected: the invoice keeps saying what the wallet paid.
-        await wallet.announce_cannot_cover(session, user_id=row.user_id, amount=amount)
+        await wallet.announce_cannot_cover(session, user_id=payer, amount=amount)
         return
     if posted.created:
         # The invoice follows the wallet: a credit note for what was invoiced and an
@@ -111,6 +113,15 @@ async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new:
                 f"{wallet.shown(Money(new, row.currency))}"
             ),
         )
+
+
+async def _payer(session: AsyncSession, row: ChargingSession) -> int:
+    """The wallet a closed session is charged to: the driver's, or the fleet's payer
+    account when the driver charged an assigned vehicle of an organization that pays
+    (docs/developer-hub/fleet.md "Who pays")."""
+    assert row.user_id is not None
+    fleet = await repository.fleet_payer(session, vehicle_id=row.vehicle_id, user_id=row.user_id)
+    return fleet or row.user_id
 
 
 async def pay_from_wallet(

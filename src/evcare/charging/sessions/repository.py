@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.bookings.models import BookingLog, BookingStatus, ConnectorBooking
@@ -24,8 +24,14 @@ from evcare.charging.stations.models import Connector, Station
 from evcare.charging.stations.repository import is_operator, operated_stations
 from evcare.core.clock import as_utc, utcnow
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.models import User
+from evcare.identity.models import OrganizationMember, User
 from evcare.identity.principal import Principal
+from evcare.vehicles.fleet_models import (
+    ChargingPaidBy,
+    FleetSettings,
+    OdometerReading,
+    VehicleDriver,
+)
 from evcare.vehicles.models import Vehicle
 
 
@@ -174,6 +180,38 @@ async def totals(
         (end - start).total_seconds() for start, end in spans if end is not None and end > start
     )
     return int(count), int(energy), int(cost), seconds
+
+
+async def energy_by_vehicle(
+    session: AsyncSession, vehicle_ids: list[int]
+) -> dict[int, tuple[int, int, int]]:
+    """Per vehicle over its closed sessions: (sessions, Wh, Wh of the sessions that
+    ended after its latest odometer reading, or all when it has none)."""
+    if not vehicle_ids:
+        return {}
+    latest = (
+        select(func.max(OdometerReading.recorded_at))
+        .where(OdometerReading.vehicle_id == ChargingSession.vehicle_id)
+        .correlate(ChargingSession)
+        .scalar_subquery()
+    )
+    since = case(
+        (or_(latest.is_(None), ChargingSession.ended_at > latest), ChargingSession.energy_wh),
+        else_=0,
+    )
+    query = (
+        select(
+            ChargingSession.vehicle_id,
+            func.count(ChargingSession.id),
+            func.coalesce(func.sum(ChargingSession.energy_wh), 0),
+            func.coalesce(func.sum(since), 0),
+        )
+        .where(ChargingSession.vehicle_id.in_(vehicle_ids))
+        .where(ChargingSession.status != SessionStatus.ACTIVE)
+        .group_by(ChargingSession.vehicle_id)
+    )
+    rows = await session.execute(query)
+    return {int(v): (int(n), int(wh), int(after)) for v, n, wh, after in rows.all()}
 
 
 async def find_by_transaction(
@@ -366,9 +404,56 @@ async def get_vehicle(session: AsyncSession, vehicle_id: int) -> Vehicle | None:
 
 
 async def get_default_vehicle(session: AsyncSession, user_id: int) -> Vehicle | None:
-    return await session.scalar(
+    """The driver's default vehicle; a driver with none of their own who is assigned
+    exactly one fleet vehicle charges that one."""
+    own = await session.scalar(
         select(Vehicle).where(Vehicle.owner_id == user_id).where(Vehicle.is_default.is_(True))
     )
+    if own is not None:
+        return own
+    assigned = (
+        await session.scalars(
+            select(Vehicle)
+            .join(VehicleDriver, VehicleDriver.vehicle_id == Vehicle.id)
+            .where(VehicleDriver.user_id == user_id)
+            .limit(2)
+        )
+    ).all()
+    return assigned[0] if len(assigned) == 1 else None
+
+
+async def drives(session: AsyncSession, *, vehicle_id: int, user_id: int) -> bool:
+    """Whether the user is a driver assigned to this (fleet) vehicle."""
+    query = select(VehicleDriver.vehicle_id).where(
+        VehicleDriver.vehicle_id == vehicle_id, VehicleDriver.user_id == user_id
+    )
+    return (await session.scalar(query)) is not None
+
+
+async def fleet_payer(
+    session: AsyncSession, *, vehicle_id: int | None, user_id: int | None
+) -> int | None:
+    """Whose wallet pays an assigned driver's charge of a fleet vehicle whose
+    organization pays its charging (the fleet's payer account); None: the driver's."""
+    if vehicle_id is None or user_id is None:
+        return None
+    query = (
+        select(FleetSettings.payer_user_id)
+        .join(Vehicle, Vehicle.organization_id == FleetSettings.organization_id)
+        .join(
+            VehicleDriver,
+            (VehicleDriver.vehicle_id == Vehicle.id) & (VehicleDriver.user_id == user_id),
+        )
+        # The payer must still be one of the organization's accounts (else the driver pays).
+        .join(
+            OrganizationMember,
+            (OrganizationMember.user_id == FleetSettings.payer_user_id)
+            & (OrganizationMember.organization_id == FleetSettings.organization_id),
+        )
+        .where(Vehicle.id == vehicle_id)
+        .where(FleetSettings.charging_paid_by == ChargingPaidBy.ORGANIZATION)
+    )
+    return await session.scalar(query)
 
 
 async def join_booking(session: AsyncSession, row: ChargingSession, *, early: timedelta) -> bool:

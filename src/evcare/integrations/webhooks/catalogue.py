@@ -165,13 +165,38 @@ EVENT_TYPES: tuple[EventType, ...] = (
     *(
         EventType(
             f"{noun}.{change}",
-            f"A {noun} of the organization's fleet was {change}.",
+            f"A {noun} of the organization's fleet was {change}; ``resource`` is the "
+            f"{noun} in short ({fields}).",
             _RESOURCE,
-            _resource_example(prefix),
-            published=False,
+            {"id": example, "resource": {"id": example}},
+            published=True,
         )
-        for noun, prefix in (("vehicle", "VEH"), ("driver", "DRV"))
+        for noun, example, fields in (
+            ("vehicle", "VEH000012", "registrationNumber, make, model, year, driverIds, odometer"),
+            ("driver", "acc_0a1b2c", "userId, email, name, status, vehicleIds"),
+        )
         for change in ("created", "updated", "deleted")
+    ),
+    EventType(
+        "vehicle.maintenance_due",
+        "A fleet vehicle reached a due point of its service plan (every N km of the "
+        "odometer the platform knows, or N months since its last service); sent once per "
+        "due point.",
+        _RESOURCE,
+        {
+            "id": "VEH000012",
+            "resource": {
+                "vehicleId": "VEH000012",
+                "registrationNumber": "MH12AB1234",
+                "duePoint": "km:20000",
+                "reason": "distance",
+                "dueKm": 20000,
+                "dueDate": None,
+                "estimatedKm": 20040,
+                "planSource": "fleet",
+            },
+        },
+        published=True,
     ),
     *(
         EventType(

@@ -224,6 +224,22 @@ def _invoice(event_type: str) -> Callable[[Payload], Announcement]:
     return translate
 
 
+def _fleet(event_type: str) -> Callable[[Payload], Announcement | None]:
+    """A fleet vehicle or driver changed, or a vehicle's maintenance fell due: the
+    organization's own resource (evcare.fleet.events)."""
+
+    def translate(payload: Payload) -> Announcement:
+        resource_id = str(payload.get("id"))
+        return Announcement(
+            event_type,
+            {"id": resource_id, "resource": payload.get("resource") or {}},
+            f"{event_type.partition('.')[0]}:{resource_id}",
+            organization_id=str(payload.get("organizationId")),
+        )
+
+    return translate
+
+
 TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     charging.SESSION_STARTED: _session("session.started", with_cdr=False),
     charging.SESSION_STOPPED: _session("session.completed", with_cdr=True),
@@ -243,6 +259,14 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "integrations.subscription_updated": _subscription_updated,
     "billing.hub_invoice_created": _invoice("invoice.created"),
     "billing.hub_invoice_paid": _invoice("invoice.paid"),
+    # The fleet's topics by name: evcare.fleet imports integrations (whose fleet a caller
+    # acts for), so integrations must not import it back.
+    **{
+        f"fleet.{noun}_{change}": _fleet(f"{noun}.{change}")
+        for noun in ("vehicle", "driver")
+        for change in ("created", "updated", "deleted")
+    },
+    "fleet.vehicle_maintenance_due": _fleet("vehicle.maintenance_due"),
 }
 
 

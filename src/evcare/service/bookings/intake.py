@@ -55,11 +55,14 @@ async def create_booking(
     services: Sequence[ServiceRequest],
     notes: str,
     workshop_id: str | None = None,
+    fleet_id: str | None = None,
 ) -> BookingView:
     """Book services for a vehicle in a timeslot; a full slot is a 409.
 
     The booking belongs to the workshop that offers its services (``workshop_id`` when the
-    caller chose one, else the services' own, which must then be one workshop's)."""
+    caller chose one, else the services' own, which must then be one workshop's). The
+    vehicle must be the customer's own, or (``fleet_id``: a fleet's maintenance request,
+    the fleet's ownership already checked) a vehicle of that organization."""
     customer = customer_id if customer_id is not None else principal.user_id
     if customer != principal.user_id:
         if not principal.has(Scope.MANAGE_BOOKINGS):
@@ -68,7 +71,8 @@ async def create_booking(
         if user is None or user.role != Role.USER:
             raise NotFound(f"Customer {format_public_id('CST', customer)} not found")
     vehicle = await vehicles.get_vehicle(session, vehicle_id)
-    if vehicle.owner_id != customer:
+    fleets_own = fleet_id is not None and vehicle.organization_id == fleet_id
+    if vehicle.owner_id != customer and not fleets_own:
         raise NotFound(f"Vehicle {vehicle_id} not found")
 
     today = utcnow().date()

@@ -70,7 +70,10 @@ def _filtered(
     mechanic_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    vehicle_id: int | None = None,
 ) -> Select[ServiceBooking]:
+    if vehicle_id is not None:
+        query = query.where(ServiceBooking.vehicle_id == vehicle_id)
     if status:
         query = query.where(ServiceBooking.status == status)
     if customer_id is not None:
@@ -93,6 +96,7 @@ async def list_bookings(
     mechanic_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    vehicle_id: int | None = None,
 ) -> Page[ServiceBooking]:
     query = _filtered(
         select(ServiceBooking),
@@ -101,6 +105,7 @@ async def list_bookings(
         mechanic_id=mechanic_id,
         date_from=date_from,
         date_to=date_to,
+        vehicle_id=vehicle_id,
     )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(

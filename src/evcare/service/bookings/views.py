@@ -157,6 +157,15 @@ async def list_customer_bookings(
     return Page(items=await views_of(session, page.items), total=page.total, params=params)
 
 
+async def list_vehicle_bookings(
+    session: AsyncSession, params: PageParams, *, vehicle_id: int
+) -> Page[BookingView]:
+    """A vehicle's service bookings, newest first (the caller decided it may see the
+    vehicle: a fleet's service history)."""
+    page = await repository.list_bookings(session, params, vehicle_id=vehicle_id)
+    return Page(items=await views_of(session, page.items), total=page.total, params=params)
+
+
 async def get_booking(
     session: AsyncSession, principal: Principal, *, booking_id: int
 ) -> BookingDetail:

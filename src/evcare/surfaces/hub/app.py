@@ -10,8 +10,11 @@ from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
     client,
+    fleet_drivers,
     fleet_maintenance,
+    fleet_settings,
     fleet_tickets,
+    fleet_vehicles,
     integrations,
     organizations,
     sign_in,
@@ -40,6 +43,9 @@ SECTIONS = (
     client,
     workshops,
     fleet_maintenance,
+    fleet_vehicles,
+    fleet_drivers,
+    fleet_settings,
 )
 
 

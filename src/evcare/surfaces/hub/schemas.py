@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from evcare.core.pagination import Page
-from evcare.surfaces.ids import AccountId, IntegrationId
+from evcare.surfaces.ids import AccountId, IntegrationId, VehicleRef
 
 T = TypeVar("T")
 
@@ -52,6 +52,10 @@ class Paged(HubModel, Generic[T]):
 
 IntegrationIdPath = Annotated[IntegrationId, Path(alias="integrationId", description="int_...")]
 AccountIdPath = Annotated[AccountId, Path(alias="accountId", description="acc_...")]
+DriverIdPath = Annotated[AccountId, Path(alias="driverId", description="acc_...")]
+VehicleIdPath = Annotated[
+    VehicleRef, Path(alias="vehicleId", description="VEH000012 (or 12, as EV-CMS names it)")
+]
 
 
 def no_store(response: Response) -> None:
