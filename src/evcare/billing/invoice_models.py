@@ -36,11 +36,14 @@ class InvoiceStatus(StrEnum):
 class InvoiceKind(StrEnum):
     SESSION = "session"  # a paid charging session, written when it is paid
     MANUAL = "manual"  # created by an admin
+    BOOKING = "booking"  # a paid workshop (RevCare) service booking: its receipt
 
 
 class ItemComponent(StrEnum):
     """What an item charges for: the billing report's revenue by component."""
 
+    SERVICE = "service"  # a workshop service line (labour and parts)
+    FEE = "fee"  # a workshop cancellation or reschedule fee carried to a payment
     BASE = "base"  # FLAT + TIME of a tariff
     ENERGY = "energy"
     PARKING = "parking"
@@ -98,6 +101,10 @@ class Invoice(Timestamped, Base):
     )
     station_name: Mapped[str | None] = mapped_column(String(200), default=None)
     energy_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A service booking's receipt: at most one per booking.
+    service_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_booking.id", ondelete="SET NULL"), unique=True, default=None
+    )
 
 
 class InvoiceItem(Base):
