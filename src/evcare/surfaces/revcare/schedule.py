@@ -8,7 +8,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from evcare.core.clock import utcnow
 from evcare.core.transactions import SessionDep, TransactionalRoute
@@ -18,6 +18,7 @@ from evcare.service import scheduling
 from evcare.service.models import Timeslot, WorkStatus
 from evcare.surfaces.deps import Authenticator
 from evcare.surfaces.ids import TimeslotId
+from evcare.surfaces.revcare.booking_schemas import spelled
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 from evcare.surfaces.times import IsoDate, UtcTimeOfDay
@@ -28,8 +29,18 @@ SettingsAdmin = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_SETTINGS
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 
 
+def _slug(value: object) -> object:
+    """Either spelling is accepted (``waiting_for_parts`` or ``waiting-for-parts``); the
+    master keeps one (hyphens) so both name the same status."""
+    return value.strip().lower().replace("_", "-") if isinstance(value, str) else value
+
+
 class StatusIn(RevIn):
-    code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="slug, e.g. in-progress")
+    code: Annotated[
+        str,
+        BeforeValidator(_slug),
+        Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="e.g. waiting_for_parts"),
+    ]
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
     sort_order: int = Field(default=0, ge=0, le=1000)
@@ -46,7 +57,10 @@ class StatusOut(RevModel):
 
     @classmethod
     def of(cls, status: WorkStatus) -> StatusOut:
-        return cls.model_validate(status)
+        """Shown in the one spelling of every RevCare status (``in_progress``)."""
+        shown = cls.model_validate(status)
+        shown.code = spelled(status.code)
+        return shown
 
 
 class TimeslotIn(RevIn):
