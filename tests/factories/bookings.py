@@ -110,7 +110,14 @@ async def make_workshop(
         await make_service(runtime, name="Brake pad replacement", price_minor=250_050),
     ]
     statuses = {
+        "vehicle-picked-up": await work_status(
+            runtime, "vehicle-picked-up", "Vehicle picked up", final=False
+        ),
+        "inspection": await work_status(runtime, "inspection", "Inspection", final=False),
         "in-progress": await work_status(runtime, "in-progress", "In progress", final=False),
+        "waiting-for-parts": await work_status(
+            runtime, "waiting-for-parts", "Waiting for parts", final=False
+        ),
         "completed": await work_status(runtime, "completed", "Completed", final=True),
         "cancelled": await work_status(runtime, "cancelled", "Cancelled", final=True),
     }

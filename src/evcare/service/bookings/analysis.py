@@ -55,12 +55,19 @@ async def confirm_services(
             f"declined_service_ids: service {min(unknown)} is not on this booking",
             fields=[FieldError("declined_service_ids", "not on this booking")],
         )
-    if declined >= {i.service_id for i in items}:
+    if not any(
+        i.decision == ItemDecision.ACCEPTED
+        if i.found and i.decided_at is not None
+        else i.service_id not in declined
+        for i in items
+    ):
         raise BusinessRuleViolation(
             "At least one service must be accepted; cancel the booking instead"
         )
     now = utcnow()
     for item in items:
+        if item.found and item.decided_at is not None:
+            continue  # found work the customer already approved or declined line by line
         item.decision = (
             ItemDecision.DECLINED if item.service_id in declined else ItemDecision.ACCEPTED
         )
