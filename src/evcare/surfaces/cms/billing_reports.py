@@ -46,6 +46,10 @@ class Components(CamelModel):
     discount: float | int
     platform_fee: float | int
     other: float | int
+    # Workshop receipts (RevCare bookings): service lines (labour and parts) and the
+    # cancellation or reschedule fees carried to their payments.
+    workshop_service: float | int = 0
+    workshop_fee: float | int = 0
 
 
 class StationOut(CamelModel):
@@ -123,6 +127,8 @@ class ReportOut(CamelModel):
                     discount=part(ItemComponent.DISCOUNT),
                     platform_fee=part(ItemComponent.PLATFORM_FEE),
                     other=part(ItemComponent.OTHER),
+                    workshop_service=part(ItemComponent.SERVICE),
+                    workshop_fee=part(ItemComponent.FEE),
                 ),
                 by_station=[StationOut.of(station, currency) for station in report.by_station],
             ),
