@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from tests.factories.bookings import (
     analyse,
@@ -197,6 +199,15 @@ async def test_a_workshop_day_from_pickup_to_receipt_with_found_work_and_a_resch
     assert pdf.content.startswith(b"%PDF")
     ledger = ok(await client.get("/api/v1/billing/invoices", headers=customer.headers))
     assert receipt["invoice_number"] in {i["invoiceNumber"] for i in _invoices(ledger)}
+    # The network's billing report counts it: its components still add up to the net.
+    # (The report's days are the network's: Asia/Kolkata by default.)
+    today = utcnow().astimezone(ZoneInfo("Asia/Kolkata")).date().isoformat()
+    daily = ok(
+        await client.get(f"/api/v1/billing/reports/daily?date={today}", headers=admin.headers)
+    )["data"]["report"]
+    parts_of_net = daily["revenue"]["byComponent"]
+    assert (parts_of_net["workshopService"], parts_of_net["workshopFee"]) == (3740.5, 350.05)
+    assert paise(daily["revenue"]["net"]) == paise(receipt["subtotal"])
 
     # The timeline names who did what, by public id and role.
     detail = ok(await client.get(f"/bookings/{booking_id}", headers=admin.headers))
