@@ -171,6 +171,8 @@ async def main() -> None:
             await connection.commit()
     print(f"database: {engine.dialect.name}; bookings in table: {total:,}")
 
+    ahead = today + timedelta(days=2)
+
     async def create_one(n: int) -> float:
         customer, vehicle = customer_ids[n % 50]
         started = time.perf_counter()
@@ -182,7 +184,7 @@ async def main() -> None:
                 vehicle_id=vehicle,
                 pickup_type=PickupType.DROP_OFF,
                 timeslot_id=slot_ids[n % 4],
-                service_date=None,
+                service_date=ahead,  # a slot that has begun today cannot be booked
                 address_id=None,
                 services=[bookings.ServiceRequest(service_ids[n % 5], 1)],
                 notes="",

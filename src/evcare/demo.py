@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -618,7 +618,8 @@ async def ensure_demo_booking(session: AsyncSession, admin: User) -> list[str]:
         vehicle_id=car.id,
         pickup_type=PickupType.DROP_OFF,
         timeslot_id=slots[0].id,
-        service_date=None,
+        # Tomorrow: today's first slot may have begun (a begun slot cannot be booked).
+        service_date=(utcnow() + timedelta(days=1)).date(),
         address_id=None,
         services=[bookings.ServiceRequest(v.service.id, 1) for v in services.items],
         notes="Demo booking: battery feels weak",

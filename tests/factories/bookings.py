@@ -4,14 +4,16 @@ over HTTP as its real users (customer, mechanic, admin)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
-from evcare.service.models import Address, Service, Timeslot, WorkStatus
+from evcare.service.models import Address, MechanicProfile, Service, Timeslot, WorkStatus
 from tests.factories.identity import signed_in
 from tests.factories.service import make_area, make_service, make_status, make_timeslot
 from tests.factories.vehicles import make_vehicle
@@ -65,12 +67,19 @@ class Workshop:
     timeslot: Timeslot
     statuses: dict[str, WorkStatus]
 
+    @property
+    def day(self) -> str:
+        """The default service date: two days ahead, so the 09:00 UTC slot has not begun
+        (a slot that has begun cannot be booked) in any workshop time zone."""
+        return (utcnow() + timedelta(days=2)).date().isoformat()
+
     def booking_body(self, **overrides: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "customer_id": self.customer.cst_id,
             "vehicle_id": self.vehicle_id,
             "pickup_type": "doorstep",
             "timeslot_id": self.timeslot.id,
+            "service_date": self.day,
             "services": [{"service_id": s.id, "quantity": 1} for s in self.services],
             "notes": "Need quick turnaround",
         }
@@ -89,6 +98,10 @@ async def make_workshop(
     customer = await person(runtime, client, Role.USER)
     mechanic = await person(runtime, client, Role.MECHANIC)
     admin = await person(runtime, client, Role.ADMIN)
+    # The mechanic can take as many jobs of a slot as the slot has places.
+    async with runtime.sessionmaker() as session:
+        session.add(MechanicProfile(user_id=mechanic.user.id, jobs_per_slot=max(capacity, 1)))
+        await session.commit()
     await make_area(runtime, pincode="600001")
     address = await make_address(runtime, customer.user)
     vehicle = await make_vehicle(runtime, customer.user)
@@ -97,7 +110,14 @@ async def make_workshop(
         await make_service(runtime, name="Brake pad replacement", price_minor=250_050),
     ]
     statuses = {
+        "vehicle-picked-up": await work_status(
+            runtime, "vehicle-picked-up", "Vehicle picked up", final=False
+        ),
+        "inspection": await work_status(runtime, "inspection", "Inspection", final=False),
         "in-progress": await work_status(runtime, "in-progress", "In progress", final=False),
+        "waiting-for-parts": await work_status(
+            runtime, "waiting-for-parts", "Waiting for parts", final=False
+        ),
         "completed": await work_status(runtime, "completed", "Completed", final=True),
         "cancelled": await work_status(runtime, "cancelled", "Cancelled", final=True),
     }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+from rich.console import Console
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -15,6 +17,7 @@ from evcare.cli import app
 from evcare.core.config import get_settings
 from evcare.core.db import create_engine
 from evcare.identity.models import User
+from evcare.operations import backup_cli
 
 runner = CliRunner()
 
@@ -87,3 +90,19 @@ async def test_the_backup_commands_refuse_names_outside_the_pattern(cli_env: Pat
     for args in (["backup", "delete", "../evcare.db"], ["backup", "restore", "x.db", "--yes"]):
         result = await _invoke(args)
         assert result.exit_code == 1 and "backup_name" in result.output
+
+
+@pytest.mark.parametrize("width", [40, 60, 200])
+async def test_backup_list_prints_whole_names_whatever_the_terminal_width(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    label = "before-the-long-weekend-upgrade-of-db"
+    created = await _invoke(["backup", "create", "--label", label])
+    assert created.exit_code == 0, created.output
+    (name,) = _names(cli_env)
+    narrow = Console(width=width, file=io.StringIO(), force_terminal=False, color_system=None)
+    monkeypatch.setattr(backup_cli, "console", narrow)
+    listed = await _invoke(["backup", "list"])
+    assert listed.exit_code == 0, listed.output
+    printed = narrow.file.getvalue()  # type: ignore[attr-defined]
+    assert any(name in line for line in printed.splitlines()), printed

@@ -39,16 +39,19 @@ class InvoiceKind(StrEnum):
     SESSION = "session"  # a paid charging session, written when it is paid
     BOOKING = "booking"  # a connector booking's reservation fee, written when it is debited
     MANUAL = "manual"  # created by an admin
+    SERVICE = "service"  # a paid workshop (RevCare) service booking: its receipt
     # Credit notes (numbered CN-<year>-<6 digits>): each reverses one invoice in full.
     CREDIT_SESSION = "cn_session"
     CREDIT_BOOKING = "cn_booking"
     CREDIT_MANUAL = "cn_manual"
+    CREDIT_SERVICE = "cn_service"
 
 
 CREDIT_NOTE_OF = {
     InvoiceKind.SESSION: InvoiceKind.CREDIT_SESSION,
     InvoiceKind.BOOKING: InvoiceKind.CREDIT_BOOKING,
     InvoiceKind.MANUAL: InvoiceKind.CREDIT_MANUAL,
+    InvoiceKind.SERVICE: InvoiceKind.CREDIT_SERVICE,
 }
 CREDIT_NOTE_KINDS = frozenset(CREDIT_NOTE_OF.values())
 
@@ -56,6 +59,8 @@ CREDIT_NOTE_KINDS = frozenset(CREDIT_NOTE_OF.values())
 class ItemComponent(StrEnum):
     """What an item charges for: the billing report's revenue by component."""
 
+    SERVICE = "service"  # a workshop service line (labour and parts)
+    FEE = "fee"  # a workshop cancellation or reschedule fee carried to a payment
     BASE = "base"  # FLAT + TIME of a tariff
     ENERGY = "energy"
     PARKING = "parking"
@@ -125,6 +130,10 @@ class Invoice(Timestamped, Base):
     )
     station_name: Mapped[str | None] = mapped_column(String(200), default=None)
     energy_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    # A service booking's receipt: at most one per booking.
+    service_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_booking.id", ondelete="SET NULL"), unique=True, default=None
+    )
 
 
 class InvoiceItem(Base):

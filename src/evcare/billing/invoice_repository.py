@@ -89,6 +89,12 @@ async def invoice_of_session(session: AsyncSession, session_id: int) -> Invoice 
     ).one_or_none()
 
 
+async def invoice_of_service_booking(session: AsyncSession, booking_id: int) -> Invoice | None:
+    return (
+        await session.scalars(select(Invoice).where(Invoice.service_booking_id == booking_id))
+    ).one_or_none()
+
+
 async def get_invoice(
     session: AsyncSession, invoice_id: int, *, user_id: int | None
 ) -> Invoice | None:

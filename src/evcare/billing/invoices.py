@@ -239,6 +239,75 @@ async def _session_invoice(
     return await _add_numbered(session, invoice, items)
 
 
+@dataclass(frozen=True)
+class BookingLine:
+    """One charged line of a workshop booking, net of GST."""
+
+    component: ItemComponent
+    description: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class BookingCharge:
+    """What a paid workshop booking's receipt needs: its lines (net, adding up to the
+    subtotal), the GST and the total paid."""
+
+    booking_id: int
+    user_id: int
+    currency: str
+    lines: Sequence[BookingLine]
+    subtotal_minor: int
+    gst_minor: int
+    gst_bp: int
+    total_minor: int
+
+
+async def invoice_booking(session: AsyncSession, charge: BookingCharge) -> Invoice:
+    """The paid booking's receipt (written now, or the one it has), in the one ledger."""
+    existing = await repository.invoice_of_service_booking(session, charge.booking_id)
+    if existing is not None:
+        return existing
+    if sum(line.amount_minor for line in charge.lines) != charge.subtotal_minor:
+        raise ValueError("a booking's lines must add up to its subtotal")
+    now = utcnow()
+    items = [
+        {
+            "component": line.component,
+            "description": line.description[:200],
+            "quantity_milli": 1000,
+            "rate_minor": line.amount_minor,
+            "amount_minor": line.amount_minor,
+        }
+        for line in charge.lines
+        if line.amount_minor != 0
+    ]
+    invoice = Invoice(
+        user_id=charge.user_id,
+        kind=InvoiceKind.SERVICE,
+        status=InvoiceStatus.PAID,
+        currency=charge.currency,
+        subtotal_minor=charge.subtotal_minor,
+        tax_minor=charge.gst_minor,
+        tax_bp=charge.gst_bp,
+        total_minor=charge.total_minor,
+        due_date=now.date(),
+        paid_at=now,
+        service_booking_id=charge.booking_id,
+    )
+    return await _add_numbered(session, invoice, items)
+
+
+async def receipt_of_service_booking(
+    session: AsyncSession, principal: Principal, *, booking_id: int
+) -> InvoiceView | None:
+    """A workshop booking's receipt, if it has one the caller may read."""
+    invoice = await repository.invoice_of_service_booking(session, booking_id)
+    if invoice is None or _scope(principal) not in (None, invoice.user_id):
+        return None
+    return (await _views(session, [invoice]))[0]
+
+
 async def invoice_booking_fee(session: AsyncSession, fee: BookingFee) -> Invoice:
     """The invoice of a reservation fee just debited (once per booking): one item, the fee
     a price including GST at the settings' ``gstPercentage``, as connector prices are."""

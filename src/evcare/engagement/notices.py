@@ -28,6 +28,8 @@ Payload = dict[str, Any]
 # Topics whose payload is the notice itself, and what each is about (None: security).
 NOTICE_TOPICS: dict[str, Subject | None] = {
     "service.booking_status_changed": Subject.BOOKING,
+    # A booking's news within a status: item progress, a supplementary estimate, a reschedule.
+    "service.booking_updated": Subject.BOOKING,
     "identity.sign_in_locked": None,
     # Billing's topics by name: billing sends its invoices through engagement's mailer, so
     # engagement must not import billing back.

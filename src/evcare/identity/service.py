@@ -25,7 +25,7 @@ from evcare.core.events import publish
 from evcare.core.lockout import SignInGuard
 from evcare.core.pagination import Page, PageParams
 from evcare.core.security import Credentials, hash_token, new_refresh_token
-from evcare.identity import repository
+from evcare.identity import closing, repository
 from evcare.identity.models import AuthSession, RefreshToken, Role, User, UserStatus
 from evcare.identity.principal import Principal, require_admin
 from evcare.identity.scopes import scopes_for
@@ -452,6 +452,7 @@ async def delete_person(
     user = await get_person(session, principal, role=role, user_id=user_id)
     if principal.is_admin and user.id == principal.user_id:
         raise Conflict("You cannot delete your own admin account")
+    await closing.account_closing(session, user)
     user.deleted_at = utcnow()
     await repository.revoke_sessions(session, user.id, reason="account_deleted")
     await publish(session, "identity.user_deleted", {"userId": user.id})
@@ -615,7 +616,9 @@ async def create_account(
 
 
 async def close_account(session: AsyncSession, user: User, *, reason: str) -> None:
-    """Soft delete ``user``; every sign-in of it ends at once."""
+    """Soft delete ``user``; every sign-in of it ends at once; what other contexts hold
+    open for it is closed (``identity.closing``)."""
+    await closing.account_closing(session, user)
     user.deleted_at = utcnow()
     await repository.revoke_sessions(session, user.id, reason=reason)
     await publish(session, "identity.user_deleted", {"userId": user.id})

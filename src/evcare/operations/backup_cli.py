@@ -68,15 +68,27 @@ def create(
 
 @backup_app.command("list")
 def list_() -> None:
-    """Every backup, newest first."""
-    table = Table(title="Backups")
-    for column in ("name", "database", "size (bytes)", "created (UTC)"):
-        table.add_column(column)
-    for backup in backups.list_backups(_target()):
-        table.add_row(
-            backup.name, backup.database, f"{backup.size_bytes:,}", backup.created_at.isoformat()
-        )
-    console.print(table)
+    """Every backup, newest first. Names are printed whole whatever the terminal width
+    (they are what ``restore`` and ``delete`` take): a table where it fits, otherwise one
+    block per backup with the name on a line of its own."""
+    found = backups.list_backups(_target())
+    rows = [(b.name, b.database, f"{b.size_bytes:,}", b.created_at.isoformat()) for b in found]
+    headers = ("name", "database", "size (bytes)", "created (UTC)")
+    # Each column's widest cell plus rich's borders and padding (3 per column, 1 more).
+    needed = sum(max([len(h)] + [len(r[n]) for r in rows]) + 3 for n, h in enumerate(headers))
+    if needed + 1 <= console.width:
+        table = Table(title="Backups")
+        table.add_column("name", no_wrap=True)
+        for column in headers[1:]:
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    console.print("Backups", style="bold")
+    for name, database, size, created in rows:
+        console.print(name, soft_wrap=True, highlight=False)
+        console.print(f"  {database}, {size} bytes, created {created} UTC", highlight=False)
 
 
 async def _restore(

@@ -48,6 +48,8 @@ class SystemSettings:
     support_resolution_minutes_low: int = 7 * 24 * 60
     # The network's time zone (IANA name): where analytics' days, weeks and months begin.
     time_zone: str = "Asia/Kolkata"
+    # The workshops' time zone (IANA name): RevCare slots are shown and taken in it.
+    workshop_time_zone: str = "Asia/Kolkata"
     currency: str = "INR"
 
 

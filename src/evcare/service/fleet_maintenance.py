@@ -312,7 +312,8 @@ async def _chosen_workshop(
 
 
 async def _first_free_slot(session: AsyncSession, day: date) -> int:
-    for slot in await scheduling.availability(session, service_date=day):
+    _, _, slots = await scheduling.availability(session, service_date=day)
+    for slot in slots:
         if slot.available > 0:
             return slot.timeslot.id
     raise Conflict(f"No workshop timeslot has room on {day.isoformat()}: choose another date")

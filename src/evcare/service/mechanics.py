@@ -31,6 +31,7 @@ class ProfileChanges:
     is_available: bool | None = None
     assignment_type_id: int | None = None
     clear_assignment_type: bool = False
+    jobs_per_slot: int | None = None
 
 
 async def create_mechanic(
@@ -43,6 +44,7 @@ async def create_mechanic(
     experience_years: int,
     is_available: bool,
     assignment_type_id: int | None,
+    jobs_per_slot: int = 1,
 ) -> Mechanic:
     """An admin creates the mechanic's account and workshop profile together."""
     await _existing_assignment_type(session, assignment_type_id)
@@ -55,6 +57,7 @@ async def create_mechanic(
         experience_years=experience_years,
         is_available=is_available,
         assignment_type_id=assignment_type_id,
+        jobs_per_slot=jobs_per_slot,
     )
     session.add(profile)
     await session.flush()
@@ -122,6 +125,8 @@ async def update_mechanic(
         profile.experience_years = changes.experience_years
     if changes.is_available is not None:
         profile.is_available = changes.is_available
+    if changes.jobs_per_slot is not None:
+        profile.jobs_per_slot = changes.jobs_per_slot
     profile.updated_at = utcnow()
     await session.flush()
     return mechanic
@@ -204,6 +209,7 @@ async def _with_profiles(session: AsyncSession, users: list[User]) -> list[Mecha
                 skills=[],
                 experience_years=0,
                 is_available=True,
+                jobs_per_slot=1,
             ),
         )
         for user in users

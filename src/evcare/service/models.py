@@ -157,6 +157,8 @@ class MechanicProfile(Timestamped, Base):
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
     experience_years: Mapped[int] = mapped_column(default=0)
     is_available: Mapped[bool] = mapped_column(default=True)
+    # How many bookings of one timeslot (on one day) the mechanic can take.
+    jobs_per_slot: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class ServiceArea(Timestamped, Base):

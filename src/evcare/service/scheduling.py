@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
-from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError, NotFound
+from evcare.core.errors import BusinessRuleViolation, Conflict, FieldError
 from evcare.identity.principal import Principal
+from evcare.operations import settings as system_settings
 from evcare.service import booking_facts, repository
 from evcare.service.models import Timeslot, WorkStatus
 
@@ -19,37 +21,71 @@ from evcare.service.models import Timeslot, WorkStatus
 class SlotAvailability:
     timeslot: Timeslot
     booked: int
+    starts_at: datetime  # in the workshop's time zone
+    ends_at: datetime
 
     @property
     def available(self) -> int:
         return max(self.timeslot.capacity - self.booked, 0)
+
+    @property
+    def begun(self) -> bool:
+        return self.starts_at <= utcnow()
+
+
+# -- the workshop's time zone ---------------------------------------------------------------
+
+
+async def workshop_zone(session: AsyncSession) -> ZoneInfo:
+    """The time zone RevCare slots are shown and taken in (setting ``workshop_time_zone``)."""
+    return ZoneInfo((await system_settings.current(session)).workshop_time_zone)
+
+
+async def set_workshop_zone(session: AsyncSession, principal: Principal, *, name: str) -> ZoneInfo:
+    await system_settings.update_settings(session, principal, {"workshop_time_zone": name})
+    return ZoneInfo(name)
+
+
+def local_today(zone: ZoneInfo) -> date:
+    return utcnow().astimezone(zone).date()
+
+
+def slot_window(slot: Timeslot, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """When ``slot`` runs on the workshop's local ``day``, in that zone.
+
+    Slots are stored as UTC times of day; on a local day a slot is the one instant of that
+    UTC time of day within the day (so a slot belongs to the local day it falls in)."""
+    midnight = datetime.combine(day, time(0), zone).astimezone(UTC)
+    start = datetime.combine(midnight.date(), slot.start_time, UTC)
+    if start < midnight:
+        start += timedelta(days=1)
+    end = datetime.combine(start.date(), slot.end_time, UTC)
+    return start.astimezone(zone), end.astimezone(zone)
 
 
 # -- timeslots -----------------------------------------------------------------------------
 
 
 async def availability(
-    session: AsyncSession, *, service_date: date, include_inactive: bool = False
-) -> list[SlotAvailability]:
-    """Each slot's capacity minus the bookings already holding it on ``service_date``."""
+    session: AsyncSession,
+    *,
+    service_date: date | None,
+    include_inactive: bool = False,
+) -> tuple[date, ZoneInfo, list[SlotAvailability]]:
+    """Each slot's capacity minus the bookings already holding it on ``service_date`` (a
+    day of the workshop's time zone; today there by default). A slot that has begun shows
+    nothing available: it cannot be booked any more."""
+    zone = await workshop_zone(session)
+    day = service_date or local_today(zone)
     slots = await repository.list_timeslots(session, active_only=not include_inactive)
     booked = await booking_facts.bookings_per_timeslot(
-        session, service_date=service_date, timeslot_ids=[slot.id for slot in slots]
+        session, service_date=day, timeslot_ids=[slot.id for slot in slots]
     )
-    return [SlotAvailability(slot, booked.get(slot.id, 0)) for slot in slots]
-
-
-async def slot_availability(
-    session: AsyncSession, *, timeslot_id: int, service_date: date
-) -> SlotAvailability:
-    """For bookings: one active slot's availability on a date (404 when unknown/inactive)."""
-    slot = await get_timeslot(session, timeslot_id=timeslot_id)
-    if not slot.is_active:
-        raise NotFound(f"Timeslot {timeslot_id} not found")
-    booked = await booking_facts.bookings_per_timeslot(
-        session, service_date=service_date, timeslot_ids=[slot.id]
-    )
-    return SlotAvailability(slot, booked.get(slot.id, 0))
+    found = []
+    for slot in slots:
+        start, end = slot_window(slot, day, zone)
+        found.append(SlotAvailability(slot, booked.get(slot.id, 0), start, end))
+    return day, zone, found
 
 
 async def get_timeslot(session: AsyncSession, *, timeslot_id: int) -> Timeslot:

@@ -28,7 +28,7 @@ from evcare.core.ids import format_public_id
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
-from evcare.vehicles import repository
+from evcare.vehicles import holds, repository
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -222,6 +222,7 @@ async def delete_vehicle(session: AsyncSession, principal: Principal, *, vehicle
     """Delete the caller's vehicle; if it was the default, the newest remaining one is."""
     await repository.lock_owner(session, principal.user_id)
     vehicle = await get_owned_vehicle(session, principal, vehicle_id=vehicle_id)
+    await holds.check_deletable(session, vehicle.id)
     was_default = vehicle.is_default
     await session.delete(vehicle)
     await _flush(session, vehicle, conflict="Vehicle is still referenced and cannot be deleted")

@@ -110,7 +110,7 @@ async def test_a_booking_walks_from_creation_to_cash_payment_with_a_declined_ite
     assert_revcare_error(declined_work, 400)
     started = await report(client, shop, booking_id, battery.id, "in-progress")
     assert set(started) >= {"id", "booking_id", "status", "updated_by", "timestamp"}
-    assert (started["booking_id"], started["status"]) == (booking_id, "in-progress")
+    assert (started["booking_id"], started["status"]) == (booking_id, "in_progress")
     assert started["updated_by"] == mechanic.mec_id and not started["validated"]
     await validate(client, shop, started["id"])
     in_progress = ok(await client.get(f"/bookings/{booking_id}", headers=customer.headers))
@@ -169,7 +169,7 @@ async def test_a_booking_walks_from_creation_to_cash_payment_with_a_declined_ite
         "paid",
     ]
     assert [m["id"] for m in detail["mechanics"]] == [mechanic.mec_id]
-    assert [p["status"] for p in detail["progress"]] == ["in-progress", "completed"]
+    assert [p["status"] for p in detail["progress"]] == ["in_progress", "completed"]
     assert all(p["validated"] for p in detail["progress"])
 
     # 8. Every transition was announced: in-app and email, readable in the logs.
@@ -181,8 +181,11 @@ async def test_a_booking_walks_from_creation_to_cash_payment_with_a_declined_ite
             headers=customer.headers,
         )
     )
-    in_app = [n for n in logs if n["channel"] == "in_app"]
+    in_app = [n for n in logs if n["channel"] == "in_app" and "item_status" not in n["data"]]
     assert sorted(n["data"]["status"] for n in in_app) == sorted(steps)
+    # Each validated item update was told too (in progress, then done).
+    items = [n for n in logs if n["channel"] == "in_app" and "item_status" in n["data"]]
+    assert [n["data"]["item_status"] for n in reversed(items)] == ["in_progress", "completed"]
     assert {n["channel"] for n in logs} == {"in_app", "email"}
     assert all(n["delivery_status"] in ("delivered", "logged") for n in logs)
     limited = ok(

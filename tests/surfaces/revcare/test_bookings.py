@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import httpx
 
@@ -243,11 +243,11 @@ async def test_a_full_timeslot_is_refused_with_a_409_until_a_place_frees_up(
     full = await client.post("/bookings/", json=shop.booking_body(), headers=shop.customer.headers)
     detail = assert_revcare_error(full, 409)["detail"]
     assert f"Timeslot {shop.timeslot.id}" in detail and "full" in detail
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    tomorrow = _day_after(shop.day)
     await book(client, shop, service_date=tomorrow)
     other_slot = await make_timeslot(runtime, start=time(12, 0), end=time(14, 0), capacity=1)
     await book(client, shop, timeslot_id=other_slot.id)
-    counts = await _slot_counts(runtime, shop.timeslot.id, other_slot.id)
+    counts = await _slot_counts(runtime, shop.day, shop.timeslot.id, other_slot.id)
     assert counts == {shop.timeslot.id: 1, other_slot.id: 1}
 
     ok(await client.put(f"/bookings/{first['id']}/cancel", headers=shop.customer.headers))
@@ -264,13 +264,17 @@ async def test_bookings_racing_for_the_last_place_fill_it_exactly_once(
     )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201, 201, 409, 409, 409], [r.text for r in responses]
-    assert (await _slot_counts(runtime, shop.timeslot.id)) == {shop.timeslot.id: 2}
+    assert (await _slot_counts(runtime, shop.day, shop.timeslot.id)) == {shop.timeslot.id: 2}
 
 
-async def _slot_counts(runtime: Runtime, *slots: int) -> dict[int, int]:
+def _day_after(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+async def _slot_counts(runtime: Runtime, day: str, *slots: int) -> dict[int, int]:
     async with runtime.sessionmaker() as session:
         return await booking_facts.bookings_per_timeslot(
-            session, service_date=utcnow().date(), timeslot_ids=list(slots)
+            session, service_date=date.fromisoformat(day), timeslot_ids=list(slots)
         )
 
 
@@ -381,14 +385,14 @@ async def test_the_dashboard_counts_by_status_under_its_filters(
         )
     )
     assert [b["id"] for b in only["bookings"]] == [first["id"]]
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    tomorrow = _day_after(shop.day)
     later = ok(
         await client.get(
             "/bookings/admin/dashboard", params={"from_date": tomorrow}, headers=shop.admin.headers
         )
     )
     assert later["total"] == 0 and sum(later["by_status"].values()) == 0
-    today = utcnow().date().isoformat()
+    today = shop.day
     backwards = await client.get(
         "/bookings/admin/dashboard",
         params={"from_date": tomorrow, "to_date": today},

@@ -31,6 +31,7 @@ MECHANIC_FIELDS = {
     "experience_years",
     "is_available",
     "assignment_type_id",
+    "jobs_per_slot",
 }
 
 

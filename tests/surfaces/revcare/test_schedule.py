@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 
 import httpx
 
+from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from tests.factories.identity import signed_in
@@ -30,17 +31,17 @@ async def test_anyone_lists_statuses_and_admins_add_one(
     assert created.status_code == 201, created.text
     assert created.json() == {
         "id": created.json()["id"],
-        "code": "t-road-test",
+        "code": "t_road_test",  # one spelling on the wire (snake_case)
         "name": "Road test",
         "description": "",
         "sort_order": 900,
         "is_final": False,
     }
     listed = (await client.get("/utils/status")).json()
-    ours = [s for s in listed if s["code"].startswith("t-")]
+    ours = [s for s in listed if s["code"].startswith("t_")]
     assert [(s["id"], s["code"]) for s in ours] == [
-        (first.id, "t-received"),
-        (created.json()["id"], "t-road-test"),
+        (first.id, "t_received"),
+        (created.json()["id"], "t_road_test"),
     ]
 
 
@@ -159,6 +160,11 @@ async def test_availability_lists_active_slots_with_full_capacity_when_nothing_i
             "date": "2026-12-01",
             "booked": 0,
             "available": 3,
+            # Shown in the workshop's time zone (Asia/Kolkata by default) with its offset.
+            "time_zone": "Asia/Kolkata",
+            "starts_at": "2026-12-01T14:30:00+05:30",
+            "ends_at": "2026-12-01T16:30:00+05:30",
+            "begun": utcnow() >= datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
         }
     ]
     _, admin = await signed_in(runtime, client, Role.ADMIN)

@@ -8,8 +8,11 @@ written on the booking's timeline, and every status change announced to the cust
 One module per idea: ``lifecycle`` (the state machine and the timeline), ``views`` (what
 a booking looks like, and the reads), ``intake`` (booking, assigning a mechanic),
 ``analysis`` (estimates, approval, the customer's confirmation), ``progress``,
-``cancellation``, ``payments`` (the hand-off to ``billing``), ``facts`` (answers for the
-catalogue); ``models`` and ``repository`` as in every context.
+``cancellation``, ``rescheduling``, ``found_work`` (supplementary estimates), ``fees``
+(collecting cancellation and reschedule fees), ``payments`` (the hand-off to ``billing``),
+``receipts`` (a paid booking's invoice), ``links`` (the public status link), ``facts``
+(answers for the catalogue, vehicles and identity); ``models`` and ``repository`` as in
+every context.
 
 Money: items carry the catalogue price at booking and then the mechanic's estimate; GST
 (``billing.tax``) is applied to each accepted line and fixed when the customer confirms.
@@ -28,7 +31,22 @@ from evcare.service.bookings.analysis import (
     submit_analysis,
 )
 from evcare.service.bookings.cancellation import cancel_booking
+from evcare.service.bookings.found_work import (
+    Decision,
+    FoundLine,
+    PartDraft,
+    add_found_work,
+    decide_found_work,
+)
 from evcare.service.bookings.intake import ServiceRequest, assign_mechanic, create_booking
+from evcare.service.bookings.links import (
+    IssuedLink,
+    PublicStatus,
+    public_status,
+    renew_link,
+    revoke_links,
+    token_of,
+)
 from evcare.service.bookings.payments import (
     confirm_cash_collected,
     open_online_payment,
@@ -38,11 +56,14 @@ from evcare.service.bookings.payments import (
     verify_online_payment,
 )
 from evcare.service.bookings.progress import edit_progress, record_progress, validate_progress
+from evcare.service.bookings.receipts import receipt_of, receipt_pdf
+from evcare.service.bookings.rescheduling import reschedule_booking
 from evcare.service.bookings.views import (
     BookingDetail,
     BookingView,
     Dashboard,
     Line,
+    Pickup,
     ProgressView,
     dashboard,
     get_booking,
@@ -56,10 +77,17 @@ __all__ = [
     "BookingDetail",
     "BookingView",
     "Dashboard",
+    "Decision",
+    "FoundLine",
+    "IssuedLink",
     "ItemEstimate",
     "Line",
+    "PartDraft",
+    "Pickup",
     "ProgressView",
+    "PublicStatus",
     "ServiceRequest",
+    "add_found_work",
     "approve_analysis",
     "assign_mechanic",
     "cancel_booking",
@@ -67,6 +95,7 @@ __all__ = [
     "confirm_services",
     "create_booking",
     "dashboard",
+    "decide_found_work",
     "edit_analysis",
     "edit_progress",
     "facts",
@@ -74,11 +103,18 @@ __all__ = [
     "list_customer_bookings",
     "mechanic_assignments",
     "open_online_payment",
+    "public_status",
+    "receipt_of",
+    "receipt_pdf",
     "receive_payment_webhook",
     "record_progress",
+    "renew_link",
+    "reschedule_booking",
     "reserve_cash_on_delivery",
+    "revoke_links",
     "sandbox_checkout",
     "submit_analysis",
+    "token_of",
     "validate_progress",
     "verify_online_payment",
     "view_of",

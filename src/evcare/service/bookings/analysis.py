@@ -55,14 +55,24 @@ async def confirm_services(
             f"declined_service_ids: service {min(unknown)} is not on this booking",
             fields=[FieldError("declined_service_ids", "not on this booking")],
         )
-    if declined >= {i.service_id for i in items}:
+    if not any(
+        i.decision == ItemDecision.ACCEPTED
+        if i.found and i.decided_at is not None
+        else i.service_id not in declined
+        for i in items
+    ):
         raise BusinessRuleViolation(
             "At least one service must be accepted; cancel the booking instead"
         )
+    now = utcnow()
     for item in items:
+        if item.found and item.decided_at is not None:
+            continue  # found work the customer already approved or declined line by line
         item.decision = (
             ItemDecision.DECLINED if item.service_id in declined else ItemDecision.ACCEPTED
         )
+        if item.found:
+            item.decided_at = now
     booking.payment_mode = payment_mode
     booking.gst_basis_points = int(await current_gst_percent(session) * 100)
     names = ", ".join(i.service_name for i in items if i.service_id in declined)
@@ -96,7 +106,7 @@ async def apply_estimates(
                 f"items: service {estimate.service_id} is not on booking {booking.id}",
                 fields=[FieldError("items", "service not on this booking")],
             )
-    missing = set(items) - set(given)
+    missing = {key for key, item in items.items() if not item.found} - set(given)
     if require_all and missing:
         raise ValidationFailed(
             f"items: every service needs an estimate; missing {sorted(missing)}",
@@ -141,8 +151,19 @@ async def approve_analysis(
     assert analysis is not None
     analysis.approved_by = principal.user_id
     analysis.approved_at = utcnow()
+    view = await view_of(session, booking)
+    amount = f"{booking.currency} {view.total.to_major():,}"
     await lifecycle.record(
-        session, booking, S.ANALYSIS_APPROVED, actor=principal.user_id, note=note
+        session,
+        booking,
+        S.ANALYSIS_APPROVED,
+        actor=principal.user_id,
+        note=note,
+        message=(
+            f"Your estimate is ready: {amount} including GST. Confirm the services you want "
+            "and how you will pay."
+        ),
+        data={"amount": str(view.total.to_major()), "currency": booking.currency},
     )
     return await get_booking(session, principal, booking_id=booking.id)
 

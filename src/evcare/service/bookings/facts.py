@@ -8,8 +8,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.errors import Conflict
 from evcare.service import booking_facts
 from evcare.service.bookings import repository
+from evcare.vehicles import holds
 
 
 class _Facts:
@@ -29,3 +31,18 @@ class _Facts:
 
 
 booking_facts.provide(_Facts())
+
+
+async def _vehicle_in_open_booking(session: AsyncSession, vehicle_id: int) -> None:
+    """A car with an open booking (neither paid nor cancelled) cannot be deleted."""
+    open_bookings = await repository.open_bookings_of(session, vehicle_id=vehicle_id)
+    if open_bookings:
+        booking = open_bookings[0]
+        raise Conflict(
+            f"Vehicle {vehicle_id} is on open booking {booking.id} ({booking.status}): "
+            "cancel or finish it first",
+            booking_id=booking.id,
+        )
+
+
+holds.on_vehicle_deleting(_vehicle_in_open_booking)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +25,11 @@ from evcare.identity.models import Role, UserStatus
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.service import repository as catalogue_repository
-from evcare.service.bookings import lifecycle, repository
+from evcare.service import scheduling
+from evcare.service.bookings import lifecycle, links, repository
 from evcare.service.bookings.models import BookingItem, BookingStatus, PickupType, ServiceBooking
 from evcare.service.bookings.views import BookingView, view_of
-from evcare.service.models import MechanicProfile
+from evcare.service.models import MechanicProfile, Timeslot
 from evcare.service.workshops import DEFAULT_WORKSHOP_ID, default_workshop_id
 from evcare.vehicles import service as vehicles
 
@@ -40,6 +42,81 @@ MAX_DAYS_AHEAD = 90
 class ServiceRequest:
     service_id: int
     quantity: int = 1
+
+
+def check_service_date(service_date: date | None, zone: ZoneInfo) -> date:
+    """The booking's day in the workshop's time zone: today there by default, at most
+    ``MAX_DAYS_AHEAD`` days ahead."""
+    today = scheduling.local_today(zone)
+    day = service_date or today
+    if not today <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationFailed(
+            f"service_date must be between today and {MAX_DAYS_AHEAD} days ahead",
+            fields=[FieldError("service_date", f"today to {MAX_DAYS_AHEAD} days ahead")],
+        )
+    return day
+
+
+async def take_slot(
+    session: AsyncSession,
+    *,
+    timeslot_id: int,
+    day: date,
+    zone: ZoneInfo,
+    mechanic_id: int | None = None,
+) -> Timeslot:
+    """Lock the slot and check it can take one more booking on ``day``: active, not begun
+    (in the workshop's time zone), not full, and within the mechanic's jobs per slot."""
+    slot = await repository.lock_timeslot(session, timeslot_id)
+    if slot is None or not slot.is_active:
+        raise NotFound(f"Timeslot {timeslot_id} not found")
+    starts_at, _ = scheduling.slot_window(slot, day, zone)
+    if starts_at <= utcnow():
+        raise BusinessRuleViolation(
+            f"Timeslot {timeslot_id} on {day.isoformat()} began at {starts_at.isoformat()}: "
+            "choose a later slot or date",
+            fields=[FieldError("timeslot_id", "this slot has already begun")],
+        )
+    taken = (
+        await repository.bookings_per_timeslot(
+            session, service_date=day, timeslot_ids=[timeslot_id]
+        )
+    )[timeslot_id]
+    if taken >= slot.capacity:
+        raise Conflict(
+            f"Timeslot {timeslot_id} on {day.isoformat()} is full "
+            f"({taken} of {slot.capacity} places taken): choose another slot or date"
+        )
+    if mechanic_id is not None:
+        await check_mechanic_capacity(
+            session, mechanic_id=mechanic_id, timeslot_id=timeslot_id, day=day
+        )
+    return slot
+
+
+async def check_mechanic_capacity(
+    session: AsyncSession,
+    *,
+    mechanic_id: int,
+    timeslot_id: int,
+    day: date,
+    except_booking: int | None = None,
+) -> None:
+    """A mechanic takes at most ``jobs_per_slot`` bookings of one slot on one day (409)."""
+    profile = await session.get(MechanicProfile, mechanic_id)
+    limit = profile.jobs_per_slot if profile is not None else 1
+    held = await repository.mechanic_jobs_in_slot(
+        session,
+        mechanic_id=mechanic_id,
+        timeslot_id=timeslot_id,
+        service_date=day,
+        except_booking=except_booking,
+    )
+    if held >= limit:
+        raise Conflict(
+            f"Mechanic {format_public_id('MEC', mechanic_id)} already has {held} of "
+            f"{limit} jobs in timeslot {timeslot_id} on {day.isoformat()}"
+        )
 
 
 async def create_booking(
@@ -75,13 +152,8 @@ async def create_booking(
     if vehicle.owner_id != customer and not fleets_own:
         raise NotFound(f"Vehicle {vehicle_id} not found")
 
-    today = utcnow().date()
-    day = service_date or today
-    if not today <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationFailed(
-            f"service_date must be between today and {MAX_DAYS_AHEAD} days ahead",
-            fields=[FieldError("service_date", f"today to {MAX_DAYS_AHEAD} days ahead")],
-        )
+    zone = await scheduling.workshop_zone(session)
+    day = check_service_date(service_date, zone)
     ids = [request.service_id for request in services]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(
@@ -119,20 +191,7 @@ async def create_booking(
                     "choose drop_off"
                 )
 
-    slot = await repository.lock_timeslot(session, timeslot_id)
-    if slot is None or not slot.is_active:
-        raise NotFound(f"Timeslot {timeslot_id} not found")
-    taken = (
-        await repository.bookings_per_timeslot(
-            session, service_date=day, timeslot_ids=[timeslot_id]
-        )
-    )[timeslot_id]
-    if taken >= slot.capacity:
-        raise Conflict(
-            f"Timeslot {timeslot_id} on {day.isoformat()} is full "
-            f"({taken} of {slot.capacity} places taken): choose another slot or date"
-        )
-
+    await take_slot(session, timeslot_id=timeslot_id, day=day, zone=zone)
     booking = ServiceBooking(
         customer_id=customer,
         workshop_id=workshops.pop() if workshops else await default_workshop_id(session),
@@ -161,6 +220,7 @@ async def create_booking(
     await lifecycle.record(
         session, booking, S.CREATED, actor=principal.user_id, note=notes[:200], first=True
     )
+    await links.issue_link(session, booking, actor=principal.user_id)
     return await view_of(session, booking)
 
 
@@ -192,6 +252,14 @@ async def assign_mechanic(
     if profile is not None and not profile.is_available:
         raise BusinessRuleViolation(
             f"Mechanic {format_public_id('MEC', mechanic_id)} is not available"
+        )
+    if booking.mechanic_id != mechanic_id:
+        await check_mechanic_capacity(
+            session,
+            mechanic_id=mechanic_id,
+            timeslot_id=booking.timeslot_id,
+            day=booking.service_date,
+            except_booking=booking.id,
         )
     booking.mechanic_id = mechanic_id
     text = f"mechanic {format_public_id('MEC', mechanic_id)}" + (f": {note}" if note else "")

@@ -6,6 +6,8 @@ A step asked of a booking in the wrong state is a 409 that names the state it is
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.clock import utcnow
@@ -19,6 +21,9 @@ from evcare.service.bookings.models import BookingEvent, BookingStatus, ServiceB
 S = BookingStatus
 
 STATUS_TOPIC = "service.booking_status_changed"
+# News within a status the customer should hear of: an item's progress, a supplementary
+# estimate awaiting approval, a reschedule.
+UPDATE_TOPIC = "service.booking_updated"
 MESSAGES = {
     S.CREATED: ("Booking received", "We have your booking and will assign a mechanic soon."),
     S.MECHANIC_ASSIGNED: ("Mechanic assigned", "A mechanic has been assigned to your booking."),
@@ -29,7 +34,7 @@ MESSAGES = {
     ),
     S.SERVICES_CONFIRMED: ("Services confirmed", "Thank you: the work is scheduled."),
     S.IN_PROGRESS: ("Work started", "Work on your vehicle has started."),
-    S.COMPLETED: ("Work completed", "Your vehicle is ready; payment is now due."),
+    S.COMPLETED: ("Ready for delivery", "Your vehicle is ready for delivery; payment is now due."),
     S.PAID: ("Payment received", "Thank you, your payment has been received."),
     S.CANCELLED: ("Booking cancelled", "Your booking has been cancelled."),
 }
@@ -55,6 +60,8 @@ async def record(
     actor: int | None,
     note: str = "",
     first: bool = False,
+    message: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Move ``booking`` to ``to``: timeline row, and the customer is told (after commit)."""
     previous = None if first else booking.status
@@ -70,7 +77,7 @@ async def record(
             note=note[:500],
         )
     )
-    title, message = MESSAGES[to]
+    title, default = MESSAGES[to]
     await publish(
         session,
         STATUS_TOPIC,
@@ -78,8 +85,35 @@ async def record(
             "user_id": booking.customer_id,
             "category": "booking",
             "title": title,
+            "message": message or default,
+            "data": {
+                "booking_id": booking.id,
+                "status": str(to),
+                "previous_status": previous,
+                **(data or {}),
+            },
+        },
+    )
+
+
+async def tell_customer(
+    session: AsyncSession,
+    booking: ServiceBooking,
+    *,
+    title: str,
+    message: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """News within the booking's status, through the customer's channels (after commit)."""
+    await publish(
+        session,
+        UPDATE_TOPIC,
+        {
+            "user_id": booking.customer_id,
+            "category": "booking",
+            "title": title,
             "message": message,
-            "data": {"booking_id": booking.id, "status": str(to), "previous_status": previous},
+            "data": {"booking_id": booking.id, "status": booking.status, **(data or {})},
         },
     )
 

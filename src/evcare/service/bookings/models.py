@@ -7,12 +7,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -114,6 +116,10 @@ class BookingItem(Base):
     work_status_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_status.id", ondelete="RESTRICT"), default=None
     )
+    # Work the mechanic found during inspection (not asked for at booking): the customer
+    # approves or declines it line by line before it is done.
+    found: Mapped[bool] = mapped_column(default=False, server_default=false())
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class BookingAnalysis(Base):
@@ -182,4 +188,78 @@ class BookingEvent(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
     note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BookingPart(Base):
+    """A part a found line needs, with its price (counted in the line's amount)."""
+
+    __tablename__ = "service_booking_part"
+    __table_args__ = (
+        CheckConstraint("unit_price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("quantity BETWEEN 1 AND 100", name="quantity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("service_booking_item.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(150))
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class FeeKind(StrEnum):
+    CANCELLATION = "cancellation"
+    RESCHEDULE = "reschedule"
+
+
+class FeeStatus(StrEnum):
+    COLLECTED = "collected"  # taken from the customer's wallet
+    OUTSTANDING = "outstanding"  # to be added to the customer's next booking payment
+    CARRIED = "carried"  # added to ``carried_to_booking_id``'s payment
+
+
+class BookingFee(Base):
+    """A cancellation or reschedule fee (gross, GST part beside it) and how it is collected."""
+
+    __tablename__ = "service_booking_fee"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("gst_minor >= 0", name="gst_not_negative"),
+        Index("ix_service_booking_fee_customer_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("service_booking.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    gst_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="INR")
+    status: Mapped[str] = mapped_column(String(20))
+    carried_to_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_booking.id", ondelete="SET NULL"), default=None, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class BookingLink(Base):
+    """A booking's public status link: the token is signed over (id, booking, expiry), so
+    it is never stored; revoking the row ends it at once."""
+
+    __tablename__ = "service_booking_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("service_booking.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ from evcare.core.clock import utcnow
 from evcare.core.errors import NotFound
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
-from evcare.service.bookings import lifecycle, repository
+from evcare.service.bookings import fees, lifecycle, receipts, repository
 from evcare.service.bookings.models import BookingStatus, PaymentMode, ServiceBooking
 from evcare.service.bookings.views import BOOKING_REFERENCE, BookingView, view_of
 
@@ -31,6 +31,7 @@ async def reserve_cash_on_delivery(
     """The customer will pay cash when the work is delivered."""
     booking = await lifecycle.load_as_customer(session, principal, booking_id)
     lifecycle.require(booking, PAYABLE_COD, "reserve cash on delivery")
+    await fees.carry_outstanding(session, booking)
     view = await view_of(session, booking)
     payment = await billing.reserve_cash(
         session,
@@ -52,7 +53,16 @@ async def _mark_paid(
         return
     lifecycle.require(booking, {S.COMPLETED}, "take payment")
     booking.paid_at = utcnow()
-    await lifecycle.record(session, booking, S.PAID, actor=actor, note=note)
+    await fees.settle_carried(session, booking)
+    invoice = await receipts.invoice_paid_booking(session, booking)
+    await lifecycle.record(
+        session,
+        booking,
+        S.PAID,
+        actor=actor,
+        note=f"{note}; receipt {invoice.number}",
+        data={"invoice_number": invoice.number},
+    )
 
 
 async def confirm_cash_collected(
@@ -65,6 +75,8 @@ async def confirm_cash_collected(
     ):
         raise NotFound(f"Booking {booking_id} not found")
     lifecycle.require(booking, {S.COMPLETED, S.PAID}, "confirm cash collection")
+    if booking.status == S.COMPLETED:
+        await fees.carry_outstanding(session, booking)
     view = await view_of(session, booking)
     capture = await billing.collect_cash(
         session,
@@ -85,6 +97,7 @@ async def open_online_payment(
     lifecycle.require(
         booking, {S.COMPLETED}, "pay online (payment is due once the work is completed)"
     )
+    await fees.carry_outstanding(session, booking)
     view = await view_of(session, booking)
     payment = await billing.open_online_order(
         session,

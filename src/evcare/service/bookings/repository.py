@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from evcare.core.clock import utcnow
 from evcare.core.db import is_postgresql
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
@@ -15,7 +16,10 @@ from evcare.identity.scopes import Scope
 from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
+    BookingFee,
     BookingItem,
+    BookingLink,
+    BookingPart,
     BookingProgress,
     BookingStatus,
     ItemDecision,
@@ -237,3 +241,111 @@ async def work_statuses(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
         return {}
     rows = await session.scalars(select(WorkStatus).where(WorkStatus.id.in_(set(ids))))
     return {row.id: row for row in rows.all()}
+
+
+async def mechanic_jobs_in_slot(
+    session: AsyncSession,
+    *,
+    mechanic_id: int,
+    timeslot_id: int,
+    service_date: date,
+    except_booking: int | None = None,
+) -> int:
+    """Bookings the mechanic holds in one slot on one day (cancelled excluded)."""
+    query = (
+        select(func.count())
+        .select_from(ServiceBooking)
+        .where(ServiceBooking.mechanic_id == mechanic_id)
+        .where(ServiceBooking.timeslot_id == timeslot_id)
+        .where(ServiceBooking.service_date == service_date)
+        .where(ServiceBooking.status.in_(HOLDS_SLOT))
+    )
+    if except_booking is not None:
+        query = query.where(ServiceBooking.id != except_booking)
+    return int(await session.scalar(query) or 0)
+
+
+async def parts_of(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, list[BookingPart]]:
+    if not item_ids:
+        return {}
+    rows = await session.scalars(
+        select(BookingPart).where(BookingPart.item_id.in_(item_ids)).order_by(BookingPart.id)
+    )
+    found: dict[int, list[BookingPart]] = {}
+    for part in rows.all():
+        found.setdefault(part.item_id, []).append(part)
+    return found
+
+
+async def fees_carried_to(
+    session: AsyncSession, booking_ids: Sequence[int]
+) -> dict[int, list[BookingFee]]:
+    if not booking_ids:
+        return {}
+    rows = await session.scalars(
+        select(BookingFee)
+        .where(BookingFee.carried_to_booking_id.in_(booking_ids))
+        .order_by(BookingFee.id)
+    )
+    found: dict[int, list[BookingFee]] = {}
+    for fee in rows.all():
+        assert fee.carried_to_booking_id is not None
+        found.setdefault(fee.carried_to_booking_id, []).append(fee)
+    return found
+
+
+async def outstanding_fees(session: AsyncSession, customer_id: int) -> list[BookingFee]:
+    query = (
+        select(BookingFee)
+        .where(BookingFee.customer_id == customer_id, BookingFee.status == "outstanding")
+        .order_by(BookingFee.id)
+        .with_for_update()
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def fees_of(session: AsyncSession, booking_id: int) -> list[BookingFee]:
+    """The fees a booking gave rise to (its own cancellation or reschedules)."""
+    query = select(BookingFee).where(BookingFee.booking_id == booking_id).order_by(BookingFee.id)
+    return list((await session.scalars(query)).all())
+
+
+async def live_link(session: AsyncSession, booking_id: int) -> BookingLink | None:
+    """The booking's newest status link that is neither revoked nor expired."""
+    query = (
+        select(BookingLink)
+        .where(BookingLink.booking_id == booking_id)
+        .where(BookingLink.revoked_at.is_(None))
+        .where(BookingLink.expires_at > utcnow())
+        .order_by(BookingLink.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def live_links(session: AsyncSession, booking_id: int) -> list[BookingLink]:
+    query = select(BookingLink).where(
+        BookingLink.booking_id == booking_id, BookingLink.revoked_at.is_(None)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def open_bookings_of(
+    session: AsyncSession, *, customer_id: int | None = None, vehicle_id: int | None = None
+) -> list[ServiceBooking]:
+    """Bookings not yet closed (neither paid nor cancelled), oldest first."""
+    query = select(ServiceBooking).where(
+        ServiceBooking.status.not_in((BookingStatus.PAID, BookingStatus.CANCELLED))
+    )
+    if customer_id is not None:
+        query = query.where(ServiceBooking.customer_id == customer_id)
+    if vehicle_id is not None:
+        query = query.where(ServiceBooking.vehicle_id == vehicle_id)
+    return list((await session.scalars(query.order_by(ServiceBooking.id))).all())
+
+
+async def timeslots_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Timeslot]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Timeslot).where(Timeslot.id.in_(ids)))
+    return {slot.id: slot for slot in rows.all()}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,17 +23,22 @@ from evcare.identity import repository as identity_repository
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.service import scheduling
 from evcare.service.bookings import lifecycle, repository
 from evcare.service.bookings.models import (
     BookingAnalysis,
     BookingEvent,
+    BookingFee,
     BookingItem,
+    BookingLink,
+    BookingPart,
     BookingProgress,
     BookingStatus,
     ItemDecision,
     ServiceBooking,
 )
-from evcare.service.models import WorkStatus
+from evcare.service.models import Address, Timeslot, WorkStatus
+from evcare.vehicles.models import Vehicle
 
 BOOKING_REFERENCE = "service_booking"
 
@@ -41,8 +47,10 @@ BOOKING_REFERENCE = "service_booking"
 class Line:
     item: BookingItem
     work_status: WorkStatus | None
-    amount: Money  # before GST; zero when declined
+    amount: Money  # before GST; zero when declined (or found and not yet approved)
     gst: Money
+    parts: list[BookingPart] = field(default_factory=list)
+    quoted: Money | None = None  # a found line's price before GST, approved or not
 
 
 @dataclass(frozen=True)
@@ -53,14 +61,41 @@ class BookingView:
     subtotal: Money
     gst: Money
     payment: Payment | None
+    # Fees (earlier cancellations, reschedules) added to this booking's payment, gross.
+    fees: list[BookingFee] = field(default_factory=list)
+    # The slot on the service date, in the workshop's time zone.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    @property
+    def fees_total(self) -> Money:
+        return Money(sum(fee.amount_minor for fee in self.fees), self.subtotal.currency)
 
     @property
     def total(self) -> Money:
-        return self.subtotal + self.gst
+        return self.subtotal + self.gst + self.fees_total
+
+    @property
+    def awaiting_approval(self) -> list[Line]:
+        """Found lines the customer has not decided yet (a supplementary estimate)."""
+        return [
+            line
+            for line in self.lines
+            if line.item.found and line.item.decision == ItemDecision.PENDING
+        ]
 
     @property
     def payment_status(self) -> str:
         return self.payment.status if self.payment is not None else "unpaid"
+
+
+@dataclass(frozen=True)
+class Pickup:
+    """What the assigned mechanic needs to do the job (shown to its readers only)."""
+
+    address: Address | None
+    vehicle: Vehicle | None
+    customer: User | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +105,9 @@ class BookingDetail:
     progress: list[ProgressView]
     analysis: BookingAnalysis | None
     mechanics: list[User]
+    actors: dict[int, User] = field(default_factory=dict)  # the timeline's actors
+    pickup: Pickup | None = None
+    status_link: BookingLink | None = None
 
 
 @dataclass(frozen=True)
@@ -92,12 +130,25 @@ class _Totals:
     lines: list[Line] = field(default_factory=list)
 
 
-def line_amount(item: BookingItem) -> int:
+def quoted_amount(item: BookingItem, parts: Sequence[BookingPart] = ()) -> int:
+    """The line's price before GST whatever its decision: the estimate (or the catalogue
+    price times quantity) plus its parts."""
+    labour = (
+        item.estimated_cost_minor
+        if item.estimated_cost_minor is not None
+        else item.unit_price_minor * item.quantity
+    )
+    return labour + sum(part.unit_price_minor * part.quantity for part in parts)
+
+
+def line_amount(item: BookingItem, parts: Sequence[BookingPart] = ()) -> int:
+    """What the line charges: nothing when declined, nor while a found line awaits the
+    customer's approval."""
     if item.decision == ItemDecision.DECLINED:
         return 0
-    if item.estimated_cost_minor is not None:
-        return item.estimated_cost_minor
-    return item.unit_price_minor * item.quantity
+    if item.found and item.decision == ItemDecision.PENDING:
+        return 0
+    return quoted_amount(item, parts)
 
 
 async def views_of(session: AsyncSession, bookings: Sequence[ServiceBooking]) -> list[BookingView]:
@@ -107,6 +158,10 @@ async def views_of(session: AsyncSession, bookings: Sequence[ServiceBooking]) ->
         session, [i.work_status_id for i in items if i.work_status_id is not None]
     )
     payments = await billing.latest_payments(session, BOOKING_REFERENCE, ids)
+    parts = await repository.parts_of(session, [i.id for i in items if i.found])
+    fees = await repository.fees_carried_to(session, ids)
+    slots = await repository.timeslots_by_id(session, {b.timeslot_id for b in bookings})
+    zone = await scheduling.workshop_zone(session) if bookings else None
     current: Decimal | None = None
     views = []
     for booking in bookings:
@@ -117,12 +172,14 @@ async def views_of(session: AsyncSession, bookings: Sequence[ServiceBooking]) ->
             percent = current
         totals = _Totals()
         for item in (i for i in items if i.booking_id == booking.id):
-            amount = Money(line_amount(item), booking.currency)
+            own = parts.get(item.id, [])
+            amount = Money(line_amount(item, own), booking.currency)
             gst = amount.percent(percent)
             totals.subtotal += amount.amount_minor
             totals.gst += gst.amount_minor
             status = statuses.get(item.work_status_id) if item.work_status_id else None
-            totals.lines.append(Line(item, status, amount, gst))
+            quoted = Money(quoted_amount(item, own), booking.currency) if item.found else None
+            totals.lines.append(Line(item, status, amount, gst, own, quoted))
         views.append(
             BookingView(
                 booking=booking,
@@ -131,9 +188,20 @@ async def views_of(session: AsyncSession, bookings: Sequence[ServiceBooking]) ->
                 subtotal=Money(totals.subtotal, booking.currency),
                 gst=Money(totals.gst, booking.currency),
                 payment=payments.get(booking.id),
+                fees=fees.get(booking.id, []),
+                **_window(slots.get(booking.timeslot_id), booking, zone),
             )
         )
     return views
+
+
+def _window(
+    slot: Timeslot | None, booking: ServiceBooking, zone: ZoneInfo | None
+) -> dict[str, datetime]:
+    if slot is None or zone is None:
+        return {}
+    starts_at, ends_at = scheduling.slot_window(slot, booking.service_date, zone)
+    return {"starts_at": starts_at, "ends_at": ends_at}
 
 
 async def view_of(session: AsyncSession, booking: ServiceBooking) -> BookingView:
@@ -181,13 +249,33 @@ async def get_booking(
         if (user := await identity_repository.get_user(session, key)) is not None
         and user.role == Role.MECHANIC
     ]
+    timeline = await repository.timeline_of(session, booking.id)
+    actors = await identity_repository.users_by_ids(
+        session, {e.actor_id for e in timeline if e.actor_id is not None}
+    )
     return BookingDetail(
         view=await view_of(session, booking),
-        timeline=await repository.timeline_of(session, booking.id),
+        timeline=timeline,
         progress=[ProgressView(p, items[p.item_id], statuses[p.work_status_id]) for p in progress],
         analysis=await repository.get_analysis(session, booking.id),
         mechanics=mechanics,
+        actors=actors,
+        pickup=await _pickup(session, booking),
+        status_link=(
+            await repository.live_link(session, booking.id)
+            if booking.customer_id == principal.user_id or principal.has(Scope.MANAGE_BOOKINGS)
+            else None
+        ),
     )
+
+
+async def _pickup(session: AsyncSession, booking: ServiceBooking) -> Pickup:
+    """Read by whoever may read the booking: its customer, admins, and the mechanic only
+    while the job is theirs (``repository.readable``)."""
+    address = await session.get(Address, booking.address_id) if booking.address_id else None
+    vehicle = await session.get(Vehicle, booking.vehicle_id) if booking.vehicle_id else None
+    customer = await identity_repository.get_user(session, booking.customer_id)
+    return Pickup(address=address, vehicle=vehicle, customer=customer)
 
 
 async def dashboard(

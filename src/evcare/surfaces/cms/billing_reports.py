@@ -47,6 +47,10 @@ class Components(CamelModel):
     platform_fee: float | int
     reservation: float | int  # connector bookings' reservation fees
     other: float | int
+    # Workshop receipts (RevCare bookings): service lines (labour and parts) and the
+    # cancellation or reschedule fees carried to their payments.
+    workshop_service: float | int = 0
+    workshop_fee: float | int = 0
 
 
 class StationOut(CamelModel):
@@ -136,6 +140,8 @@ class ReportOut(CamelModel):
                     platform_fee=part(ItemComponent.PLATFORM_FEE),
                     reservation=part(ItemComponent.RESERVATION),
                     other=part(ItemComponent.OTHER),
+                    workshop_service=part(ItemComponent.SERVICE),
+                    workshop_fee=part(ItemComponent.FEE),
                 ),
                 by_station=[StationOut.of(station, currency) for station in report.by_station],
             ),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity import service as identity
 from evcare.identity.models import Role
@@ -26,8 +27,17 @@ ProfileWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_PROFILE))]
 async def get_customer(
     principal: ProfileRead,
     session: SessionDep,
+    page: Pagination,
     customer_id: Annotated[CustomerId | None, Query(description="admins only")] = None,
-) -> PersonOut:
+    search: Annotated[
+        str | None, Query(max_length=100, description="admins listing: name, email or phone")
+    ] = None,
+) -> PersonOut | list[PersonOut]:
+    """The current customer; an admin names one with ``customer_id``, or without it lists
+    the customers (``page``, ``limit``, ``search``), newest first."""
+    if customer_id is None and principal.is_admin:
+        found = await identity.list_people(session, principal, page, role=Role.USER, search=search)
+        return [PersonOut.of(user) for user in found.items]
     key = customer_id or principal.user_id
     user = await identity.get_person(session, principal, role=Role.USER, user_id=key)
     return PersonOut.of(user)

@@ -27,6 +27,9 @@ MechanicsWrite = Annotated[Principal, Depends(Authenticator(Scope.WRITE_MECHANIC
 _PERSON_FIELDS = {"first_name", "last_name", "email", "phone", "password"}
 Skills = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
 Years = Annotated[int, Field(ge=0, le=60)]
+JobsPerSlot = Annotated[
+    int, Field(ge=1, le=20, description="bookings of one timeslot the mechanic can take")
+]
 
 
 class MechanicCreate(PersonCreate):
@@ -34,6 +37,7 @@ class MechanicCreate(PersonCreate):
     experience_years: Years = 0
     is_available: bool = True
     assignment_type_id: AssignmentTypeId | None = None
+    jobs_per_slot: JobsPerSlot = 1
 
 
 class MechanicUpdate(PersonUpdate):
@@ -41,6 +45,7 @@ class MechanicUpdate(PersonUpdate):
     experience_years: Years | None = None
     is_available: bool | None = None
     assignment_type_id: AssignmentTypeId | None = Field(default=None, description="null clears it")
+    jobs_per_slot: JobsPerSlot | None = None
 
 
 class MechanicOut(PersonOut):
@@ -48,6 +53,7 @@ class MechanicOut(PersonOut):
     experience_years: int
     is_available: bool
     assignment_type_id: int | None
+    jobs_per_slot: int
 
     @classmethod
     def of_mechanic(cls, mechanic: mechanics.Mechanic) -> MechanicOut:
@@ -58,6 +64,7 @@ class MechanicOut(PersonOut):
             experience_years=profile.experience_years or 0,
             is_available=profile.is_available is not False,
             assignment_type_id=profile.assignment_type_id,
+            jobs_per_slot=profile.jobs_per_slot or 1,
         )
 
 
@@ -146,6 +153,7 @@ async def create_mechanic(
         experience_years=body.experience_years,
         is_available=body.is_available,
         assignment_type_id=body.assignment_type_id,
+        jobs_per_slot=body.jobs_per_slot,
     )
     return MechanicOut.of_mechanic(mechanic)
 
@@ -197,6 +205,7 @@ async def update_mechanic(
             is_available=body.is_available,
             assignment_type_id=body.assignment_type_id,
             clear_assignment_type="assignment_type_id" in sent and body.assignment_type_id is None,
+            jobs_per_slot=body.jobs_per_slot,
         ),
     )
     return MechanicOut.of_mechanic(mechanic)

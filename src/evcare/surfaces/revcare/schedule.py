@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from evcare.core.clock import utcnow
 from evcare.core.transactions import SessionDep, TransactionalRoute
@@ -17,6 +18,7 @@ from evcare.service import scheduling
 from evcare.service.models import Timeslot, WorkStatus
 from evcare.surfaces.deps import Authenticator
 from evcare.surfaces.ids import TimeslotId
+from evcare.surfaces.revcare.booking_schemas import spelled
 from evcare.surfaces.revcare.schemas import Message, RevIn, RevModel
 from evcare.surfaces.revcare.visitor import Visitor
 from evcare.surfaces.times import IsoDate, UtcTimeOfDay
@@ -27,8 +29,18 @@ SettingsAdmin = Annotated[Principal, Depends(Authenticator(Scope.MANAGE_SETTINGS
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 
 
+def _slug(value: object) -> object:
+    """Either spelling is accepted (``waiting_for_parts`` or ``waiting-for-parts``); the
+    master keeps one (hyphens) so both name the same status."""
+    return value.strip().lower().replace("_", "-") if isinstance(value, str) else value
+
+
 class StatusIn(RevIn):
-    code: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="slug, e.g. in-progress")
+    code: Annotated[
+        str,
+        BeforeValidator(_slug),
+        Field(pattern=r"^[a-z][a-z0-9-]{1,39}$", description="e.g. waiting_for_parts"),
+    ]
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=500)
     sort_order: int = Field(default=0, ge=0, le=1000)
@@ -45,7 +57,10 @@ class StatusOut(RevModel):
 
     @classmethod
     def of(cls, status: WorkStatus) -> StatusOut:
-        return cls.model_validate(status)
+        """Shown in the one spelling of every RevCare status (``in_progress``)."""
+        shown = cls.model_validate(status)
+        shown.code = spelled(status.code)
+        return shown
 
 
 class TimeslotIn(RevIn):
@@ -84,15 +99,47 @@ class SlotAvailabilityOut(TimeslotOut):
     date: dt.date
     booked: int
     available: int
+    time_zone: str = Field(description="the workshop's time zone (IANA)")
+    starts_at: dt.datetime = Field(description="in the workshop's time zone, with its offset")
+    ends_at: dt.datetime
+    begun: bool = Field(description="a slot that has begun cannot be booked")
 
     @classmethod
-    def of_availability(cls, item: scheduling.SlotAvailability, on: dt.date) -> SlotAvailabilityOut:
+    def of_availability(
+        cls, item: scheduling.SlotAvailability, on: dt.date, zone: str
+    ) -> SlotAvailabilityOut:
         return cls(
             **TimeslotOut.of(item.timeslot).model_dump(),
             date=on,
             booked=item.booked,
             available=item.available,
+            time_zone=zone,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            begun=item.begun,
         )
+
+
+class TimeZoneIn(RevIn):
+    time_zone: str = Field(max_length=64, description="IANA time zone, e.g. Asia/Kolkata")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError("not an IANA time zone (such as Asia/Kolkata)")
+        return value
+
+
+class TimeZoneOut(RevModel):
+    time_zone: str
+    utc_offset: str = Field(description="the offset in force now, e.g. +05:30")
+    local_time: dt.datetime
+
+
+def _zone_out(zone: ZoneInfo) -> TimeZoneOut:
+    now = utcnow().astimezone(zone)
+    return TimeZoneOut(time_zone=zone.key, utc_offset=now.isoformat()[-6:], local_time=now)
 
 
 # -- statuses ------------------------------------------------------------------------------
@@ -116,17 +163,30 @@ async def timeslot_availability(
     session: SessionDep,
     visitor: Visitor,
     on: Annotated[
-        IsoDate | None, Query(alias="date", description="YYYY-MM-DD; today if absent")
+        IsoDate | None,
+        Query(alias="date", description="YYYY-MM-DD in the workshop's time zone; today there"),
     ] = None,
     include_inactive: Annotated[bool, Query(description="admins only")] = False,
 ) -> list[SlotAvailabilityOut]:
-    service_date = on or utcnow().date()
-    slots = await scheduling.availability(
+    day, zone, slots = await scheduling.availability(
         session,
-        service_date=service_date,
+        service_date=on,
         include_inactive=include_inactive and visitor is not None and visitor.is_admin,
     )
-    return [SlotAvailabilityOut.of_availability(item, service_date) for item in slots]
+    return [SlotAvailabilityOut.of_availability(item, day, zone.key) for item in slots]
+
+
+@router.get("/time-zone", operation_id="revcare_workshop_time_zone")
+async def workshop_time_zone(session: SessionDep) -> TimeZoneOut:
+    """The workshop's time zone: slots are shown and taken in it."""
+    return _zone_out(await scheduling.workshop_zone(session))
+
+
+@router.put("/time-zone", operation_id="revcare_set_workshop_time_zone")
+async def set_workshop_time_zone(
+    body: TimeZoneIn, principal: SettingsAdmin, session: SessionDep
+) -> TimeZoneOut:
+    return _zone_out(await scheduling.set_workshop_zone(session, principal, name=body.time_zone))
 
 
 @router.post("/timeslot", status_code=201, operation_id="revcare_create_timeslot")
