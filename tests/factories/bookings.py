@@ -14,6 +14,7 @@ from evcare.core.clock import utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from evcare.service.models import Address, MechanicProfile, Service, Timeslot, WorkStatus
+from evcare.service.workshops import default_workshop_id
 from tests.factories.identity import signed_in
 from tests.factories.service import make_area, make_service, make_status, make_timeslot
 from tests.factories.vehicles import make_vehicle
@@ -100,7 +101,13 @@ async def make_workshop(
     admin = await person(runtime, client, Role.ADMIN)
     # The mechanic can take as many jobs of a slot as the slot has places.
     async with runtime.sessionmaker() as session:
-        session.add(MechanicProfile(user_id=mechanic.user.id, jobs_per_slot=max(capacity, 1)))
+        session.add(
+            MechanicProfile(
+                user_id=mechanic.user.id,
+                workshop_id=await default_workshop_id(session),
+                jobs_per_slot=max(capacity, 1),
+            )
+        )
         await session.commit()
     await make_area(runtime, pincode="600001")
     address = await make_address(runtime, customer.user)
