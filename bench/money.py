@@ -43,7 +43,7 @@ import aiosqlite
 import asyncpg
 from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from evcare.billing import reports, wallet
 from evcare.billing.invoice_models import Invoice, InvoiceCounter, InvoiceItem
@@ -229,25 +229,17 @@ async def main() -> None:
     )
     parser.add_argument("--report-rounds", type=int, default=6)
     parser.add_argument("--skip-debits", action="store_true", help="only the report bench")
-    parser.add_argument(
-        "--no-pre-ping",
-        action="store_true",
-        help="PostgreSQL: the app's engine without pool_pre_ping (a ping per checkout)",
-    )
     args = parser.parse_args()
     url = args.database_url or (
         f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='evcare-money-')) / 'bench.db'}"
     )
     await upgrade(url)
     engine = create_engine(url)
-    if args.no_pre_ping and url.startswith("postgresql"):
-        await engine.dispose()
-        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False)
     sessionmaker = create_sessionmaker(engine)
     user_ids = await load(sessionmaker, args.wallets)
     postgresql = url.startswith("postgresql")
     levels = [int(level) for level in str(args.concurrency).split(",")]
-    pool_size = min(max(levels), 30)  # the app's PostgreSQL pool: 10 + 20 overflow
+    pool_size = min(max(levels), 30)  # the app's PostgreSQL pool keeps up to 30
     raw: contextlib.AbstractAsyncContextManager[Debit] = (
         raw_postgresql(url, pool_size)
         if postgresql
