@@ -108,7 +108,9 @@ async def list_vehicles(session: AsyncSession, *, owner_id: int) -> list[Vehicle
 
 async def list_vehicle_summaries(session: AsyncSession, *, owner_id: int) -> list[VehicleSummary]:
     """The owner's vehicles as summaries, in the same order as :func:`list_vehicles`."""
-    rows = await session.execute(_OWNERS_VEHICLE_SUMMARIES, {"owner_id": owner_id})
+    # On the session's connection: a column query needs none of the ORM's execution steps.
+    connection = await session.connection()
+    rows = await connection.execute(_OWNERS_VEHICLE_SUMMARIES, {"owner_id": owner_id})
     return [VehicleSummary(*row) for row in rows]
 
 
