@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,13 @@ LATENCY = Histogram(
     ["method", "route"],
     registry=REGISTRY,
 )
+
+
+# What a surface mounted in the root app is built with (``FastAPI(telemetry=...)``): the
+# root app's native OpenTelemetry covers every request (when a provider is configured),
+# and a mounted app skips its own once the root's has run, so it need not ask the
+# OpenTelemetry API on every request whether a provider is configured (the root does).
+MOUNTED_APP_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 # What every LogRecord has; anything else on a record was passed as ``extra`` data.
@@ -124,18 +132,47 @@ class RequestLogMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "latency_ms": round(elapsed * 1000, 1),
-                    "request_id": request_id,
-                },
-            )
+            requests, latency = _series(scope["method"], route, status)
+            requests.inc()
+            latency.observe(elapsed)
+            if log.isEnabledFor(logging.INFO):
+                # The record made directly: ``log.info`` would first walk the stack for
+                # the caller's file and line, which the JSON line never shows.
+                log.handle(
+                    log.makeRecord(
+                        log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "request",
+                        (),
+                        None,
+                        extra={
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "status": status,
+                            "latency_ms": round(elapsed * 1000, 1),
+                            "request_id": request_id,
+                        },
+                    )
+                )
+
+
+_SERIES_CACHE_SIZE = 4096
+_series_cache: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of (method, route template, status),
+    kept per process (``labels()`` takes a lock and builds the key on every call). The
+    routes are templates, so the set is small; past the bound it is not kept."""
+    key = (method, route, status)
+    found = _series_cache.get(key)
+    if found is None:
+        found = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        if len(_series_cache) < _SERIES_CACHE_SIZE:
+            _series_cache[key] = found
+    return found
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

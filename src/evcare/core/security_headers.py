@@ -36,6 +36,7 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
         self.always = (*_ALWAYS, (b"strict-transport-security", HSTS.encode())) if hsts else _ALWAYS
+        self.replaced = frozenset({b"server", *(own for own, _ in self.always)})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,7 +48,7 @@ class SecurityHeadersMiddleware:
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", [])
-                    if name.lower() not in (b"server", *(own for own, _ in self.always))
+                    if name.lower() not in self.replaced
                 ]
                 present = {name.lower() for name, _ in headers}
                 headers.extend(self.always)

@@ -32,8 +32,14 @@ async def get_session(request: Request) -> AsyncSession:
     """The request's unit of work: opened here, committed (or rolled back) and closed by
     :class:`TransactionalRoute`, so a route that is not one cannot use it.
 
+    One session per request: a second call (the authenticator's, then the route's) hands
+    out the same one.
+
     A plain function, not a ``yield`` dependency: FastAPI wraps each of those in an
     AsyncExitStack and a shielded cancel scope, a measurable share of every request."""
+    opened: AsyncSession | None = request.scope.get("state", {}).get("db_session")
+    if opened is not None:
+        return opened
     if not isinstance(request.scope.get("route"), TransactionalRoute):
         raise TypeError(f"{request.url.path}: the request session needs a TransactionalRoute")
     session = _runtime(request).sessionmaker()

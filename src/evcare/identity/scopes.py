@@ -182,8 +182,11 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
 }
 
 
+# Every access token's check asks this: the sets are built once, as plain strings.
+_ROLE_SCOPE_NAMES: dict[str, frozenset[str]] = {
+    str(role): frozenset(str(scope) for scope in scopes) for role, scopes in ROLE_SCOPES.items()
+}
+
+
 def scopes_for(role: str) -> frozenset[str]:
-    try:
-        return frozenset(str(scope) for scope in ROLE_SCOPES[Role(role)])
-    except ValueError:
-        return frozenset()
+    return _ROLE_SCOPE_NAMES.get(str(role), frozenset())

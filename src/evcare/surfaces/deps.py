@@ -16,20 +16,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from evcare.core.errors import Forbidden, Unauthorized
 from evcare.core.ratelimit import client_ip
 from evcare.core.runtime import Runtime
 from evcare.core.security import Credentials
-from evcare.core.transactions import SessionDep
+from evcare.core.transactions import get_session
 from evcare.identity import service as identity
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.integrations import metering
 from evcare.integrations import service as integrations
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from any EVCare surface")
+BEARER_DESCRIPTION = "Access token from any EVCare surface"
 
 
 # ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a thread
@@ -66,26 +67,25 @@ def get_sign_in(request: Request, runtime: RuntimeDep) -> identity.SignInAttempt
 SignInDep = Annotated[identity.SignInAttempt, Depends(get_sign_in)]
 
 
-class Authenticator:
-    """Dependency: the authenticated principal, holding every scope in ``scopes``."""
+class Authenticator(HTTPBearer):
+    """Dependency: the authenticated principal, holding every scope in ``scopes``.
+
+    It is the ``HTTPBearer`` security scheme itself (what the OpenAPI documents name), and
+    reads the header and opens the request's session itself: each dependency FastAPI
+    resolves costs more per request than the look-up it stands for."""
 
     def __init__(self, *scopes: Scope) -> None:
+        super().__init__(auto_error=False, scheme_name="HTTPBearer", description=BEARER_DESCRIPTION)
         self.scopes = scopes
 
-    async def __call__(
-        self,
-        request: Request,
-        session: SessionDep,
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Principal:
-        if bearer is None or bearer.scheme.lower() != "bearer" or not bearer.credentials:
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Not authenticated: send Authorization: Bearer <access_token>")
-        # The runtime straight from the request: every authenticated route runs this, and
-        # each dependency FastAPI resolves on the way costs more than the look-up.
+        # The same session as the route's SessionDep (get_session hands out one per request).
+        session = await get_session(request)
         runtime: Runtime = request.app.state.runtime
-        principal = await identity.authenticate(
-            session, runtime.credentials, access_token=bearer.credentials
-        )
+        principal = await identity.authenticate(session, runtime.credentials, access_token=token)
         if principal.integration_id is not None:
             endpoint = endpoint_of(request)
             allowed = await integrations.authorize_call(

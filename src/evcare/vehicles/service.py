@@ -36,7 +36,7 @@ from evcare.vehicles.models import (
     VehicleManufacturer,
     VehicleModel,
 )
-from evcare.vehicles.repository import R, Reference
+from evcare.vehicles.repository import R, Reference, VehicleSummary
 
 MIN_YEAR = 1990
 MIN_BATTERY_KWH = Decimal(1)
@@ -69,14 +69,9 @@ def normalise_registration(value: str) -> str:
 # Vehicles
 
 
-async def list_vehicles(
-    session: AsyncSession, principal: Principal, *, references: bool = True
-) -> list[Vehicle]:
-    """The caller's vehicles, the default first; ``references=False`` leaves their class
-    and fuel unloaded (a third of the query's CPU, for callers that show neither)."""
-    return await repository.list_vehicles(
-        session, owner_id=principal.user_id, references=references
-    )
+async def list_vehicles(session: AsyncSession, principal: Principal) -> list[Vehicle]:
+    """The caller's vehicles with their class and fuel, the default first."""
+    return await repository.list_vehicles(session, owner_id=principal.user_id)
 
 
 async def page_of_vehicles(
@@ -87,11 +82,18 @@ async def page_of_vehicles(
     return await repository.page_of_vehicles(session, owner_id=principal.user_id, params=params)
 
 
-async def list_user_vehicles(
-    session: AsyncSession, *, user_id: int, references: bool = True
-) -> list[Vehicle]:
-    """A user's vehicles without a principal (sign-in responses embed them)."""
-    return await repository.list_vehicles(session, owner_id=user_id, references=references)
+async def list_vehicle_summaries(
+    session: AsyncSession, principal: Principal
+) -> list[VehicleSummary]:
+    """The caller's vehicles as a list shows them (no class or fuel), the default first."""
+    return await repository.list_vehicle_summaries(session, owner_id=principal.user_id)
+
+
+async def list_user_vehicle_summaries(
+    session: AsyncSession, *, user_id: int
+) -> list[VehicleSummary]:
+    """A user's vehicle summaries without a principal (sign-in responses embed them)."""
+    return await repository.list_vehicle_summaries(session, owner_id=user_id)
 
 
 async def get_owned_vehicle(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from evcare.core.observability import MOUNTED_APP_TELEMETRY
 from evcare.core.runtime import Runtime
 from evcare.surfaces.cms import (
     admin_network,
@@ -79,6 +80,7 @@ def build_cms_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         redirect_slashes=False,
+        telemetry=MOUNTED_APP_TELEMETRY,
     )
     app.state.runtime = runtime
     install_error_handlers(app, render_cms_error, streamed=uploads.STREAMED)

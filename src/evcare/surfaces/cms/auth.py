@@ -106,7 +106,7 @@ async def login(
         password=body.password,
         access_lifetime=credentials.cms_access_lifetime,
     )
-    owned = await vehicles.list_user_vehicles(session, user_id=user.id, references=False)
+    owned = await vehicles.list_user_vehicle_summaries(session, user_id=user.id)
     return Envelope(
         message="Login successful",
         data=LoginOut(
@@ -134,7 +134,7 @@ async def refresh_token(
 @router.get("/me", operation_id="cms_me")
 async def me(principal: ProfileRead, session: SessionDep) -> Envelope[UserBody]:
     user = await identity.get_me(session, principal)
-    owned = await vehicles.list_vehicles(session, principal, references=False)
+    owned = await vehicles.list_vehicle_summaries(session, principal)
     return Envelope(data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 

@@ -43,7 +43,7 @@ class PreferencesBody(CamelModel):
 @router.get("/", include_in_schema=False)
 async def get_profile(principal: ProfileRead, session: SessionDep) -> Envelope[UserBody]:
     user = await identity.get_me(session, principal)
-    owned = await vehicles.list_vehicles(session, principal, references=False)
+    owned = await vehicles.list_vehicle_summaries(session, principal)
     return Envelope(data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 
@@ -59,7 +59,7 @@ async def update_profile(
         phone=body.phone,
         profile_picture=str(body.profile_picture) if body.profile_picture else None,
     )
-    owned = await vehicles.list_vehicles(session, principal, references=False)
+    owned = await vehicles.list_vehicle_summaries(session, principal)
     return Envelope(message="Profile updated", data=UserBody(user=UserOut.of(user, vehicles=owned)))
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import FileResponse
 
 from evcare.core.errors import FieldError, ValidationFailed
+from evcare.core.observability import MOUNTED_APP_TELEMETRY
 from evcare.core.runtime import Runtime
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.files import service as files
@@ -146,7 +147,13 @@ async def download(
 
 def build_files_app(runtime: Runtime) -> FastAPI:
     """``/uploads``: the stored files, errors in the EV-CMS shape (it is EV-CMS's URL)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
+    app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+        telemetry=MOUNTED_APP_TELEMETRY,
+    )
     app.state.runtime = runtime
     install_error_handlers(app, render_cms_error)
     app.include_router(files_router)

@@ -10,6 +10,7 @@ from evcare.identity.models import User
 from evcare.surfaces.cms.schemas import CamelModel
 from evcare.surfaces.cms.vehicles import VehicleOut
 from evcare.vehicles.models import Vehicle
+from evcare.vehicles.repository import VehicleSummary
 
 
 class WalletSummary(CamelModel):
@@ -33,7 +34,7 @@ class UserOut(CamelModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, user: User, *, vehicles: Sequence[Vehicle] = ()) -> UserOut:
+    def of(cls, user: User, *, vehicles: Sequence[Vehicle | VehicleSummary] = ()) -> UserOut:
         return cls(
             id=str(user.id),
             email=user.email,

@@ -22,6 +22,7 @@ from evcare.surfaces.cms.schemas import CamelModel, Done, Envelope, StrictCamelM
 from evcare.surfaces.deps import Authenticator
 from evcare.vehicles import service as vehicles
 from evcare.vehicles.models import Vehicle
+from evcare.vehicles.repository import VehicleSummary
 
 router = APIRouter(prefix="/profile/vehicles", tags=["vehicles"], route_class=TransactionalRoute)
 
@@ -57,7 +58,7 @@ class VehicleOut(CamelModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, vehicle: Vehicle) -> VehicleOut:
+    def of(cls, vehicle: Vehicle | VehicleSummary) -> VehicleOut:
         battery = vehicle.battery_capacity_kwh
         return cls(
             id=str(vehicle.id),
@@ -98,7 +99,7 @@ class VehiclesBody(CamelModel):
 @router.get("", operation_id="cms_list_vehicles")
 @router.get("/", include_in_schema=False)
 async def list_vehicles(principal: VehiclesRead, session: SessionDep) -> Envelope[VehiclesBody]:
-    rows = await vehicles.list_vehicles(session, principal, references=False)
+    rows = await vehicles.list_vehicle_summaries(session, principal)
     return Envelope(data=VehiclesBody(vehicles=[VehicleOut.of(row) for row in rows]))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from evcare.core.observability import MOUNTED_APP_TELEMETRY
 from evcare.core.runtime import Runtime
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
@@ -58,6 +59,7 @@ def build_hub_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         dependencies=[Depends(CallerLimit(runtime))],
+        telemetry=MOUNTED_APP_TELEMETRY,
     )
     app.state.runtime = runtime
     install_error_handlers(app, render_hub_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from evcare.core.observability import MOUNTED_APP_TELEMETRY
 from evcare.core.runtime import Runtime
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
@@ -54,6 +55,7 @@ def build_revcare_app(runtime: Runtime) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        telemetry=MOUNTED_APP_TELEMETRY,
     )
     app.state.runtime = runtime
     install_error_handlers(app, render_revcare_error)
