@@ -1,0 +1,39 @@
+"""Installs the web console into the one ASGI app: its pages' routers and its static
+files (``/console-assets``), beside the API surfaces and before RevCare's catch-all
+mount, over the same runtime and services."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
+
+from evcare.surfaces.console import sign_in
+from evcare.surfaces.console.admin import home as admin_home
+from evcare.surfaces.console.templating import ASSETS_PATH
+
+STATIC_DIR = Path(str(files("evcare.surfaces.console") / "static"))
+
+# One router per part of the console; each part's own sections are added here.
+SECTIONS = (sign_in, admin_home)
+
+
+class ConsoleAssets(StaticFiles):
+    """The console's CSS, JS and vendored libraries. Page URLs carry the package version
+    (:func:`~evcare.surfaces.console.templating.asset`), so a day's caching is safe."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["cache-control"] = "public, max-age=86400"
+        return response
+
+
+def install_console(app: FastAPI) -> None:
+    app.mount(ASSETS_PATH, ConsoleAssets(directory=STATIC_DIR), name="console-assets")
+    for section in SECTIONS:
+        app.include_router(section.router)
