@@ -51,3 +51,23 @@ async def test_an_inline_script_is_refused_by_the_policy(page: Page) -> None:
     assert await page.evaluate("window.injected") is None
     assert any("Content Security Policy" in text for text in refused)
     refused.clear()  # the page fixture fails on refusals; this one was provoked
+
+
+async def test_a_console_page_connects_to_socket_io_with_its_sign_in_cookie(
+    page: Page, runtime: Runtime
+) -> None:
+    admin = await make_user(runtime, role=Role.ADMIN)
+    await page.goto("/sign-in")
+    await page.get_by_label("Email or phone").fill(admin.email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url("/admin/")
+    await page.add_script_tag(url="/console-assets/vendor/socket.io/socket.io.min.js")
+    user_id = await page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const socket = io({ transports: ["websocket"] });
+            socket.on("authenticated", (data) => resolve(data.userId));
+            socket.on("unauthorized", (data) => reject(new Error(data.message)));
+        })"""
+    )
+    assert user_id == str(admin.id)

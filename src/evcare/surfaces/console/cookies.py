@@ -20,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from evcare.core.runtime import Runtime
+from evcare.core.security import ACCESS_COOKIE
 from evcare.identity.service import TokenPair
 from evcare.surfaces.console.csrf import CSRF_COOKIE, new_nonce
 
-ACCESS_COOKIE = "evcare_access"
+__all__ = ["ACCESS_COOKIE", "REFRESH_COOKIE", "Cookie", "queue_cookie"]
+
 REFRESH_COOKIE = "evcare_refresh"
 
 
