@@ -50,11 +50,24 @@ _NAV_OF_ROLE: dict[str, tuple[NavLink, ...]] = {
 }
 
 
+EMBED_HOME = "/v1/integrations/embed"
+
+
 def nav_for(principal: Principal | None) -> tuple[NavLink, ...]:
-    """The header's links: the parts of the console the signed-in role may open."""
+    """The header's links: the parts of the console the signed-in role may open (a
+    partner's user: the embed portal only)."""
     if principal is None:
         return (_HUB,)
+    if principal.integration_id is not None:
+        return (NavLink(EMBED_HOME, "Your EVCare"),)
     return _NAV_OF_ROLE.get(principal.role, (_HUB,))
+
+
+def home_for(principal: Principal | None) -> str:
+    """Where the header's brand link and an error page's way back lead."""
+    if principal is None:
+        return "/developer-hub"
+    return EMBED_HOME if principal.integration_id is not None else home_of(principal.role)
 
 
 def asset(path: str) -> str:
@@ -70,7 +83,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(asset=asset, home_of=home_of, nav_for=nav_for, csrf_field=CSRF_FIELD)
+    environment.globals.update(
+        asset=asset, home_for=home_for, nav_for=nav_for, csrf_field=CSRF_FIELD
+    )
     return environment
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from evcare.core.runtime import Runtime
+from evcare.surfaces.console import embed
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
@@ -20,10 +21,19 @@ from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
 from evcare.surfaces.openapi import document_errors
 
-# subscriptions, webhooks and billing before integrations: /integrations/plans,
-# /integrations/webhooks/event-types and /integrations/billing/... before
-# /integrations/{integrationId}.
-SECTIONS = (system, sign_in, subscriptions, webhooks, billing, integrations, organizations)
+# subscriptions, webhooks, billing and the embed portal (a page of the web console)
+# before integrations: /integrations/plans, /integrations/webhooks/event-types,
+# /integrations/billing/... and /integrations/embed before /integrations/{integrationId}.
+SECTIONS = (
+    system,
+    sign_in,
+    subscriptions,
+    webhooks,
+    billing,
+    embed,
+    integrations,
+    organizations,
+)
 
 
 def build_hub_app(runtime: Runtime) -> FastAPI:
