@@ -127,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every route of every surface: the allowlist's vocabulary, what bundles grant, and
     # how each surface names the route a request is served by.
     catalog = RouteCatalog.of(app.routes)
-    for surface in (cms, hub, revcare):
+    for surface in (app, cms, hub, revcare):  # app: the web console's pages
         surface.state.catalog = catalog
 
     app.add_exception_handler(StarletteHTTPException, _unrouted)
