@@ -15,6 +15,9 @@ from starlette.types import Scope
 from evcare.surfaces.console import sign_in
 from evcare.surfaces.console.admin import home as admin_home
 from evcare.surfaces.console.admin import integrations as admin_integrations
+from evcare.surfaces.console.admin import kyc as admin_kyc
+from evcare.surfaces.console.admin import stations as admin_stations
+from evcare.surfaces.console.admin import users as admin_users
 from evcare.surfaces.console.admin import webhooks as admin_webhooks
 from evcare.surfaces.console.developer_hub import page as developer_hub
 from evcare.surfaces.console.templating import ASSETS_PATH
@@ -22,7 +25,16 @@ from evcare.surfaces.console.templating import ASSETS_PATH
 STATIC_DIR = Path(str(files("evcare.surfaces.console") / "static"))
 
 # One router per part of the console; each part's own sections are added here.
-SECTIONS = (sign_in, developer_hub, admin_home, admin_integrations, admin_webhooks)
+SECTIONS = (
+    sign_in,
+    developer_hub,
+    admin_home,
+    admin_integrations,
+    admin_webhooks,
+    admin_users,
+    admin_stations,
+    admin_kyc,
+)
 
 
 class ConsoleAssets(StaticFiles):
