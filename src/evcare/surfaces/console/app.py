@@ -16,7 +16,10 @@ from evcare.surfaces.console import sign_in
 from evcare.surfaces.console.admin import home as admin_home
 from evcare.surfaces.console.admin import integrations as admin_integrations
 from evcare.surfaces.console.admin import kyc as admin_kyc
+from evcare.surfaces.console.admin import refunds as admin_refunds
+from evcare.surfaces.console.admin import settings as admin_settings
 from evcare.surfaces.console.admin import stations as admin_stations
+from evcare.surfaces.console.admin import support as admin_support
 from evcare.surfaces.console.admin import users as admin_users
 from evcare.surfaces.console.admin import webhooks as admin_webhooks
 from evcare.surfaces.console.developer_hub import page as developer_hub
@@ -34,6 +37,9 @@ SECTIONS = (
     admin_users,
     admin_stations,
     admin_kyc,
+    admin_support,
+    admin_refunds,
+    admin_settings,
 )
 
 

@@ -9,6 +9,7 @@ one entry per line, ``form.getlist()`` for checkboxes), calls :func:`parse` and,
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -54,3 +55,27 @@ def lines(text: object) -> list[str]:
 def text(value: object) -> str | None:
     """A text input's value; an empty one is None (the schema's "not given")."""
     return value.strip() or None if isinstance(value, str) else None
+
+
+def number(value: object) -> object:
+    """A number input's value as the Decimal an amount schema takes; what is no number is
+    passed on as typed, so the schema's own message says so; empty is None."""
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        found = Decimal(raw)
+    except InvalidOperation:
+        return raw
+    return found if found.is_finite() else raw
+
+
+def integer(value: object) -> object:
+    """A whole-number input's value as an int (a strict int field takes no text)."""
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
