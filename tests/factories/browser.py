@@ -62,3 +62,16 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def assert_every_control_is_labelled(page: Page) -> None:
+    """Every visible input, select, textarea and button of the page has an accessible
+    name: a ``<label>``, an ``aria-label``, or (a button) its text."""
+    unnamed = await page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea, button")]
+            .filter((el) => el.type !== "hidden")
+            .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                && !(el.tagName === "BUTTON" && el.textContent.trim()))
+            .map((el) => el.outerHTML)"""
+    )
+    assert not unnamed, unnamed

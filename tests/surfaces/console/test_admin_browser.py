@@ -8,7 +8,7 @@ from playwright.async_api import Page, expect
 
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from tests.factories.browser import screenshot
+from tests.factories.browser import assert_every_control_is_labelled, screenshot
 from tests.factories.identity import PASSWORD, make_user
 from tests.factories.webhooks import Receiver, deliver_all
 
@@ -53,6 +53,7 @@ async def test_an_integrations_secret_is_shown_once_and_copied(
     await expect(page.locator("#usage-chart canvas")).to_be_visible()
     await expect(page.get_by_role("heading", name="Acme Rides")).to_be_visible()
     await expect(page.get_by_role("heading", name="Readiness checklist")).to_be_visible()
+    await assert_every_control_is_labelled(page)
     assert secret not in await page.content()
     await page.reload()
     assert secret not in await page.content()
@@ -88,4 +89,13 @@ async def test_an_admin_adds_a_webhook_pings_it_and_replays_the_delivery(
     await expect(page.locator(".attempts li")).to_have_count(2)
     assert len(receiver.received) == 2
     assert len({item.headers["webhook-id"] for item in receiver.received}) == 1
+    await assert_every_control_is_labelled(page)
     await screenshot(page, "admin-webhook-deliveries")
+    for path in ("/admin/users", "/admin/stations", "/admin/kyc", "/admin/support"):
+        await page.goto(path)
+        await assert_every_control_is_labelled(page)
+    await page.goto("/admin/refunds")
+    await assert_every_control_is_labelled(page)
+    await page.goto("/admin/settings")
+    await assert_every_control_is_labelled(page)
+    await screenshot(page, "admin-settings")

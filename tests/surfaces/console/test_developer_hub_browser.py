@@ -6,7 +6,7 @@ from playwright.async_api import Page, expect
 
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from tests.factories.browser import screenshot
+from tests.factories.browser import assert_every_control_is_labelled, screenshot
 from tests.factories.identity import PASSWORD, make_user
 
 
@@ -29,6 +29,7 @@ async def test_an_admin_asks_the_questionnaire_and_reads_a_document(
     await expect(result).to_contain_text("100%")
     await expect(result).to_contain_text("The hosted embed portal is only in ALL_ACCESS.")
     await expect(page.get_by_label("You embed EVCare's hosted portal")).to_be_checked()
+    await assert_every_control_is_labelled(page)
     await screenshot(page, "developer-hub-questionnaire")
     await page.get_by_role("link", name="Quickstart", exact=True).last.click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Quickstart")
