@@ -32,7 +32,7 @@ from evcare.core.pagination import PageParams
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
-from evcare.service import bookings
+from evcare.service import bookings, workshops
 from evcare.service.bookings.models import BookingItem, PickupType, ServiceBooking
 from evcare.service.models import Service, ServiceCategory, Timeslot
 from evcare.vehicles.models import Vehicle
@@ -95,8 +95,10 @@ async def main() -> None:
         category = ServiceCategory(name=f"Bench {tag}")
         session.add_all([*vehicles, category])
         await session.flush()
+        workshop_id = await workshops.default_workshop_id(session)
         services = [
             Service(
+                workshop_id=workshop_id,
                 category_id=category.id,
                 name=f"Bench service {n}",
                 price_minor=99_900 + n,
@@ -128,6 +130,7 @@ async def main() -> None:
             rows = [
                 {
                     "customer_id": customer_ids[n % 50][0],
+                    "workshop_id": workshops.DEFAULT_WORKSHOP_ID,
                     "vehicle_id": customer_ids[n % 50][1],
                     "timeslot_id": slot_ids[n % 4],
                     "service_date": today - timedelta(days=n % 365),

@@ -34,7 +34,7 @@ from evcare.core.db import create_engine, create_sessionmaker
 from evcare.core.migrate import upgrade
 from evcare.core.pagination import PageParams
 from evcare.identity.models import Role, User
-from evcare.service import catalogue, repository
+from evcare.service import catalogue, repository, workshops
 from evcare.service.models import Service, ServiceCategory, ServiceReview
 
 BENCH_DOMAIN = "@catalogue-bench.evcare.dev"
@@ -88,10 +88,12 @@ async def seed(engine: AsyncEngine, *, services: int, reviews_each: int, reload:
             ],
         )
         categories = list((await session.scalars(select(ServiceCategory.id))).all())
+        workshop_id = await workshops.default_workshop_id(session)
         await session.execute(
             insert(Service),
             [
                 {
+                    "workshop_id": workshop_id,
                     "category_id": categories[n % len(categories)],
                     "name": f"{rng.choice(WORDS).title()} job {n:05d}",
                     "description": " ".join(rng.sample(WORDS, 3)),

@@ -33,6 +33,7 @@ from evcare.ocpp import endpoint as ocpp_endpoint
 from evcare.ocpp import vanished as vanished_chargers
 from evcare.ocpp.registry import registry_of
 from evcare.realtime.server import Realtime
+from evcare.service import fleet_maintenance_events
 from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.cms.errors import render_cms_error
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     audit.register()
     notifications.register(mail.mailer_for(settings), sms.sender_for(settings))
     maintenance_faults.register()
+    fleet_maintenance_events.register()
     webhook_fanout.register()
     realtime = Realtime(runtime)
 

@@ -24,8 +24,9 @@ from evcare.core.money import Money
 from evcare.core.pagination import PageParams
 from evcare.core.security import Credentials
 from evcare.engagement import content
+from evcare.identity import organizations
 from evcare.identity import repository as users
-from evcare.identity.models import Role, User
+from evcare.identity.models import OrganizationKind, Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import scopes_for
 from evcare.integrations import repository as integrations_repository
@@ -323,6 +324,63 @@ DEMO_AREAS = (
 )
 
 
+# A second workshop beside RevCare's own (the default workshop): fleets choose between them.
+DEMO_SECOND_WORKSHOP = "Northside EV Garage"
+DEMO_SECOND_WORKSHOP_SERVICES = (
+    ("EV care", "Battery health check", "899", 40),
+    ("EV care", "Thermal system flush", "1899", 90),
+    ("Brakes and tyres", "Tyre rotation", "599", 45),
+)
+
+
+async def ensure_second_workshop(session: AsyncSession, admin: User) -> list[str]:
+    """A second workshop organization and its services (the default workshop holds the
+    RevCare catalogue above), each created only if missing."""
+    acting = _principal_of(admin)
+    created: list[str] = []
+    found = await organizations.list_organizations(
+        session, PageParams(limit=100), kind=OrganizationKind.WORKSHOP
+    )
+    workshop = next((o for o in found.items if o.name == DEMO_SECOND_WORKSHOP), None)
+    if workshop is None:
+        workshop = await organizations.create_organization(
+            session,
+            name=DEMO_SECOND_WORKSHOP,
+            kind=OrganizationKind.WORKSHOP,
+            email="service@northside-garage.example",
+            address="14 Outer Ring Road, Bengaluru 560103",
+        )
+        created.append(f"workshop {DEMO_SECOND_WORKSHOP}")
+    categories = {
+        c.name: c for c in await catalogue.list_categories(session, include_inactive=True)
+    }
+    offered = {
+        view.service.name
+        for view in (
+            await catalogue.list_services(
+                session, PageParams(limit=100), active=None, workshop_id=workshop.id
+            )
+        ).items
+    }
+    for category_name, name, rupees, minutes in DEMO_SECOND_WORKSHOP_SERVICES:
+        if name in offered or category_name not in categories:
+            continue
+        await catalogue.create_service(
+            session,
+            acting,
+            category_id=categories[category_name].id,
+            name=name,
+            description="",
+            price=Decimal(rupees),
+            currency="INR",
+            duration_minutes=minutes,
+            is_active=True,
+            workshop_id=workshop.id,
+        )
+        created.append(f"service {name} at {DEMO_SECOND_WORKSHOP}")
+    return created
+
+
 async def ensure_workshop(
     session: AsyncSession, credentials: Credentials, admin: User
 ) -> list[str]:
@@ -489,6 +547,7 @@ async def load_demo(session: AsyncSession, credentials: Credentials) -> list[str
     admin = await users.get_user_by_login(session, "admin@evcare.dev")
     if admin is not None:
         created.extend(await ensure_workshop(session, credentials, admin))
+        created.extend(await ensure_second_workshop(session, admin))
         created.extend(await ensure_demo_booking(session, admin))
         created.extend(await ensure_demo_integration(session, credentials, admin))
         created.extend(await ensure_demo_subscription(session, admin))

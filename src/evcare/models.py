@@ -53,6 +53,11 @@ from evcare.service.bookings.models import (
     BookingProgress,
     ServiceBooking,
 )
+from evcare.service.fleet_maintenance_models import (
+    FleetAllowedWorkshop,
+    FleetMaintenance,
+    FleetMaintenanceSettings,
+)
 from evcare.service.models import (
     Address,
     CartItem,
@@ -96,6 +101,9 @@ __all__ = [
     "DeliveryAttempt",
     "ExternalIdentity",
     "FavouriteService",
+    "FleetAllowedWorkshop",
+    "FleetMaintenance",
+    "FleetMaintenanceSettings",
     "Franchise",
     "FranchiseStaff",
     "FranchiseStation",

@@ -6,6 +6,7 @@ import itertools
 from datetime import time
 
 from evcare.core.runtime import Runtime
+from evcare.service import workshops
 from evcare.service.models import Service, ServiceArea, ServiceCategory, Timeslot, WorkStatus
 
 _counter = itertools.count(1)
@@ -27,11 +28,14 @@ async def make_service(
     price_minor: int = 149_900,
     duration_minutes: int = 60,
     is_active: bool = True,
+    workshop_id: str | None = None,
 ) -> Service:
+    """A service of ``workshop_id`` (the default workshop, as RevCare's are, when None)."""
     if category_id is None:
         category_id = (await make_category(runtime)).id
     async with runtime.sessionmaker() as session:
         service = Service(
+            workshop_id=workshop_id or await workshops.default_workshop_id(session),
             category_id=category_id,
             name=name or f"Service {next(_counter)}",
             description="",

@@ -129,15 +129,24 @@ async def test_topup_book_remind_charge_across_a_peak_and_everything_agrees(
     peak_minor = math.floor(1000 * 2000 / 1000 * 0.5 * peak_share + 0.5)
     total_minor = 4000 + peak_minor
     total = total_minor / 100
-    [invoice] = listed["invoices"]  # type: ignore[index]
+    # Two invoices, as the wallet has two debits: the session's and the reservation fee's.
+    [invoice] = [i for i in listed["invoices"] if i["sessionId"]]  # type: ignore[index]
+    [fee_invoice] = [i for i in listed["invoices"] if not i["sessionId"]]  # type: ignore[index]
+    fee_gst_minor = math.floor(5_000 * 18 / 118 + 0.5)
+    assert (fee_invoice["total"], fee_invoice["tax"]) == (50, fee_gst_minor / 100)
+    assert [i["amount"] for i in fee_invoice["items"]] == [(5_000 - fee_gst_minor) / 100]
     session_debits = [
         t["amount"]
         for t in entries["transactions"]  # type: ignore[index]
         if t["type"] == "debit" and t["sessionId"] == str(transaction)
     ]
     assert cdr["totalCost"] == session_debits[0] == invoice["total"] == total
-    assert report["revenue"]["total"] == total and report["sessions"] == 1
-    assert cdr["pricing"]["gst"] == invoice["tax"] == report["gstCollected"]
+    assert round(report["revenue"]["total"] * 100) == total_minor + 5_000
+    assert report["sessions"] == 1
+    assert report["invoices"] == 2
+    assert cdr["pricing"]["gst"] == invoice["tax"]
+    assert round(report["gstCollected"] * 100) == round(invoice["tax"] * 100) + fee_gst_minor
+    assert report["revenue"]["byComponent"]["reservation"] == fee_invoice["subtotal"]
     gst_minor = math.floor(total_minor * 18 / 118 + 0.5)
     assert invoice["tax"] == gst_minor / 100
     items = {i["description"]: i["amount"] for i in invoice["items"]}

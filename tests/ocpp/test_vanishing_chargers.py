@@ -7,6 +7,7 @@ periodic vanished-charger check is run once by hand (it is what the node's loop 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 from ocpp.v16 import call
@@ -231,3 +232,95 @@ async def test_a_late_stop_corrects_what_the_estimate_debited(
     debits = [t["amount"] for t in body["transactions"] if t["type"] == "debit"]
     assert sorted(debits) == [10, 40]
     assert body["balance"] == 950
+
+
+async def test_a_late_stop_credits_the_estimates_invoice_and_invoices_the_final_price(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """The Rs 40 invoice of the estimate stays, cancelled, reversed by a credit note, and
+    an invoice of Rs 50 takes its place: the documents add up to what the wallet paid, and
+    the month's report to the final price, once however often the Stop is sent."""
+    charger = await make_charger(runtime, base_price_minor=2000)
+    driver = await make_user(runtime)
+    await fund(runtime, driver, 100_000)
+    tag = await make_id_tag(runtime, driver)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
+        for _ in range(2):
+            await cp.call(
+                call.StopTransaction(
+                    meter_stop=3500,
+                    timestamp=iso(START + timedelta(minutes=30)),
+                    transaction_id=first,
+                )
+            )
+    headers = bearer(await login(client, driver))
+    listed = (await client.get("/api/v1/billing/invoices", headers=headers)).json()["data"]
+    documents = {i["invoiceNumber"][:2]: [] for i in listed["invoices"]}
+    for item in listed["invoices"]:
+        documents[item["invoiceNumber"][:2]].append(item)
+    estimate, final = sorted(documents["IN"], key=lambda i: int(i["id"]))
+    [note] = documents["CN"]
+    assert (estimate["total"], estimate["status"]) == (40, "cancelled")
+    assert estimate["creditNoteNumber"] == note["invoiceNumber"]
+    assert estimate["replacedBy"] == final["id"] and final["replaces"] == estimate["id"]
+    assert note["type"] == "credit_note" and note["creditedInvoiceId"] == estimate["id"]
+    assert note["invoiceNumber"].startswith(f"CN-{utcnow().year}-")
+    assert note["total"] == 40 and note["items"] == estimate["items"]
+    assert "final reading" in note["cancellationReason"]
+    assert (final["total"], final["status"], final["type"]) == (50, "paid", "invoice")
+    assert estimate["sessionId"] == final["sessionId"] == note["sessionId"] is not None
+    # The documents say what the wallet paid: 40 + 10 = 40 - 40 + 50.
+    assert estimate["total"] - note["total"] + final["total"] == 50
+    assert listed["summary"]["creditNotes"] == {"count": 1, "amount": 40}
+    admin = bearer(await login(client, await make_user(runtime, role=Role.ADMIN)))
+    report = (await client.get("/api/v1/billing/reports/monthly", headers=admin)).json()["data"][
+        "report"
+    ]
+    assert report["revenue"]["total"] == 50 and report["sessions"] == 1
+    assert report["energyKwh"] == 2.5 and report["invoices"] == 2
+    assert report["creditNotes"] == {"count": 1, "amount": 40}
+    today = utcnow().date().isoformat()
+    exported = await client.get(
+        f"/api/v1/billing/export?startDate={today}&endDate={today}", headers=admin
+    )
+    rows = {row.split(",")[0]: row.split(",") for row in exported.text.strip().splitlines()[1:]}
+    assert rows[note["invoiceNumber"]][4] == "cn_session"
+    assert sum(Decimal(row[12]) for row in rows.values()) == 50  # the credit note negative
+
+
+async def test_a_late_stop_that_lowers_the_price_refunds_and_reinvoices_the_lower_price(
+    live_server: str, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Billed Rs 40 on the last reading, the charger's Stop says 1.5 kWh (Rs 30): Rs 10 back
+    to the wallet, and the invoices say 40 - 40 + 30."""
+    charger = await make_charger(runtime, base_price_minor=2000)
+    driver = await make_user(runtime)
+    await fund(runtime, driver, 100_000)
+    tag = await make_id_tag(runtime, driver)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        reading = (START + timedelta(minutes=20), 3000)
+        first = await start_charging(cp, tag, meter_start=1000, at=START, reading=reading)
+    async with connect(live_server, charger.charge_point_id) as cp:
+        await _start16(cp, tag, meter_start=5000, at=START + timedelta(hours=1))
+        await cp.call(
+            call.StopTransaction(
+                meter_stop=2500, timestamp=iso(START + timedelta(minutes=30)), transaction_id=first
+            )
+        )
+    headers = bearer(await login(client, driver))
+    wallet = (await client.get("/api/v1/profile/wallet", headers=headers)).json()["data"]
+    moves = sorted((t["type"], t["amount"]) for t in wallet["transactions"])
+    assert moves == [("credit", 10), ("credit", 1000), ("debit", 40)]
+    listed = (await client.get("/api/v1/billing/invoices", headers=headers)).json()["data"]
+    signed = sorted(
+        (-1 if i["type"] == "credit_note" else 1) * i["total"] for i in listed["invoices"]
+    )
+    assert signed == [-40, 30, 40]
+    [final] = [i for i in listed["invoices"] if i["status"] == "paid" and i["type"] == "invoice"]
+    assert final["replaces"] is not None and final["items"][0]["description"] == (
+        "Energy 1.500 kWh"
+    )

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from evcare.billing.invoice_models import Invoice, InvoiceStatus
+from evcare.billing.invoice_models import CREDIT_NOTE_KINDS, Invoice, InvoiceKind, InvoiceStatus
 from evcare.core.clock import utcnow
 from evcare.core.errors import FieldError, ValidationFailed
 from evcare.core.money import Money
@@ -87,6 +87,8 @@ def _major(amount_minor: int, currency: str) -> str:
 def _row(found: Any, today: date) -> list[Any]:
     overdue = found.status == InvoiceStatus.PENDING and found.due_date < today
     name = f"{found.first_name} {found.last_name}".strip()
+    # A credit note's amounts are negative: the rows of a range add up to what it earned.
+    sign = -1 if found.kind in CREDIT_NOTE_KINDS else 1
     return [
         found.number,
         found.created_at.isoformat(),
@@ -97,10 +99,12 @@ def _row(found: Any, today: date) -> list[Any]:
         found.session_id,
         found.station_id,
         found.station_name,
-        f"{Decimal(found.energy_wh).scaleb(-3):f}" if found.kind == "session" else "",
-        _major(found.subtotal_minor, found.currency),
-        _major(found.tax_minor, found.currency),
-        _major(found.total_minor, found.currency),
+        f"{Decimal(sign * found.energy_wh).scaleb(-3):f}"
+        if found.kind in (InvoiceKind.SESSION, InvoiceKind.CREDIT_SESSION)
+        else "",
+        _major(sign * found.subtotal_minor, found.currency),
+        _major(sign * found.tax_minor, found.currency),
+        _major(sign * found.total_minor, found.currency),
         found.currency,
         found.due_date.isoformat(),
         found.paid_at.isoformat() if found.paid_at else "",

@@ -34,8 +34,23 @@ class InvoiceStatus(StrEnum):
 
 
 class InvoiceKind(StrEnum):
+    """What a document bills, and whether it is an invoice or a credit note of one."""
+
     SESSION = "session"  # a paid charging session, written when it is paid
+    BOOKING = "booking"  # a connector booking's reservation fee, written when it is debited
     MANUAL = "manual"  # created by an admin
+    # Credit notes (numbered CN-<year>-<6 digits>): each reverses one invoice in full.
+    CREDIT_SESSION = "cn_session"
+    CREDIT_BOOKING = "cn_booking"
+    CREDIT_MANUAL = "cn_manual"
+
+
+CREDIT_NOTE_OF = {
+    InvoiceKind.SESSION: InvoiceKind.CREDIT_SESSION,
+    InvoiceKind.BOOKING: InvoiceKind.CREDIT_BOOKING,
+    InvoiceKind.MANUAL: InvoiceKind.CREDIT_MANUAL,
+}
+CREDIT_NOTE_KINDS = frozenset(CREDIT_NOTE_OF.values())
 
 
 class ItemComponent(StrEnum):
@@ -47,6 +62,7 @@ class ItemComponent(StrEnum):
     PEAK = "peak"
     DISCOUNT = "discount"
     PLATFORM_FEE = "platform_fee"
+    RESERVATION = "reservation"  # a connector booking's reservation fee
     OTHER = "other"  # an admin's item
 
 
@@ -56,6 +72,17 @@ class InvoiceCounter(Base):
     that rolls back gives its number back with the lock."""
 
     __tablename__ = "invoice_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CreditNoteCounter(Base):
+    """The last credit note number given out in a year: credit notes are a series of their
+    own (``CN-<year>-<6 digits>``), gap-free as invoices are, by the same conditional
+    UPDATE."""
+
+    __tablename__ = "credit_note_counter"
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
@@ -116,3 +143,44 @@ class InvoiceItem(Base):
     rate_minor: Mapped[int] = mapped_column(BigInteger)
     # Signed: a discount is a negative item.
     amount_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class CreditNote(Timestamped, Base):
+    """A credit note (an ``invoice`` row of a ``cn_*`` kind, ``CN-...``) and the invoice it
+    reverses in full, which stays as it was written, marked ``cancelled``. A correction
+    (a charger's late Stop re-priced a paid session) also names the invoice issued in the
+    original's place, with the corrected amounts."""
+
+    __tablename__ = "credit_note"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    credited_invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice.id", ondelete="RESTRICT"), unique=True
+    )
+    replacement_invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoice.id", ondelete="RESTRICT"), unique=True, default=None
+    )
+    # The charging session both invoices bill (a replacement has no session_id of its own:
+    # a session's first invoice holds it, uniquely).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("charging_session.id", ondelete="SET NULL"), index=True, default=None
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class BookingInvoice(Base):
+    """The invoice of a connector booking's reservation fee (one per booking)."""
+
+    __tablename__ = "booking_invoice"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("connector_booking.id", ondelete="CASCADE"), primary_key=True
+    )
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice.id", ondelete="RESTRICT"), unique=True
+    )

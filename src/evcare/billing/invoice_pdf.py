@@ -34,7 +34,8 @@ def render_pdf(view: InvoiceView, *, seller: str) -> bytes:
     invoice = view.invoice
     currency = invoice.currency
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(f"Invoice {invoice.number}"))
+    title = "Credit note" if view.is_credit_note else "Invoice"
+    pdf.set_title(_latin1(f"{title} {invoice.number}"))
     pdf.set_author(_latin1(seller))
     pdf.set_creation_date(invoice.created_at)
     pdf.add_page()
@@ -42,12 +43,19 @@ def render_pdf(view: InvoiceView, *, seller: str) -> bytes:
     pdf.cell(0, 10, _latin1(seller), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", "", 11)
     facts = [
-        ("Invoice", invoice.number),
+        (title, invoice.number),
         ("Date", invoice.created_at.date().isoformat()),
         ("Due", invoice.due_date.isoformat()),
         ("Status", view.status),
         ("Billed to", f"{view.user_name} <{view.user_email}>"),
     ]
+    links = view.links
+    if links.credited_invoice_number:
+        facts.append(("Credits invoice", links.credited_invoice_number))
+    if links.credit_note_number:
+        facts.append(("Credited by", links.credit_note_number))
+    if links.reason:
+        facts.append(("Reason", links.reason[:90]))
     if invoice.station_name:
         facts.append(("Station", invoice.station_name))
     for label, value in facts:

@@ -1,5 +1,9 @@
 """The billing report's aggregates: each one SQL statement over the paid invoices (or the
-refunds) of a period, so the database does the sums, however many sessions there are."""
+refunds) of a period, so the database does the sums, however many sessions there are.
+
+A credit note counts negatively in the period it was issued (its ``paid_at``), and the
+invoice it reversed stays in the period it was paid: a report never changes after the
+fact, and a period's figures add up to its documents, to the paisa."""
 
 from __future__ import annotations
 
@@ -10,13 +14,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.billing.invoice_models import Invoice, InvoiceItem, InvoiceKind, InvoiceStatus
+from evcare.billing.invoice_models import CREDIT_NOTE_KINDS, Invoice, InvoiceItem, InvoiceKind
 from evcare.billing.refund_models import Refund, RefundStatus
 
 
 @dataclass(frozen=True)
 class Totals:
     invoices: int
+    credit_notes: int
+    credited_minor: int  # what the credit notes gave back, GST included
     sessions: int
     energy_wh: int
     subtotal_minor: int
@@ -36,22 +42,46 @@ class StationTotals:
 
 
 def _paid_in(start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    return [Invoice.status == InvoiceStatus.PAID, Invoice.paid_at >= start, Invoice.paid_at < end]
+    """Documents that moved paid money in the period: invoices paid in it (whatever became
+    of them later) and credit notes that gave paid revenue back in it."""
+    return [Invoice.paid_at >= start, Invoice.paid_at < end]
 
 
 def _sum(column: Any) -> ColumnElement[int]:
     return func.coalesce(func.sum(column), 0)
 
 
+def _credit_note() -> ColumnElement[bool]:
+    return Invoice.kind.in_(sorted(CREDIT_NOTE_KINDS))
+
+
+def _signed(column: Any) -> ColumnElement[int]:
+    """``column``, negative on a credit note."""
+    return case((_credit_note(), -column), else_=column)
+
+
+_SESSION_DOCUMENTS = (InvoiceKind.SESSION, InvoiceKind.CREDIT_SESSION)
+
+
+def _session_count() -> ColumnElement[int]:
+    return case(
+        (Invoice.kind == InvoiceKind.SESSION, 1),
+        (Invoice.kind == InvoiceKind.CREDIT_SESSION, -1),
+        else_=0,
+    )
+
+
 async def totals(session: AsyncSession, start: datetime, end: datetime) -> Totals:
-    is_session = Invoice.kind == InvoiceKind.SESSION
+    is_session = Invoice.kind.in_(_SESSION_DOCUMENTS)
     query = select(
-        func.count(),
-        _sum(case((is_session, 1), else_=0)),
-        _sum(case((is_session, Invoice.energy_wh), else_=0)),
-        _sum(Invoice.subtotal_minor),
-        _sum(Invoice.tax_minor),
-        _sum(Invoice.total_minor),
+        _sum(case((_credit_note(), 0), else_=1)),
+        _sum(case((_credit_note(), 1), else_=0)),
+        _sum(case((_credit_note(), Invoice.total_minor), else_=0)),
+        _sum(_session_count()),
+        _sum(case((is_session, _signed(Invoice.energy_wh)), else_=0)),
+        _sum(_signed(Invoice.subtotal_minor)),
+        _sum(_signed(Invoice.tax_minor)),
+        _sum(_signed(Invoice.total_minor)),
     ).where(*_paid_in(start, end))
     row = (await session.execute(query)).one()
     return Totals(*(int(value) for value in row))
@@ -59,7 +89,7 @@ async def totals(session: AsyncSession, start: datetime, end: datetime) -> Total
 
 async def by_component(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
     query = (
-        select(InvoiceItem.component, _sum(InvoiceItem.amount_minor))
+        select(InvoiceItem.component, _sum(_signed(InvoiceItem.amount_minor)))
         .join(Invoice, Invoice.id == InvoiceItem.invoice_id)
         .where(*_paid_in(start, end))
         .group_by(InvoiceItem.component)
@@ -68,19 +98,20 @@ async def by_component(session: AsyncSession, start: datetime, end: datetime) ->
 
 
 async def by_station(session: AsyncSession, start: datetime, end: datetime) -> list[StationTotals]:
+    total = _sum(_signed(Invoice.total_minor))
     query = (
         select(
             Invoice.station_id,
             func.max(Invoice.station_name),
-            func.count(),
-            _sum(Invoice.energy_wh),
-            _sum(Invoice.subtotal_minor),
-            _sum(Invoice.tax_minor),
-            _sum(Invoice.total_minor),
+            _sum(_session_count()),
+            _sum(_signed(Invoice.energy_wh)),
+            _sum(_signed(Invoice.subtotal_minor)),
+            _sum(_signed(Invoice.tax_minor)),
+            total,
         )
-        .where(*_paid_in(start, end), Invoice.kind == InvoiceKind.SESSION)
+        .where(*_paid_in(start, end), Invoice.kind.in_(_SESSION_DOCUMENTS))
         .group_by(Invoice.station_id)
-        .order_by(_sum(Invoice.total_minor).desc(), Invoice.station_id)
+        .order_by(total.desc(), Invoice.station_id)
     )
     return [
         StationTotals(

@@ -8,17 +8,20 @@ Payloads are JSON-ready dicts in EV-CMS casing. Ids are strings:
   key (``"12"``); both are accepted by ``/api/v1/sessions/:id`` and should be accepted by
   ``join-session`` (normalise with :func:`session_key`).
 - ``userId``: the driver's user id (``None`` while the charger's id tag is unknown).
-- ``ownerId``: the user id of the station owner (brand/franchise), for operator rooms.
+- ``ownerId``: the user id of the station owner (the brand), for its operator room.
+- ``franchiseId``: the active franchise the station is handed to, or ``None``: its staff's
+  room hears the event too.
 - ``chargerId``: the charger's charge point id (the OCPP identity in ``/ocpp/<id>``).
 
 Topics and payloads:
 
-``charging.session_started``  ``{sessionId, userId, ownerId, chargerId, session}``
-``charging.session_updated``  ``{sessionId, userId, ownerId, chargerId, status,
+``charging.session_started``  ``{sessionId, userId, ownerId, franchiseId, chargerId, session}``
+``charging.session_updated``  ``{sessionId, userId, ownerId, franchiseId, chargerId, status,
                                 meterValue (Wh), power (kW), energyConsumed (kWh),
                                 duration (minutes), estimatedCost, interrupted}``
-``charging.session_stopped``  ``{sessionId, userId, ownerId, chargerId, session, cdr}``
-``charging.charger_status``   ``{chargerId, ownerId, status, connectors[]}``
+``charging.session_stopped``  ``{sessionId, userId, ownerId, franchiseId, chargerId, session,
+                                cdr}``
+``charging.charger_status``   ``{chargerId, ownerId, franchiseId, status, connectors[]}``
 
 ``session`` is the EV-CMS Session object and ``cdr`` the CDR object, exactly as
 ``GET /api/v1/sessions/:id`` and ``/:id/cdr`` return them.
@@ -45,11 +48,14 @@ def session_key(session_id: str | int) -> int:
     return parse_public_id(SESSION_ID_PREFIX, session_id, what="Session")
 
 
-def session_started(*, session: Document, owner_id: str | None) -> Document:
+def session_started(
+    *, session: Document, owner_id: str | None, franchise_id: str | None = None
+) -> Document:
     return {
         "sessionId": session["sessionId"],
         "userId": session["userId"],
         "ownerId": owner_id,
+        "franchiseId": franchise_id,
         "chargerId": session["chargerId"],
         "session": session,
     }
@@ -63,11 +69,13 @@ def session_updated(
     power_kw: float | None,
     estimated_cost: float | int | None,
     interrupted: bool = False,
+    franchise_id: str | None = None,
 ) -> Document:
     return {
         "sessionId": session["sessionId"],
         "userId": session["userId"],
         "ownerId": owner_id,
+        "franchiseId": franchise_id,
         "chargerId": session["chargerId"],
         "status": session["status"],
         "meterValue": meter_value_wh,
@@ -79,11 +87,18 @@ def session_updated(
     }
 
 
-def session_stopped(*, session: Document, cdr: Document | None, owner_id: str | None) -> Document:
+def session_stopped(
+    *,
+    session: Document,
+    cdr: Document | None,
+    owner_id: str | None,
+    franchise_id: str | None = None,
+) -> Document:
     return {
         "sessionId": session["sessionId"],
         "userId": session["userId"],
         "ownerId": owner_id,
+        "franchiseId": franchise_id,
         "chargerId": session["chargerId"],
         "session": session,
         "cdr": cdr,
@@ -91,11 +106,17 @@ def session_stopped(*, session: Document, cdr: Document | None, owner_id: str | 
 
 
 def charger_status(
-    *, charger_id: str, owner_id: str | None, status: str, connectors: list[Document]
+    *,
+    charger_id: str,
+    owner_id: str | None,
+    status: str,
+    connectors: list[Document],
+    franchise_id: str | None = None,
 ) -> Document:
     return {
         "chargerId": charger_id,
         "ownerId": owner_id,
+        "franchiseId": franchise_id,
         "status": status,
         "connectors": connectors,
     }

@@ -86,6 +86,12 @@ class EndpointNotAllowed(Forbidden):
     code = "endpoint_not_allowed"
 
 
+class WorkshopNotAllowed(Forbidden):
+    """A fleet in ``allowed_only`` selection asked for a workshop not on its allowed list."""
+
+    code = "workshop_not_allowed"
+
+
 class SessionCodeInvalid(BusinessRuleViolation):
     """A session code that is unknown, already used or expired (one answer for all three)."""
 

@@ -51,3 +51,4 @@ WEBHOOK_ID = PublicIdKind("wh_", "Webhook")
 HUB_INVOICE_ID = PublicIdKind("inv_", "Invoice")
 # A delivery's id is the Standard Webhooks message id (``webhook-id``).
 DELIVERY_ID = PublicIdKind("msg_", "Delivery")
+MAINTENANCE_ID = PublicIdKind("mnt_", "Maintenance")

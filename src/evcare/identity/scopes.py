@@ -85,6 +85,10 @@ class Scope(StrEnum):
     WRITE_INTEGRATIONS = "WRITE:INTEGRATIONS"
     READ_FLEET = "READ:FLEET"
     WRITE_FLEET = "WRITE:FLEET"
+    # A person's own self-service on the hub (/v1/client): every person holds them; among
+    # the bundles only CLIENT_ACCESS (and ALL_ACCESS) grants them.
+    READ_CLIENT = "READ:CLIENT"
+    WRITE_CLIENT = "WRITE:CLIENT"
     READ_ORGANIZATION = "READ:ORGANIZATION"
     WRITE_ORGANIZATION = "WRITE:ORGANIZATION"
     # A partner backend signs its own users in (POST /v1/integrations/auth/exchange).
@@ -122,6 +126,8 @@ _SELF_SERVICE = {
     Scope.WRITE_FILES,
     Scope.READ_SUPPORT,
     Scope.WRITE_SUPPORT,
+    Scope.READ_CLIENT,
+    Scope.WRITE_CLIENT,
 }
 
 _OPERATOR = {

@@ -37,15 +37,18 @@ _DRIVING = _BASE | {
     Scope.READ_BOOKINGS,
     Scope.WRITE_BOOKINGS,
     Scope.READ_SERVICES,
-    # Tickets: both bundles promise them (the EV-CMS support tickets, one ticket system).
+    # Tickets: both bundles promise them (the EV-CMS support tickets, one ticket system),
+    # with their attachments: the user's own uploads (POST /api/v1/upload).
     Scope.READ_SUPPORT,
     Scope.WRITE_SUPPORT,
+    Scope.WRITE_FILES,
 }
 
 BUNDLE_SCOPES: dict[Bundle, frozenset[str]] = {
     Bundle.ORGANIZATION_ACCESS: _BASE | {Scope.READ_ORGANIZATION, Scope.WRITE_ORGANIZATION},
     Bundle.FLEET_MANAGER_ACCESS: _DRIVING | {Scope.READ_FLEET, Scope.WRITE_FLEET},
-    Bundle.CLIENT_ACCESS: _DRIVING | {Scope.WRITE_PROFILE, Scope.READ_NOTIFICATIONS},
+    Bundle.CLIENT_ACCESS: _DRIVING
+    | {Scope.WRITE_PROFILE, Scope.READ_NOTIFICATIONS, Scope.READ_CLIENT, Scope.WRITE_CLIENT},
     Bundle.ALL_ACCESS: frozenset(str(scope) for scope in PARTNER_SCOPES),
 }
 

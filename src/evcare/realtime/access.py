@@ -23,18 +23,22 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.events import session_key
+from evcare.charging.franchises import repository as franchises
 from evcare.charging.sessions import control as sessions
 from evcare.core.security import ACCESS_COOKIE, Credentials
 from evcare.identity import service as identity
+from evcare.identity.models import Role
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.integrations import service as integrations
+from evcare.realtime import rooms
 
 __all__ = [
     "SOCKET_ENDPOINT",
     "cookie_token",
     "session_key",
     "socket_principal",
+    "socket_rooms",
     "watchable_session",
 ]
 
@@ -68,6 +72,18 @@ async def socket_principal(
     return await integrations.authorize_call(
         session, principal, required=(Scope.READ_SESSIONS,), endpoint=SOCKET_ENDPOINT
     )
+
+
+async def socket_rooms(session: AsyncSession, principal: Principal) -> list[str]:
+    """The rooms ``principal``'s socket joins: franchise staff also the room of the active
+    franchise they work for (the live events of its stations, ``operated_stations``' rule:
+    a suspended franchise's staff hear none, and the events say which franchise holds a
+    station when they happen)."""
+    franchise_id = None
+    if principal.role == Role.FRANCHISE:
+        found = await franchises.active_franchise_of_staff(session, principal.user_id)
+        franchise_id = None if found is None else found.id
+    return rooms.for_principal(principal, franchise_id=franchise_id)
 
 
 async def watchable_session(

@@ -79,6 +79,7 @@ def _session_rooms(payload: dict[str, Any]) -> list[str]:
         user_id=payload.get("userId"),
         owner_id=payload.get("ownerId"),
         session_key=charging.session_key(payload["sessionId"]),
+        franchise_id=payload.get("franchiseId"),
     )
 
 
@@ -117,7 +118,8 @@ async def _charger_status(_: AsyncSession, event: OutboxEvent) -> None:
         "status": payload["status"],
         "connectors": payload.get("connectors", []),
     }
-    await _broadcast("charger-status", body, rooms.for_charger(payload.get("ownerId")))
+    audience = rooms.for_charger(payload.get("ownerId"), payload.get("franchiseId"))
+    await _broadcast("charger-status", body, audience)
 
 
 async def _low_balance(_: AsyncSession, event: OutboxEvent) -> None:

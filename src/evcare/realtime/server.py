@@ -136,7 +136,7 @@ class Realtime:
             principal = await self._principal(token)
         except DomainError as error:
             return await self._refuse(sid, error.detail)
-        joined = rooms.for_principal(principal)
+        joined = await self._rooms(principal)
         for room in joined:
             await self.sio.enter_room(sid, room)
         await self.sio.save_session(sid, {"token": token, "rooms": joined})
@@ -215,6 +215,10 @@ class Realtime:
             return await access.socket_principal(
                 session, self.runtime.credentials, access_token=token
             )
+
+    async def _rooms(self, principal: Principal) -> list[str]:
+        async with self.runtime.sessionmaker() as session:
+            return await access.socket_rooms(session, principal)
 
     async def _watchable_session(self, principal: Principal, raw: str | int) -> int:
         async with self.runtime.sessionmaker() as session:

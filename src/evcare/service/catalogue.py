@@ -16,7 +16,7 @@ from evcare.core.events import publish
 from evcare.core.money import Money
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
-from evcare.service import booking_facts, repository
+from evcare.service import booking_facts, repository, workshops
 from evcare.service.models import (
     CartItem,
     FavouriteService,
@@ -110,9 +110,16 @@ async def list_services(
     category_id: int | None = None,
     search: str | None = None,
     active: bool | None = True,
+    workshop_id: str = workshops.DEFAULT_WORKSHOP_ID,
 ) -> Page[ServiceView]:
+    """One workshop's catalogue: RevCare's (the default workshop's) unless told."""
     page = await repository.list_services(
-        session, params, category_id=category_id, search=search, active=active
+        session,
+        params,
+        category_id=category_id,
+        search=search,
+        active=active,
+        workshop_id=workshop_id,
     )
     views = await _with_ratings(session, page.items)
     return Page(items=views, total=page.total, params=params)
@@ -134,10 +141,13 @@ async def create_service(
     currency: str,
     duration_minutes: int,
     is_active: bool,
+    workshop_id: str | None = None,
 ) -> ServiceView:
-    """``price`` is in major units of ``currency``; it is stored in minor units."""
+    """``price`` is in major units of ``currency``; it is stored in minor units. The
+    service is ``workshop_id``'s; RevCare's are the default workshop's."""
     await _existing_category(session, category_id)
     service = Service(
+        workshop_id=workshop_id or await workshops.default_workshop_id(session),
         category_id=category_id,
         name=name,
         description=description,

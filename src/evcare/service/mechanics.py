@@ -14,7 +14,7 @@ from evcare.core.security import Credentials
 from evcare.identity import service as identity
 from evcare.identity.models import Role, User
 from evcare.identity.principal import Principal
-from evcare.service import repository
+from evcare.service import repository, workshops
 from evcare.service.models import MechanicAssignmentType, MechanicProfile
 
 
@@ -49,6 +49,8 @@ async def create_mechanic(
     user = await identity.create_user(session, credentials, principal, role=Role.MECHANIC, **person)
     profile = MechanicProfile(
         user_id=user.id,
+        # RevCare's mechanics work for the default workshop (evcare.service.workshops).
+        workshop_id=await workshops.default_workshop_id(session),
         skills=_distinct(skills),
         experience_years=experience_years,
         is_available=is_available,
@@ -106,6 +108,8 @@ async def update_mechanic(
         session, credentials, principal, role=Role.MECHANIC, user_id=mechanic_id, **person
     )
     profile = mechanic.profile
+    if profile.workshop_id == workshops.DEFAULT_WORKSHOP_ID:
+        await workshops.default_workshop_id(session)  # a first stored profile needs it
     session.add(profile)
     if changes.assignment_type_id is not None:
         await _existing_assignment_type(session, changes.assignment_type_id)
@@ -194,7 +198,13 @@ async def _with_profiles(session: AsyncSession, users: list[User]) -> list[Mecha
         Mechanic(
             user,
             profiles.get(user.id)
-            or MechanicProfile(user_id=user.id, skills=[], experience_years=0, is_available=True),
+            or MechanicProfile(
+                user_id=user.id,
+                workshop_id=workshops.DEFAULT_WORKSHOP_ID,
+                skills=[],
+                experience_years=0,
+                is_available=True,
+            ),
         )
         for user in users
     ]

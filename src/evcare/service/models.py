@@ -51,6 +51,11 @@ class Service(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The workshop (organization of kind ``workshop``) that offers it; RevCare's own
+    # catalogue is the default workshop's (``evcare.service.workshops``).
+    workshop_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
     # A category with services cannot be deleted (the service layer says 409 first).
     category_id: Mapped[int] = mapped_column(
         ForeignKey("service_category.id", ondelete="RESTRICT"), index=True
@@ -141,6 +146,10 @@ class MechanicProfile(Timestamped, Base):
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The workshop the mechanic works for; they are assigned only its bookings.
+    workshop_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
     assignment_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("mechanic_assignment_type.id", ondelete="SET NULL"), default=None, index=True

@@ -69,8 +69,11 @@ async def list_services(
     category_id: int | None,
     search: str | None,
     active: bool | None,
+    workshop_id: str | None = None,
 ) -> Page[Service]:
     query = select(Service)
+    if workshop_id is not None:
+        query = query.where(Service.workshop_id == workshop_id)
     if category_id is not None:
         query = query.where(Service.category_id == category_id)
     if active is not None:

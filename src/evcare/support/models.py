@@ -1,8 +1,8 @@
 """Support tickets and their comments.
 
 A ticket belongs to its ``owner`` (the person it is for); every read goes through
-:func:`evcare.support.repository.readable`, so tickets raised later for a fleet or a
-partner's client add their scope there, in one place.
+:func:`evcare.support.repository.readable`, where the developer hub's fleet and client
+scopes are added too (:class:`evcare.support.repository.Reach`), in one place.
 """
 
 from __future__ import annotations

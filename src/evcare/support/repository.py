@@ -3,21 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, func, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.core.pagination import Page, PageParams
-from evcare.identity.models import Role, User
+from evcare.identity.models import OrganizationMember, Role, User
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
+from evcare.integrations.models import ExternalIdentity, Integration
 from evcare.support.models import Ticket, TicketComment, TicketStatus
 
 
-def readable(principal: Principal) -> ColumnElement[bool]:
-    """Support staff read every ticket; anyone else only the tickets they own."""
-    if principal.has(Scope.MANAGE_SUPPORT):
+@dataclass(frozen=True)
+class Reach:
+    """Whose tickets a caller reaches.
+
+    - neither field (EV-CMS, :data:`BY_ROLE`): support staff every ticket, anyone else
+      the tickets they own;
+    - ``own`` (the hub's ``/v1/client``, :data:`OWN`): only the caller's, whatever else
+      the caller may be;
+    - ``organization_id`` (the hub's ``/v1/fleet``): the tickets of the organization's
+      people: its members, its integrations' service accounts and the users its
+      integrations signed in (the audience its webhooks have).
+    """
+
+    own: bool = False
+    organization_id: str | None = None
+
+
+BY_ROLE = Reach()
+OWN = Reach(own=True)
+
+
+def organization_people(organization_id: str) -> CompoundSelect[tuple[int]]:
+    """The user ids whose tickets are an organization's (see :class:`Reach`)."""
+    return union(
+        select(OrganizationMember.user_id).where(
+            OrganizationMember.organization_id == organization_id
+        ),
+        select(Integration.service_user_id).where(Integration.organization_id == organization_id),
+        select(ExternalIdentity.user_id)
+        .join(Integration, Integration.id == ExternalIdentity.integration_id)
+        .where(Integration.organization_id == organization_id),
+    )
+
+
+def readable(principal: Principal, reach: Reach = BY_ROLE) -> ColumnElement[bool]:
+    """The tickets ``principal`` reads through ``reach`` (see :class:`Reach`)."""
+    if reach.organization_id is not None:
+        return Ticket.owner_id.in_(organization_people(reach.organization_id))
+    if principal.has(Scope.MANAGE_SUPPORT) and not reach.own:
         return true()
     return Ticket.owner_id == principal.user_id
 
@@ -30,16 +68,23 @@ async def get(session: AsyncSession, ticket_id: int, *, for_update: bool = False
 
 
 async def get_readable(
-    session: AsyncSession, principal: Principal, ticket_id: int, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: int,
+    *,
+    reach: Reach = BY_ROLE,
+    for_update: bool = False,
 ) -> Ticket | None:
-    query = select(Ticket).where(Ticket.id == ticket_id, readable(principal))
+    query = select(Ticket).where(Ticket.id == ticket_id, readable(principal, reach))
     if for_update:
         query = query.with_for_update()
     return await session.scalar(query.execution_options(populate_existing=True))
 
 
-def _filtered(principal: Principal, *, status: str | None, priority: str | None) -> Any:
-    query = select(Ticket).where(readable(principal))
+def _filtered(
+    principal: Principal, reach: Reach, *, status: str | None, priority: str | None
+) -> Any:
+    query = select(Ticket).where(readable(principal, reach))
     if status is not None:
         query = query.where(Ticket.status == status)
     if priority is not None:
@@ -54,9 +99,10 @@ async def list_readable(
     *,
     status: str | None,
     priority: str | None,
+    reach: Reach = BY_ROLE,
 ) -> Page[Ticket]:
     """Newest first."""
-    query = _filtered(principal, status=status, priority=priority)
+    query = _filtered(principal, reach, status=status, priority=priority)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.order_by(Ticket.created_at.desc(), Ticket.id.desc())

@@ -11,6 +11,12 @@
   Attachments are upload URLs the author owns. A closed ticket takes no comments.
 - The owner rates a ticket once, after it was resolved: score 1..5.
 - The owner is told (the notifier) when support changes the status or replies.
+- Every change is announced once: support's status changes and replies as
+  ``support.ticket_updated`` (the owner's notice), any other change (the owner's or a
+  fleet manager's comment or status change, support's priority or assignee) as
+  ``support.ticket_changed`` (no notice); partner webhooks hear both as ``ticket.updated``.
+- Whose tickets a caller reaches (EV-CMS by role, the hub's client and fleet scopes):
+  :class:`evcare.support.repository.Reach`.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ from evcare.identity.scopes import Scope
 from evcare.operations import settings as system_settings
 from evcare.support import repository
 from evcare.support.models import AuthorType, Ticket, TicketComment, TicketStatus
+from evcare.support.repository import BY_ROLE, Reach
 from evcare.support.sla import SlaTargets, sla_status
 
 TICKET_UPDATED = "support.ticket_updated"
+TICKET_CHANGED = "support.ticket_changed"
 TICKET_CREATED = "support.ticket_created"
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
@@ -95,9 +103,16 @@ async def _view(session: AsyncSession, ticket: Ticket) -> TicketView:
 
 
 async def _readable(
-    session: AsyncSession, principal: Principal, ticket_id: int, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: int,
+    *,
+    reach: Reach,
+    for_update: bool = False,
 ) -> Ticket:
-    ticket = await repository.get_readable(session, principal, ticket_id, for_update=for_update)
+    ticket = await repository.get_readable(
+        session, principal, ticket_id, reach=reach, for_update=for_update
+    )
     if ticket is None:
         raise NotFound(f"Ticket {ticket_id} not found")
     return ticket
@@ -106,6 +121,14 @@ async def _readable(
 def _is_support(principal: Principal, ticket: Ticket | None = None) -> bool:
     staff = principal.has(Scope.MANAGE_SUPPORT)
     return staff and (ticket is None or ticket.owner_id != principal.user_id)
+
+
+def _about(ticket: Ticket) -> dict[str, str | None]:
+    return {
+        "ticketId": str(ticket.id),
+        "ticketNumber": ticket.ticket_number,
+        "status": ticket.status,
+    }
 
 
 async def _tell_owner(session: AsyncSession, ticket: Ticket, message: str) -> None:
@@ -117,13 +140,15 @@ async def _tell_owner(session: AsyncSession, ticket: Ticket, message: str) -> No
             "category": "support",
             "title": f"Ticket {ticket.ticket_number} updated",
             "message": message,
-            "data": {
-                "ticketId": str(ticket.id),
-                "ticketNumber": ticket.ticket_number,
-                "status": ticket.status,
-            },
+            "data": _about(ticket),
         },
     )
+
+
+async def _announce_change(session: AsyncSession, ticket: Ticket) -> None:
+    """A change nobody is told of (the changer is the owner or acts for them): only
+    partner webhooks hear it (``ticket.updated``)."""
+    await publish(session, TICKET_CHANGED, {"user_id": ticket.owner_id, "data": _about(ticket)})
 
 
 async def create_ticket(
@@ -174,15 +199,31 @@ async def list_tickets(
     priority: str | None,
 ) -> tuple[Page[TicketView], dict[str, int]]:
     """The tickets the caller may read, newest first, and their count per status."""
-    page = await repository.list_readable(
-        session, principal, params, status=status, priority=priority
-    )
+    page = await list_reached(session, principal, params, status=status, priority=priority)
     counts = await repository.status_counts(session, principal)
-    return Page(await _views(session, page.items), page.total, page.params), counts
+    return page, counts
 
 
-async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: int) -> TicketView:
-    return await _view(session, await _readable(session, principal, ticket_id))
+async def list_reached(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: str | None,
+    priority: str | None,
+    reach: Reach = BY_ROLE,
+) -> Page[TicketView]:
+    """The tickets the caller reaches through ``reach``, newest first."""
+    page = await repository.list_readable(
+        session, principal, params, status=status, priority=priority, reach=reach
+    )
+    return Page(await _views(session, page.items), page.total, page.params)
+
+
+async def get_ticket(
+    session: AsyncSession, principal: Principal, ticket_id: int, *, reach: Reach = BY_ROLE
+) -> TicketView:
+    return await _view(session, await _readable(session, principal, ticket_id, reach=reach))
 
 
 def _move(ticket: Ticket, status: str, now: datetime) -> None:
@@ -206,9 +247,10 @@ async def update_ticket(
     status: str | None,
     priority: str | None,
     assigned_to: int | None,
+    reach: Reach = BY_ROLE,
 ) -> TicketView:
     """Change status, priority or assignee (who may change what: the module's rules)."""
-    ticket = await _readable(session, principal, ticket_id, for_update=True)
+    ticket = await _readable(session, principal, ticket_id, reach=reach, for_update=True)
     support = principal.has(Scope.MANAGE_SUPPORT)
     if not support:
         for name, value in (("priority", priority), ("assignedTo", assigned_to)):
@@ -228,7 +270,7 @@ async def update_ticket(
     if assigned_to is not None and not await repository.is_support_staff(session, assigned_to):
         message = "must be the id of an admin"
         raise ValidationFailed(f"assignedTo: {message}", fields=[FieldError("assignedTo", message)])
-    before = ticket.status
+    before = (ticket.status, ticket.priority, ticket.assigned_to)
     if status is not None:
         _move(ticket, status, utcnow())
     if priority is not None:
@@ -236,8 +278,10 @@ async def update_ticket(
     if assigned_to is not None:
         ticket.assigned_to = assigned_to
     ticket.updated_at = utcnow()
-    if ticket.status != before and _is_support(principal, ticket):
+    if ticket.status != before[0] and _is_support(principal, ticket):
         await _tell_owner(session, ticket, f"Your ticket is now {ticket.status}")
+    elif (ticket.status, ticket.priority, ticket.assigned_to) != before:
+        await _announce_change(session, ticket)
     return await _view(session, ticket)
 
 
@@ -248,9 +292,10 @@ async def add_comment(
     *,
     comment: str,
     attachments: list[str],
+    reach: Reach = BY_ROLE,
 ) -> TicketView:
     """Add a comment (``support`` or ``user``, the module's rule) with owned attachments."""
-    ticket = await _readable(session, principal, ticket_id, for_update=True)
+    ticket = await _readable(session, principal, ticket_id, reach=reach, for_update=True)
     if ticket.status == TicketStatus.CLOSED:
         message = "the ticket is closed; reopen it to comment"
         raise BusinessRuleViolation(message, fields=[FieldError("status", message)])
@@ -275,6 +320,8 @@ async def add_comment(
     ticket.updated_at = now
     if support:
         await _tell_owner(session, ticket, "Support replied to your ticket")
+    else:
+        await _announce_change(session, ticket)
     return await _view(session, ticket)
 
 
@@ -287,7 +334,7 @@ async def rate_ticket(
     feedback: str | None,
 ) -> TicketView:
     """The owner rates the resolution, once, after the ticket was resolved."""
-    ticket = await _readable(session, principal, ticket_id, for_update=True)
+    ticket = await _readable(session, principal, ticket_id, reach=BY_ROLE, for_update=True)
     if ticket.owner_id != principal.user_id:
         raise Forbidden("Only the ticket's owner rates it")
     if ticket.resolved_at is None:

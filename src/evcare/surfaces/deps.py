@@ -42,6 +42,14 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+def origin_of(request: Request, runtime: Runtime) -> str:
+    """Where clients reach us (upload URLs are built on it): the configured public URL,
+    else the request's own."""
+    if runtime.settings.public_url:
+        return runtime.settings.public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
 async def get_credentials(runtime: RuntimeDep) -> Credentials:
     return runtime.credentials
 

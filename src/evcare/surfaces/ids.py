@@ -29,6 +29,7 @@ from evcare.core.public_ids import (
     DELIVERY_ID,
     HUB_INVOICE_ID,
     INTEGRATION_ID,
+    MAINTENANCE_ID,
     MAX_LENGTH,
     ORGANIZATION_ID,
     PLAN_ID,
@@ -196,3 +197,4 @@ PlanId = _prefixed(PLAN_ID)
 WebhookId = _prefixed(WEBHOOK_ID)
 HubInvoiceId = _prefixed(HUB_INVOICE_ID)
 DeliveryId = _prefixed(DELIVERY_ID)
+FleetMaintenanceId = _prefixed(MAINTENANCE_ID)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from evcare.core.names import name_key
+from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import User
 from evcare.vehicles.models import (
     FuelType,
@@ -77,6 +78,18 @@ async def list_vehicles(
     their class and fuel loaded (without, touching them raises)."""
     query = _OWNERS_VEHICLES_WITH_REFERENCES if references else _OWNERS_VEHICLES
     return list((await session.scalars(query, {"owner_id": owner_id})).all())
+
+
+async def page_of_vehicles(
+    session: AsyncSession, *, owner_id: int, params: PageParams
+) -> Page[Vehicle]:
+    """One page of the owner's vehicles, in :func:`list_vehicles`' order, references loaded."""
+    total = await count_vehicles(session, owner_id=owner_id)
+    rows = await session.scalars(
+        _OWNERS_VEHICLES_WITH_REFERENCES.offset(params.offset).limit(params.limit),
+        {"owner_id": owner_id},
+    )
+    return Page(list(rows.all()), total, params)
 
 
 async def count_vehicles(session: AsyncSession, *, owner_id: int) -> int:

@@ -24,6 +24,7 @@ from evcare.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from evcare.core.pagination import Page, PageParams
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.vehicles import repository
@@ -75,6 +76,14 @@ async def list_vehicles(
     return await repository.list_vehicles(
         session, owner_id=principal.user_id, references=references
     )
+
+
+async def page_of_vehicles(
+    session: AsyncSession, principal: Principal, params: PageParams
+) -> Page[Vehicle]:
+    """One page of the caller's own vehicles, the default first (the hub's
+    ``/v1/client/vehicles``)."""
+    return await repository.page_of_vehicles(session, owner_id=principal.user_id, params=params)
 
 
 async def list_user_vehicles(

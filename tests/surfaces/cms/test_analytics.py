@@ -329,7 +329,10 @@ async def test_dashboard_shows_the_documented_stats(
             "offline": 0,
             "faulted": 1,
             "maintenance": 0,
-            "utilizationRate": 66.7,
+            # The last 7 local days, from the status history: charger A 120 of 330
+            # in-service minutes charging, charger B 30 of 1230 (Available since 10:00 UTC
+            # the day before): 150 / 1560.
+            "utilizationRate": 9.6,
         },
         "sessions": {
             "today": 3,
@@ -349,6 +352,9 @@ async def test_dashboard_shows_the_documented_stats(
             ],
         },
     }
+    # One computation: the same figure charger-stats gives for its default period.
+    default_stats = await _get(client, f"{ANALYTICS}/charger-stats", admin)
+    assert default_stats["avgUtilization"] == stats["chargers"]["utilizationRate"]
     only = (await _get(client, f"{DASHBOARD}?include=overview,revenue", admin))["stats"]
     assert set(only) == {"overview", "revenue"}
     assert_cms_error(await client.get(f"{DASHBOARD}?include=weather", headers=admin), 422)

@@ -41,6 +41,15 @@ INVOICE_FIELDS = {
     "paidDate",
     "sessionId",
     "createdAt",
+    "type",
+    "creditNoteId",
+    "creditNoteNumber",
+    "creditedInvoiceId",
+    "creditedInvoiceNumber",
+    "replacedBy",
+    "replaces",
+    "cancellationReason",
+    "cancelledAt",
 }
 TRANSACTION_FIELDS = {
     "id",

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
 from evcare.billing import export
-from evcare.core.clock import utcnow
+from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role, User
 from tests.factories.identity import signed_in
@@ -24,12 +25,14 @@ from tests.surfaces.cms.test_auth import assert_cms_error
 BILLING = "/api/v1/billing"
 REPORT_FIELDS = {
     "period",
+    "timeZone",
     "startDate",
     "endDate",
     "currency",
     "sessions",
     "energyKwh",
     "invoices",
+    "creditNotes",
     "revenue",
     "gstCollected",
     "refunds",
@@ -78,7 +81,7 @@ async def test_the_monthly_and_daily_reports_add_up_the_paid_sessions(
     user, headers = await signed_in(runtime, client)
     _, admin = await signed_in(runtime, client, Role.ADMIN)
     stations = await paid_sessions(client, runtime, user, headers)
-    today = utcnow().date()
+    today = utcnow().astimezone(ZoneInfo("Asia/Kolkata")).date()  # the network's day
     monthly = data(
         await client.get(
             f"{BILLING}/reports/monthly?month={today.month}&year={today.year}", headers=admin
@@ -170,3 +173,59 @@ async def test_the_export_streams_the_invoices_of_the_range_as_csv_and_xlsx(
     earlier = "startDate=2020-01-01&endDate=2020-01-31"
     nothing = await client.get(f"{BILLING}/export?{earlier}", headers=admin)
     assert nothing.text.strip().count("\n") == 0  # the header only
+
+
+async def pay_one_session_at(
+    client: httpx.AsyncClient, runtime: Runtime, moment: datetime
+) -> tuple[dict[str, str], int]:
+    """A Rs 200 session paid at ``moment`` (the clock frozen there); the admin's headers."""
+    clock.freeze(moment)
+    user, headers = await signed_in(runtime, client)
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    await fund(runtime, user, 100_000)
+    charger = await make_charger(runtime, base_price_minor=2000)
+    row = await make_session(runtime, charger, user=user, started_at=moment - timedelta(hours=1))
+    paid = await client.post(
+        "/api/v1/profile/wallet/pay",
+        json={"amount": 200, "description": "Charging", "sessionId": row.id},
+        headers=headers,
+    )
+    assert paid.status_code == 200, paid.text
+    return admin, row.id
+
+
+async def test_a_session_paid_just_after_local_midnight_is_in_that_local_day_and_month(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    # 00:10 IST on 1 December 2026 is 18:40 UTC on 30 November.
+    admin, _ = await pay_one_session_at(client, runtime, datetime(2026, 11, 30, 18, 40, tzinfo=UTC))
+
+    async def report(path: str) -> dict[str, Any]:
+        result: dict[str, Any] = data(await client.get(f"{BILLING}/{path}", headers=admin))
+        return result["report"]
+
+    december_first = await report("reports/daily?date=2026-12-01")
+    assert december_first["sessions"] == 1 and december_first["revenue"]["total"] == 200
+    assert december_first["timeZone"] == "Asia/Kolkata"
+    assert december_first["startDate"] == "2026-11-30T18:30:00Z"
+    assert december_first["endDate"] == "2026-12-01T18:30:00Z"
+    assert (await report("reports/daily?date=2026-11-30"))["sessions"] == 0
+    assert (await report("reports/monthly?month=12&year=2026"))["sessions"] == 1
+    november = await report("reports/monthly?month=11&year=2026")
+    assert november["sessions"] == 0 and november["endDate"] == "2026-11-30T18:30:00Z"
+    # The defaults are today and this month in the network's time zone, not UTC's.
+    assert (await report("reports/daily"))["startDate"] == "2026-11-30T18:30:00Z"
+    assert (await report("reports/monthly"))["sessions"] == 1
+
+
+async def test_report_days_follow_the_time_zone_setting(
+    client: httpx.AsyncClient, runtime: Runtime, frozen_clock: None
+) -> None:
+    admin, _ = await pay_one_session_at(client, runtime, datetime(2026, 11, 30, 18, 40, tzinfo=UTC))
+    changed = await client.put(
+        "/api/v1/settings", json={"general": {"timeZone": "UTC"}}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    on_utc = data(await client.get(f"{BILLING}/reports/daily?date=2026-11-30", headers=admin))
+    assert on_utc["report"]["sessions"] == 1
+    assert on_utc["report"]["startDate"] == "2026-11-30T00:00:00Z"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from evcare.core.clock import clock
+from evcare.core.clock import clock, utcnow
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
 from evcare.integrations import idempotency
@@ -25,6 +25,7 @@ from tests.factories.integrations import (
     create_integration,
     exchange,
 )
+from tests.factories.workshops import fleet_with_vehicle, workshop_with_services
 from tests.identity.test_sign_in_lockout import client_from, limited_app
 from tests.surfaces.hub.test_idempotency import (
     assert_hub_error,
@@ -232,6 +233,28 @@ async def _loopback_webhook(hub: Hub) -> httpx.Response:
         f"/v1/integrations/{integration['id']}/webhooks",
         json={"url": "https://127.0.0.1/hook", "events": ["session.started"]},
         headers=token,
+    )
+
+
+@trigger("WORKSHOP_NOT_ALLOWED", 403)
+async def _workshop_not_allowed(hub: Hub) -> httpx.Response:
+    allowed, _ = await workshop_with_services(hub.runtime, name="Allowed Garage")
+    other, services = await workshop_with_services(hub.runtime, name="Other Garage")
+    fleet, vehicle_id = await fleet_with_vehicle(hub.runtime, hub.client)
+    await hub.client.put(
+        "/v1/fleet/maintenance/settings",
+        json={"selectionMode": "allowed_only", "allowedWorkshopIds": [allowed.id]},
+        headers=fleet.headers,
+    )
+    return await hub.client.post(
+        "/v1/fleet/maintenance",
+        json={
+            "vehicleId": vehicle_id,
+            "serviceIds": services,
+            "workshopId": other.id,
+            "preferredDate": utcnow().date().isoformat(),
+        },
+        headers=fleet.headers,
     )
 
 

@@ -37,9 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging.analytics.periods import local_day_index
 from evcare.charging.bookings.models import ConnectorBooking
 from evcare.charging.chargers.models import Charger, ChargerStatus, ConnectorStatusChange
-from evcare.charging.chargers.repository import IN_USE_STATUSES, OFFLINE_STATUS
+from evcare.charging.chargers.repository import OFFLINE_STATUS
 from evcare.charging.sessions.models import ChargingSession, SessionStatus
-from evcare.charging.stations.models import Connector, ConnectorStatus, Station
+from evcare.charging.stations.models import ConnectorStatus, Station
 from evcare.core.sqltime import epoch_seconds
 from evcare.identity.models import Role, User
 
@@ -272,13 +272,10 @@ class ChargerStates:
     offline: int
     faulted: int
     maintenance: int
-    connectors: int
-    connectors_in_use: int
 
 
 async def charger_states(session: AsyncSession) -> ChargerStates:
-    """Chargers in service by status, and connectors in use now (a connector of an
-    offline charger is not: what it last said is a ghost)."""
+    """Chargers in service by status."""
     in_service = and_(Station.deleted_at.is_(None), Charger.archived_at.is_(None))
     by_status = (
         await session.execute(
@@ -297,21 +294,8 @@ async def charger_states(session: AsyncSession) -> ChargerStates:
             .where(in_service)
         )
     ).one()
-    in_use_now = and_(
-        Connector.status.in_(IN_USE_STATUSES), Charger.status != ChargerStatus.OFFLINE
-    )
-    connectors = (
-        await session.execute(
-            select(func.count(Connector.id), _sum_if(in_use_now, 1))
-            .join(Charger, Charger.id == Connector.charger_id)
-            .join(Station, Station.id == Charger.station_id)
-            .where(in_service)
-        )
-    ).one()
     online, offline, faulted, maintenance = (int(value) for value in by_status)
-    return ChargerStates(
-        online, offline, faulted, maintenance, int(connectors[0]), int(connectors[1])
-    )
+    return ChargerStates(online, offline, faulted, maintenance)
 
 
 # -- sessions --------------------------------------------------------------------------------
@@ -563,6 +547,40 @@ def _connector_time(
     )
 
 
+def _chargers_in(stations: StationScope, station_id: int | None) -> Select[int]:
+    return (
+        select(Charger.id)
+        .join(Station, Station.id == Charger.station_id)
+        .where(*_chargers(stations, station_id))
+    )
+
+
+async def use_totals(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    stations: StationScope,
+    station_id: int | None,
+) -> tuple[int, float, float]:
+    """(chargers in scope, their total charging and in-service seconds) over the period
+    ``[start, end)``, from the connector status history: the one utilization figure."""
+    used = _connector_time(start, end, _chargers_in(stations, station_id)).subquery()
+    totals = (
+        await session.execute(
+            select(
+                func.count(Charger.id),
+                _sum(func.coalesce(used.c[1], 0.0)),
+                _sum(func.coalesce(used.c[2], 0.0)),
+            )
+            .join(Station, Station.id == Charger.station_id)
+            .outerjoin(used, used.c.charger_id == Charger.id)
+            .where(*_chargers(stations, station_id))
+        )
+    ).one()
+    return int(totals[0]), float(totals[1] or 0), float(totals[2] or 0)
+
+
 async def charger_use(
     session: AsyncSession,
     *,
@@ -575,22 +593,12 @@ async def charger_use(
 ) -> tuple[int, float, float, list[ChargerUse]]:
     """(chargers in scope, their total charging and in-service seconds, one page of them
     with their own), for the period ``[start, end)``."""
-    in_scope = (
-        select(Charger.id)
-        .join(Station, Station.id == Charger.station_id)
-        .where(*_chargers(stations, station_id))
+    total, charging_seconds, available_seconds = await use_totals(
+        session, start=start, end=end, stations=stations, station_id=station_id
     )
-    used = _connector_time(start, end, in_scope).subquery()
+    used = _connector_time(start, end, _chargers_in(stations, station_id)).subquery()
     charging = func.coalesce(used.c[1], 0.0)
     available = func.coalesce(used.c[2], 0.0)
-    totals = (
-        await session.execute(
-            select(func.count(Charger.id), _sum(charging), _sum(available))
-            .join(Station, Station.id == Charger.station_id)
-            .outerjoin(used, used.c.charger_id == Charger.id)
-            .where(*_chargers(stations, station_id))
-        )
-    ).one()
     rows = await session.execute(
         select(
             Charger.id,
@@ -609,7 +617,7 @@ async def charger_use(
         .limit(limit)
     )
     page = [ChargerUse(int(a), b, c, int(d), e, float(f), float(g)) for a, b, c, d, e, f, g in rows]
-    return int(totals[0]), float(totals[1] or 0), float(totals[2] or 0), page
+    return total, charging_seconds, available_seconds, page
 
 
 async def station_in_scope(session: AsyncSession, station_id: int, stations: StationScope) -> bool:

@@ -244,6 +244,41 @@ class ChargerStats:
     available_seconds: float
 
 
+def _use_window(
+    zone: ZoneInfo, *, start_date: date | None, end_date: date | None
+) -> tuple[Period, datetime, datetime]:
+    """The period utilization is measured over (by default the last 7 local days), and
+    its part up to now: ``(period, start, until)``."""
+    period = period_of(zone, start_date=start_date, end_date=end_date, default_days=7)
+    until = min(period.end, utcnow())
+    return period, min(period.start, until), until
+
+
+@dataclass(frozen=True)
+class Utilization:
+    """Charging time over in-service time of every charger in scope, over a period."""
+
+    period: Period
+    until: datetime
+    charging_seconds: float
+    available_seconds: float
+
+    @property
+    def percent(self) -> float:
+        return percent(self.charging_seconds, self.available_seconds)
+
+
+async def network_utilization(session: AsyncSession, zone: ZoneInfo) -> Utilization:
+    """The network's utilization over charger stats' default period (the last 7 local
+    days up to now): the dashboard's ``utilizationRate``, the same figure as
+    ``charger-stats``' ``avgUtilization`` asked without a period."""
+    period, start, until = _use_window(zone, start_date=None, end_date=None)
+    _, charging, available = await repository.use_totals(
+        session, start=start, end=until, stations=None, station_id=None
+    )
+    return Utilization(period, until, charging, available)
+
+
 def percent(part: float, whole: float) -> float:
     """``part`` of ``whole`` as a percentage to one decimal (0 of nothing)."""
     if whole <= 0:
@@ -263,11 +298,8 @@ async def charger_stats(
     """Each charger's utilization over the period (by default the last 7 days up to
     now), from its connectors' status history."""
     zone, _ = await _network(session)
-    period = period_of(zone, start_date=start_date, end_date=end_date, default_days=7)
+    period, start, until = _use_window(zone, start_date=start_date, end_date=end_date)
     stations = await _scope(session, principal, station_id)
-    now = utcnow()
-    until = min(period.end, now)
-    start = min(period.start, until)
     total, charging, available, rows = await repository.charger_use(
         session,
         start=start,
@@ -322,6 +354,7 @@ class Dashboard:
     sessions: repository.SessionCounts | None = None
     revenue: repository.RevenueMarks | None = None
     top_stations: list[tuple[int, int]] | None = None
+    utilization: Utilization | None = None
 
 
 async def dashboard(
@@ -364,6 +397,7 @@ async def dashboard(
             if "sessions" in include
             else None
         ),
+        utilization=await network_utilization(session, zone) if "chargers" in include else None,
         revenue=money,
         top_stations=(
             await repository.top_stations(

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from evcare.billing import wallet
+from evcare.billing import invoices, wallet
 from evcare.billing.wallet_models import EntryKind
 from evcare.charging.bookings import events, repository, reservations
 from evcare.charging.bookings.documents import BookingView
@@ -226,6 +226,19 @@ async def create_booking(
             description=f"Reservation fee {row.booking_number}",
             reference=f"booking:{row.id}:fee",
         )
+        # The fee taken is invoiced in the same transaction (one ledger, one invoice).
+        await invoices.invoice_booking_fee(
+            session,
+            invoices.BookingFee(
+                booking_id=row.id,
+                booking_number=row.booking_number,
+                user_id=principal.user_id,
+                station_id=station.id,
+                station_name=station.name,
+                currency=connector.currency,
+                amount_minor=fee,
+            ),
+        )
         repository.add_log(session, row.id, "reservation-fee-paid", now)
     repository.add_log(session, row.id, "confirmed", now)
     await publish(session, events.BOOKING_CONFIRMED, events.booking_notice(row, confirmed=True))
@@ -403,6 +416,11 @@ async def cancel_booking(
             kind=EntryKind.REFUND,
             description=f"Reservation fee refund {row.booking_number}",
             reference=f"booking:{row.id}:refund",
+        )
+        await invoices.credit_booking_fee(
+            session,
+            booking_id=row.id,
+            reason=f"Booking {row.booking_number} cancelled in time: reservation fee refunded",
         )
         await repository.move(
             session, row.id, from_status=[BookingStatus.CANCELLED], values={"fee_refunded": True}

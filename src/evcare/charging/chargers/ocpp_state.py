@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from evcare.charging import events
 from evcare.charging.chargers import repository
 from evcare.charging.chargers.models import Charger, ChargerStatus
+from evcare.charging.franchises import repository as franchise_repository
 from evcare.charging.stations.models import Connector, ConnectorStatus
 from evcare.core.clock import utcnow
 from evcare.core.events import publish_many
@@ -298,7 +299,11 @@ async def _announce_all(
     changed: list[tuple[ChargerRef, Charger]],
     connectors: dict[int, list[Connector]],
 ) -> None:
-    """One ``charger_status`` event per charger (its status and connectors), one flush."""
+    """One ``charger_status`` event per charger (its status and connectors), one flush;
+    the franchise of each charger's station, if any, is read in one query."""
+    franchises = await franchise_repository.active_franchises_of_stations(
+        session, {charger.station_id for charger, _ in changed}
+    )
     await publish_many(
         session,
         [
@@ -307,6 +312,7 @@ async def _announce_all(
                 events.charger_status(
                     charger_id=charger.charge_point_id,
                     owner_id=str(charger.owner_id),
+                    franchise_id=_text(franchises.get(charger.station_id)),
                     status=row.status,
                     connectors=[_connector_doc(c) for c in connectors.get(charger.id, [])],
                 ),
@@ -314,6 +320,10 @@ async def _announce_all(
             for charger, row in changed
         ],
     )
+
+
+def _text(key: int | None) -> str | None:
+    return None if key is None else str(key)
 
 
 def _connector_doc(connector: Connector) -> dict[str, Any]:

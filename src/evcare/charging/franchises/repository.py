@@ -6,6 +6,7 @@ their own franchise; nobody else any.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, true, update
@@ -112,6 +113,24 @@ async def active_franchise_of_staff(session: AsyncSession, user_id: int) -> Fran
         .where(FranchiseStaff.user_id == user_id, Franchise.status == FranchiseStatus.ACTIVE)
     )
     return (await session.scalars(query)).one_or_none()
+
+
+async def active_franchises_of_stations(
+    session: AsyncSession, station_ids: Collection[int]
+) -> dict[int, int]:
+    """station id -> the active franchise it is handed to, for the stations that are: whose
+    staff hear the live events of those stations' chargers and sessions."""
+    if not station_ids:
+        return {}
+    query = (
+        select(FranchiseStation.station_id, FranchiseStation.franchise_id)
+        .join(Franchise, Franchise.id == FranchiseStation.franchise_id)
+        .where(
+            FranchiseStation.station_id.in_(sorted(set(station_ids))),
+            Franchise.status == FranchiseStatus.ACTIVE,
+        )
+    )
+    return {int(station): int(franchise) for station, franchise in await session.execute(query)}
 
 
 async def list_staff(session: AsyncSession, franchise_id: int) -> list[tuple[FranchiseStaff, User]]:

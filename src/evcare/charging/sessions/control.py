@@ -71,6 +71,16 @@ async def list_sessions(
     return await repository.list_views(session, principal, params, status=status)
 
 
+async def own_sessions(
+    session: AsyncSession, principal: Principal, params: PageParams, *, status: str | None
+) -> Page[SessionView]:
+    """The caller's own sessions, newest first, whatever else the caller may see (the
+    hub's ``/v1/client``: an operator's or an admin's too are only theirs)."""
+    return await repository.list_views(
+        session, None, params, status=status, user_id=principal.user_id
+    )
+
+
 async def current_sessions(
     session: AsyncSession, principal: Principal, charger_ids: list[int]
 ) -> dict[tuple[int, int], str]:

@@ -85,7 +85,7 @@ async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new:
     amount = Money(abs(new - old), row.currency)
     post = wallet.debit if new > old else wallet.credit
     try:
-        await post(
+        posted = await post(
             session,
             user_id=row.user_id,
             amount=amount,
@@ -95,7 +95,22 @@ async def _adjust(session: AsyncSession, row: ChargingSession, *, old: int, new:
             session_id=row.id,
         )
     except InsufficientFunds:
+        # Not collected: the invoice keeps saying what the wallet paid.
         await wallet.announce_cannot_cover(session, user_id=row.user_id, amount=amount)
+        return
+    if posted.created:
+        # The invoice follows the wallet: a credit note for what was invoiced and an
+        # invoice of the final price, so both say what was paid, to the paisa.
+        await session.flush()
+        await invoices.correct_paid_session(
+            session,
+            session_id=row.id,
+            reason=(
+                f"Charging session SES{row.id:06d} re-priced from the charger's final "
+                f"reading: {wallet.shown(Money(old, row.currency))} -> "
+                f"{wallet.shown(Money(new, row.currency))}"
+            ),
+        )
 
 
 async def pay_from_wallet(

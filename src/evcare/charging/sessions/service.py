@@ -19,6 +19,7 @@ from evcare.charging.bookings.models import START_EARLY
 from evcare.charging.chargers import ocpp_state as chargers
 from evcare.charging.chargers.models import ChargerStatus
 from evcare.charging.chargers.ocpp_state import ChargerRef
+from evcare.charging.franchises import repository as franchise_repository
 from evcare.charging.pricing import service as pricing
 from evcare.charging.sessions import id_tags, payments, repository
 from evcare.charging.sessions.id_tags import Authorization
@@ -122,7 +123,9 @@ async def start_transaction(
         session,
         events.SESSION_STARTED,
         events.session_started(
-            session=as_json(session_document(view)), owner_id=str(charger.owner_id)
+            session=as_json(session_document(view)),
+            owner_id=str(charger.owner_id),
+            franchise_id=await _franchise_of(session, charger),
         ),
     )
     return row, authorization
@@ -254,9 +257,7 @@ async def record_meter_reports(
         if (row, charger) not in announce:
             announce.append((row, charger))
     # The Session object needs no names: built from the row, without another query.
-    await publish_many(
-        session, [(events.SESSION_UPDATED, _update_event(r, c)) for r, c in announce]
-    )
+    await _announce_updates(session, announce)
     await chargers.record_powers(session, power)
     return found
 
@@ -274,11 +275,37 @@ def _meter_value(session_id: int, sample: MeterSample) -> MeterValue:
     )
 
 
-def _update_event(row: ChargingSession, charger: ChargerRef) -> events.Document:
+async def _franchise_of(session: AsyncSession, charger: ChargerRef) -> str | None:
+    """The active franchise the charger's station is handed to (its staff's room)."""
+    found = await franchise_repository.active_franchises_of_stations(session, [charger.station_id])
+    franchise = found.get(charger.station_id)
+    return None if franchise is None else str(franchise)
+
+
+async def _announce_updates(
+    session: AsyncSession, updated: list[tuple[ChargingSession, ChargerRef]]
+) -> None:
+    """One ``session_updated`` event per session; the stations' franchises in one query."""
+    franchises = await franchise_repository.active_franchises_of_stations(
+        session, {charger.station_id for _, charger in updated}
+    )
+    await publish_many(
+        session,
+        [
+            (events.SESSION_UPDATED, _update_event(row, ref, franchises.get(ref.station_id)))
+            for row, ref in updated
+        ],
+    )
+
+
+def _update_event(
+    row: ChargingSession, charger: ChargerRef, franchise_id: int | None
+) -> events.Document:
     document = session_document(SessionView(row, charger.charge_point_id, charger.owner_id))
     return events.session_updated(
         session=as_json(document),
         owner_id=str(charger.owner_id),
+        franchise_id=None if franchise_id is None else str(franchise_id),
         meter_value_wh=row.last_meter_wh,
         power_kw=None if row.last_power_w is None else round(row.last_power_w / 1000, 3),
         estimated_cost=document["cost"],
@@ -354,6 +381,7 @@ async def _close(
             session=as_json(session_document(view)),
             cdr=as_json(cdr_document(view)),
             owner_id=str(charger.owner_id),
+            franchise_id=await _franchise_of(session, charger),
         ),
     )
     return row
@@ -435,9 +463,7 @@ async def record_connections(
     rows = await repository.interrupted_on_chargers(session, list(refs))
     for row in rows:
         row.interrupted_at = None
-    await publish_many(
-        session, [(events.SESSION_UPDATED, _update_event(r, refs[r.charger_id])) for r in rows]
-    )
+    await _announce_updates(session, [(r, refs[r.charger_id]) for r in rows])
     return done
 
 
@@ -454,7 +480,5 @@ async def mark_vanished_chargers(session: AsyncSession, *, silent_since: datetim
     now = utcnow()
     for row in rows:
         row.interrupted_at = now
-    await publish_many(
-        session, [(events.SESSION_UPDATED, _update_event(r, refs[r.charger_id])) for r in rows]
-    )
+    await _announce_updates(session, [(r, refs[r.charger_id]) for r in rows])
     return len(rows)

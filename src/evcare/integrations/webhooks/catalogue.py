@@ -59,6 +59,17 @@ _MONEY_EVENT = _object(
 _RESOURCE = _object({"id": _STRING, "resource": _DOCUMENT})
 
 
+_MAINTENANCE_EXAMPLE: dict[str, Any] = {
+    "id": "mnt_0a1b2c",
+    "status": "created",
+    "previousStatus": None,
+    "bookingId": "12",
+    "workshopId": "org_0a1b2c",
+    "vehicleId": "VEH000012",
+    "preferredDate": "2026-12-14",
+}
+
+
 def _resource_example(prefix: str) -> dict[str, Any]:
     return {"id": f"{prefix}000012", "resource": {"id": f"{prefix}000012"}}
 
@@ -162,19 +173,30 @@ EVENT_TYPES: tuple[EventType, ...] = (
         for noun, prefix in (("vehicle", "VEH"), ("driver", "DRV"))
         for change in ("created", "updated", "deleted")
     ),
-    EventType(
-        "maintenance.scheduled",
-        "A maintenance request of the fleet was scheduled with a workshop.",
-        _RESOURCE,
-        _resource_example("MNT"),
-        published=False,
-    ),
-    EventType(
-        "maintenance.completed",
-        "A maintenance request of the fleet was completed.",
-        _RESOURCE,
-        _resource_example("MNT"),
-        published=False,
+    *(
+        EventType(
+            f"maintenance.{change}",
+            f"A maintenance request of the fleet {meaning} (it follows its workshop booking's "
+            "state); ``resource`` holds its ``id``, ``status`` (the booking's), "
+            "``previousStatus``, ``bookingId``, ``workshopId``, ``vehicleId`` and "
+            "``preferredDate``.",
+            _RESOURCE,
+            {"id": "mnt_0a1b2c", "resource": {**_MAINTENANCE_EXAMPLE, **example}},
+            published=True,
+        )
+        for change, meaning, example in (
+            ("scheduled", "was booked with a workshop", {}),
+            (
+                "updated",
+                "moved on (a mechanic assigned, an estimate, work started, cancelled, paid)",
+                {"status": "mechanic_assigned", "previousStatus": "created"},
+            ),
+            (
+                "completed",
+                "was completed by the workshop",
+                {"status": "completed", "previousStatus": "in_progress"},
+            ),
+        )
     ),
     EventType(
         "ticket.created",

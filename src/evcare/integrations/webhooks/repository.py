@@ -118,8 +118,11 @@ async def audience(
             .join(ExternalIdentity, ExternalIdentity.integration_id == signer.id)
             .where(ExternalIdentity.user_id.in_(user_ids))
         )
+        service = aliased(Integration)
+        own_account = select(service.organization_id).where(service.service_user_id.in_(user_ids))
         organizations.append(Integration.organization_id.in_(members))
         organizations.append(Integration.organization_id.in_(signed_in))
+        organizations.append(Integration.organization_id.in_(own_account))
     if not organizations:
         return []
     query = (

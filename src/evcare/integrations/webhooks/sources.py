@@ -4,10 +4,12 @@ An event reaches the integrations of an organization when it is about:
 
 - the organization itself (``organizationId``) or one of its integrations
   (``integrationId``: credentials rotated);
-- a user who belongs to the organization (``organization_member``), or whom one of
-  the organization's integrations signed in (``external_identity``): the driver of a
+- a user who belongs to the organization (``organization_member``), whom one of
+  the organization's integrations signed in (``external_identity``), or who is one of
+  its integrations' service accounts (a ticket its backend opened): the driver of a
   charging session, the customer of a workshop booking;
-- a charger or station owned by such a user (``ownerId``): the operator's chargers.
+- a charger or station owned by such a user (``ownerId``): the operator's chargers;
+- a maintenance request of the organization's fleet (``organizationId``).
 
 Anything else is nobody's partner event and is not sent.
 """
@@ -168,6 +170,20 @@ def _ticket(event_type: str) -> Callable[[Payload], Announcement | None]:
     return translate
 
 
+def _maintenance(payload: Payload) -> Announcement | None:
+    """A fleet's maintenance request moved with its booking: the fleet hears it."""
+    maintenance = payload.get("maintenance") or {}
+    maintenance_id = maintenance.get("id")
+    if maintenance_id is None or payload.get("organizationId") is None:
+        return None
+    return Announcement(
+        f"maintenance.{payload.get('change')}",
+        {"id": str(maintenance_id), "resource": maintenance},
+        f"maintenance:{maintenance_id}",
+        organization_id=str(payload["organizationId"]),
+    )
+
+
 def _subscription_updated(payload: Payload) -> Announcement:
     integration_id = str(payload.get("integrationId"))
     return Announcement(
@@ -220,6 +236,9 @@ TRANSLATORS: dict[str, Callable[[Payload], Announcement | None]] = {
     "billing.payment_failed": _payment_failed,
     "support.ticket_created": _ticket("ticket.created"),
     "support.ticket_updated": _ticket("ticket.updated"),
+    # The same news when nobody is told of it (the owner's own comment or change).
+    "support.ticket_changed": _ticket("ticket.updated"),
+    "service.fleet_maintenance_changed": _maintenance,
     "integrations.credentials_rotated": _credentials_rotated,
     "integrations.subscription_updated": _subscription_updated,
     "billing.hub_invoice_created": _invoice("invoice.created"),

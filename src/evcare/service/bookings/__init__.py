@@ -49,6 +49,7 @@ from evcare.service.bookings.views import (
     list_customer_bookings,
     mechanic_assignments,
     view_of,
+    views_of,
 )
 
 __all__ = [
@@ -81,4 +82,5 @@ __all__ = [
     "validate_progress",
     "verify_online_payment",
     "view_of",
+    "views_of",
 ]

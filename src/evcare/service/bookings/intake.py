@@ -28,6 +28,7 @@ from evcare.service.bookings import lifecycle, repository
 from evcare.service.bookings.models import BookingItem, BookingStatus, PickupType, ServiceBooking
 from evcare.service.bookings.views import BookingView, view_of
 from evcare.service.models import MechanicProfile
+from evcare.service.workshops import DEFAULT_WORKSHOP_ID, default_workshop_id
 from evcare.vehicles import service as vehicles
 
 S = BookingStatus
@@ -53,8 +54,12 @@ async def create_booking(
     address_id: int | None,
     services: Sequence[ServiceRequest],
     notes: str,
+    workshop_id: str | None = None,
 ) -> BookingView:
-    """Book services for a vehicle in a timeslot; a full slot is a 409."""
+    """Book services for a vehicle in a timeslot; a full slot is a 409.
+
+    The booking belongs to the workshop that offers its services (``workshop_id`` when the
+    caller chose one, else the services' own, which must then be one workshop's)."""
     customer = customer_id if customer_id is not None else principal.user_id
     if customer != principal.user_id:
         if not principal.has(Scope.MANAGE_BOOKINGS):
@@ -81,8 +86,14 @@ async def create_booking(
         )
     found = {s.id: s for s in await catalogue_repository.get_services(session, ids)}
     for service_id in ids:
-        if service_id not in found or not found[service_id].is_active:
+        service = found.get(service_id)
+        if service is None or not service.is_active:
             raise NotFound(f"Service {service_id} not found")
+        if workshop_id is not None and service.workshop_id != workshop_id:
+            raise NotFound(f"Service {service_id} not found at workshop {workshop_id}")
+    workshops = {s.workshop_id for s in found.values()}
+    if len(workshops) > 1:
+        raise BusinessRuleViolation("All services of a booking must be one workshop's")
     currencies = {s.currency for s in found.values()}
     if len(currencies) != 1:
         raise BusinessRuleViolation("All services of a booking must be priced in one currency")
@@ -120,6 +131,7 @@ async def create_booking(
 
     booking = ServiceBooking(
         customer_id=customer,
+        workshop_id=workshops.pop() if workshops else await default_workshop_id(session),
         vehicle_id=vehicle.id,
         timeslot_id=timeslot_id,
         service_date=day,
@@ -167,6 +179,12 @@ async def assign_mechanic(
             f"Mechanic {format_public_id('MEC', mechanic_id)} is not active"
         )
     profile = await session.get(MechanicProfile, mechanic_id)
+    # A mechanic with no profile yet works for the default workshop, as they will once stored.
+    works_at = profile.workshop_id if profile is not None else DEFAULT_WORKSHOP_ID
+    if works_at != booking.workshop_id:
+        raise BusinessRuleViolation(
+            f"Mechanic {format_public_id('MEC', mechanic_id)} works for another workshop"
+        )
     if profile is not None and not profile.is_available:
         raise BusinessRuleViolation(
             f"Mechanic {format_public_id('MEC', mechanic_id)} is not available"

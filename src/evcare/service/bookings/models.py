@@ -59,6 +59,10 @@ class ServiceBooking(Timestamped, Base):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
+    # The workshop doing the work: the one that offers the booked services.
+    workshop_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
     vehicle_id: Mapped[int | None] = mapped_column(
         ForeignKey("vehicle.id", ondelete="SET NULL"), default=None, index=True
     )

@@ -64,7 +64,9 @@ class ChargersOut(CamelModel):
     offline: int
     faulted: int
     maintenance: int
-    utilization_rate: float = Field(description="% of connectors in use now")
+    utilization_rate: float = Field(
+        description="% of in-service minutes spent charging, the last 7 days (charger-stats)"
+    )
 
 
 class SessionsOut(CamelModel):
@@ -118,7 +120,7 @@ class StatsOut(CamelModel):
                 offline=states.offline,
                 faulted=states.faulted,
                 maintenance=states.maintenance,
-                utilization_rate=analytics.percent(states.connectors_in_use, states.connectors),
+                utilization_rate=board.utilization.percent if board.utilization else 0.0,
             )
         if board.sessions is not None:
             counts = board.sessions

@@ -2,8 +2,9 @@
 
 Refunds are in :mod:`billing_refunds`, reports and the export in :mod:`billing_reports`.
 A user reads their own invoices and transactions; admins (``MANAGE:BILLING``) everyone's,
-create invoices and send them. ``GET /invoices/{id}`` answers the PDF for ``Accept:
+create, send and cancel invoices. ``GET /invoices/{id}`` answers the PDF for ``Accept:
 application/pdf`` or ``?format=pdf``. ``POST /invoices`` accepts an ``Idempotency-Key``.
+Credit notes (``CN-...``) are listed and read as invoices are, ``type: "credit_note"``.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ class InvoiceItemOut(CamelModel):
 
 
 class InvoiceOut(CamelModel):
-    """The seed's Invoice, plus ``currency``, ``taxPercentage`` and ``sessionId``."""
+    """The seed's Invoice, plus ``currency``, ``taxPercentage``, ``sessionId``, and how it
+    stands with the documents around it: ``type`` (``invoice`` or ``credit_note``), links
+    by id and number (``creditNote*`` on a reversed invoice, ``creditedInvoice*`` on a
+    credit note, ``replacedBy`` / ``replaces`` for a corrected session),
+    ``cancellationReason`` and ``cancelledAt``."""
 
     id: str
     invoice_number: str
@@ -100,12 +105,26 @@ class InvoiceOut(CamelModel):
     paid_date: datetime | None = None
     session_id: str | None = None
     created_at: datetime
+    type: Literal["invoice", "credit_note"] = "invoice"
+    credit_note_id: str | None = None
+    credit_note_number: str | None = None
+    credited_invoice_id: str | None = None
+    credited_invoice_number: str | None = None
+    replaced_by: str | None = None
+    replaces: str | None = None
+    cancellation_reason: str | None = None
+    cancelled_at: datetime | None = None
 
     @classmethod
     def of(cls, view: InvoiceView) -> InvoiceOut:
         invoice = view.invoice
         currency = invoice.currency
-        session_id = invoice.session_id
+        links = view.links
+        session_id = links.session_id
+
+        def key(value: int | None) -> str | None:
+            return None if value is None else str(value)
+
         return cls(
             id=str(invoice.id),
             invoice_number=invoice.number,
@@ -122,6 +141,15 @@ class InvoiceOut(CamelModel):
             paid_date=invoice.paid_at,
             session_id=None if session_id is None else format_public_id(SESSION_PREFIX, session_id),
             created_at=invoice.created_at,
+            type="credit_note" if view.is_credit_note else "invoice",
+            credit_note_id=key(links.credit_note_id),
+            credit_note_number=links.credit_note_number,
+            credited_invoice_id=key(links.credited_invoice_id),
+            credited_invoice_number=links.credited_invoice_number,
+            replaced_by=key(links.replaced_by_id),
+            replaces=key(links.replaces_id),
+            cancellation_reason=links.reason,
+            cancelled_at=links.cancelled_at,
         )
 
 
@@ -131,7 +159,8 @@ class StatusTotal(CamelModel):
 
 
 class InvoiceSummary(CamelModel):
-    """Every invoice the caller may read (whatever the filter), by status."""
+    """Every invoice the caller may read (whatever the filter), by status; the credit
+    notes apart (``creditNotes``, not in ``totalInvoices`` or ``totalAmount``)."""
 
     total_invoices: int
     total_amount: float | int
@@ -140,6 +169,7 @@ class InvoiceSummary(CamelModel):
     paid: StatusTotal
     overdue: StatusTotal
     cancelled: StatusTotal
+    credit_notes: StatusTotal
 
     @classmethod
     def of(cls, summary: invoices.Summary) -> InvoiceSummary:
@@ -147,7 +177,7 @@ class InvoiceSummary(CamelModel):
             count, amount = summary.by_status.get(status, (0, 0))
             return StatusTotal(count=count, amount=_money(amount, summary.currency))
 
-        counts = summary.by_status.values()
+        counts = [value for key, value in summary.by_status.items() if key != "creditNotes"]
         return cls(
             total_invoices=sum(count for count, _ in counts),
             total_amount=_money(sum(amount for _, amount in counts), summary.currency),
@@ -156,6 +186,7 @@ class InvoiceSummary(CamelModel):
             paid=part("paid"),
             overdue=part("overdue"),
             cancelled=part("cancelled"),
+            credit_notes=part("creditNotes"),
         )
 
 
@@ -166,6 +197,15 @@ class InvoicesBody(CamelModel):
 
 class InvoiceBody(CamelModel):
     invoice: InvoiceOut
+
+
+class CancelInvoiceIn(StrictCamelModel):
+    reason: str = Field(min_length=1, max_length=invoices.MAX_REASON)
+
+
+class CancelledBody(CamelModel):
+    invoice: InvoiceOut
+    credit_note: InvoiceOut
 
 
 class ItemIn(StrictCamelModel):
@@ -321,6 +361,21 @@ async def send_invoice(
     """Email the invoice, with its PDF, to its user (SMTP)."""
     await invoices.send_invoice(session, principal, mailer, invoice_id)
     return Done()
+
+
+@router.put("/invoices/{invoice_id}/cancel", operation_id="cms_cancel_invoice")
+async def cancel_invoice(
+    invoice_id: InvoiceId, body: CancelInvoiceIn, principal: BillingManage, session: SessionDep
+) -> Envelope[CancelledBody]:
+    """Cancel an unpaid invoice with a reason: a credit note (``CN-...``) reverses it and the
+    invoice stays, ``cancelled``. A paid one is refunded instead (409)."""
+    invoice, note = await invoices.cancel_invoice(
+        session, principal, invoice_id=invoice_id, reason=body.reason
+    )
+    return Envelope(
+        message="Invoice cancelled",
+        data=CancelledBody(invoice=InvoiceOut.of(invoice), credit_note=InvoiceOut.of(note)),
+    )
 
 
 @router.get("/transactions", operation_id="cms_billing_transactions")

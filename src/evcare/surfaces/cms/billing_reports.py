@@ -1,6 +1,7 @@
 """EV-CMS section 8, Billing: reports and the export (admins, ``MANAGE:BILLING``).
 
-Periods are UTC days and months. The export is streamed while it is read from the
+Report periods are days and months of the network's time zone (setting ``timeZone``);
+the export's range is UTC days. The export is streamed while it is read from the
 database (CSV, or XLSX through openpyxl's write-only mode), whatever the range.
 """
 
@@ -17,7 +18,6 @@ from evcare.billing import export, reports
 from evcare.billing.export import ExportFormat
 from evcare.billing.invoice_models import ItemComponent
 from evcare.billing.report_repository import StationTotals, Totals
-from evcare.core.clock import utcnow
 from evcare.core.money import major_number
 from evcare.core.transactions import SessionDep, TransactionalRoute
 from evcare.identity.principal import Principal
@@ -45,6 +45,7 @@ class Components(CamelModel):
     peak: float | int
     discount: float | int
     platform_fee: float | int
+    reservation: float | int  # connector bookings' reservation fees
     other: float | int
 
 
@@ -80,14 +81,21 @@ class Refunds(CamelModel):
     amount: float | int
 
 
+class CreditNotes(CamelModel):
+    count: int
+    amount: float | int  # what they gave back, GST included (already out of the revenue)
+
+
 class ReportOut(CamelModel):
     period: str
+    time_zone: str  # the network's, whose days and months the period follows
     start_date: datetime
     end_date: datetime
     currency: str
     sessions: int
     energy_kwh: float | int
     invoices: int
+    credit_notes: CreditNotes
     revenue: Revenue
     gst_collected: float | int
     refunds: Refunds
@@ -106,12 +114,16 @@ class ReportOut(CamelModel):
 
         return cls(
             period=report.period,
+            time_zone=report.time_zone,
             start_date=report.start,
             end_date=report.end,
             currency=currency,
             sessions=totals.sessions,
             energy_kwh=_kwh(totals.energy_wh),
             invoices=totals.invoices,
+            credit_notes=CreditNotes(
+                count=totals.credit_notes, amount=money(totals.credited_minor)
+            ),
             revenue=Revenue(
                 total=money(totals.total_minor),
                 net=money(totals.subtotal_minor),
@@ -122,6 +134,7 @@ class ReportOut(CamelModel):
                     peak=part(ItemComponent.PEAK),
                     discount=part(ItemComponent.DISCOUNT),
                     platform_fee=part(ItemComponent.PLATFORM_FEE),
+                    reservation=part(ItemComponent.RESERVATION),
                     other=part(ItemComponent.OTHER),
                 ),
                 by_station=[StationOut.of(station, currency) for station in report.by_station],
@@ -141,10 +154,11 @@ async def daily_report(
     principal: BillingManage,
     session: SessionDep,
     day: Annotated[
-        IsoDate | None, Query(alias="date", description="UTC day; default today")
+        IsoDate | None,
+        Query(alias="date", description="a day of the network's time zone; default today"),
     ] = None,
 ) -> Envelope[ReportBody]:
-    report = await reports.daily(session, day=day or utcnow().date())
+    report = await reports.daily(session, day=day)
     return Envelope(data=ReportBody(report=ReportOut.of(report)))
 
 
@@ -155,8 +169,7 @@ async def monthly_report(
     month: Annotated[int | None, Query(ge=1, le=12, description="default this month")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default this year")] = None,
 ) -> Envelope[ReportBody]:
-    today = utcnow().date()
-    report = await reports.monthly(session, year=year or today.year, month=month or today.month)
+    report = await reports.monthly(session, year=year, month=month)
     return Envelope(data=ReportBody(report=ReportOut.of(report)))
 
 

@@ -29,8 +29,7 @@ from evcare.surfaces.cms.schemas import (
     PaginationOut,
     StrictCamelModel,
 )
-from evcare.surfaces.cms.uploads import origin_of
-from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.deps import Authenticator, RuntimeDep, origin_of
 from evcare.surfaces.ids import UserId
 
 router = APIRouter(prefix="/kyc", tags=["kyc"], route_class=TransactionalRoute)

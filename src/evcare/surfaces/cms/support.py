@@ -26,8 +26,7 @@ from evcare.surfaces.cms.schemas import (
     PaginationOut,
     StrictCamelModel,
 )
-from evcare.surfaces.cms.uploads import origin_of
-from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.deps import Authenticator, RuntimeDep, origin_of
 from evcare.surfaces.ids import TicketId, UserId
 
 router = APIRouter(prefix="/support", tags=["support"], route_class=TransactionalRoute)

@@ -22,7 +22,7 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.cms.schemas import CamelModel, Envelope
-from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.deps import Authenticator, RuntimeDep, origin_of
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.multipart import read_form
 from evcare.surfaces.revcare.visitor import Visitor
@@ -63,13 +63,6 @@ class UploadOut(CamelModel):
     filename: str
     size: int
     mimetype: str
-
-
-def origin_of(request: Request, runtime: Runtime) -> str:
-    """Where clients reach us: the configured public URL, else the request's own."""
-    if runtime.settings.public_url:
-        return runtime.settings.public_url.rstrip("/")
-    return f"{request.url.scheme}://{request.url.netloc}"
 
 
 def upload_url(origin: str, upload: Upload) -> str:

@@ -10,12 +10,16 @@ from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
     billing,
+    client,
+    fleet_maintenance,
+    fleet_tickets,
     integrations,
     organizations,
     sign_in,
     subscriptions,
     system,
     webhooks,
+    workshops,
 )
 from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
@@ -33,6 +37,11 @@ SECTIONS = (
     embed,
     integrations,
     organizations,
+    # Their own prefixes (/fleet/tickets, /client): no order to keep with the others.
+    fleet_tickets,
+    client,
+    workshops,
+    fleet_maintenance,
 )
 
 

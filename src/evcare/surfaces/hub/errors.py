@@ -53,6 +53,7 @@ SPECIFIC_CODES = frozenset(
         "IDEMPOTENCY_IN_PROGRESS",
         "WEBHOOK_URL_REFUSED",
         "PAYMENT_PROVIDER_ERROR",
+        "WORKSHOP_NOT_ALLOWED",
     }
 )
 

@@ -19,11 +19,11 @@ from evcare.identity.scopes import Scope
 from evcare.kyc import service
 from evcare.kyc.models import KycStatus
 from evcare.surfaces.cms.kyc import KycOut, Status, VerifyIn
-from evcare.surfaces.cms.uploads import origin_of
 from evcare.surfaces.console.auth import PageAuthenticator
 from evcare.surfaces.console.forms import FormInvalid, parse, text
 from evcare.surfaces.console.routing import ConsoleRoute
 from evcare.surfaces.console.templating import render
+from evcare.surfaces.deps import origin_of
 from evcare.surfaces.ids import UserId
 
 router = APIRouter(prefix="/admin/kyc", route_class=ConsoleRoute, include_in_schema=False)

@@ -18,11 +18,11 @@ from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
 from evcare.support import service
 from evcare.surfaces.cms.support import CommentIn, Priority, Status, TicketOut, UpdateIn
-from evcare.surfaces.cms.uploads import origin_of
 from evcare.surfaces.console.auth import PageAuthenticator
 from evcare.surfaces.console.forms import FormInvalid, parse, text
 from evcare.surfaces.console.routing import ConsoleRoute
 from evcare.surfaces.console.templating import render
+from evcare.surfaces.deps import origin_of
 from evcare.surfaces.ids import TicketId
 
 router = APIRouter(prefix="/admin/support", route_class=ConsoleRoute, include_in_schema=False)
