@@ -40,6 +40,7 @@ from evcare.surfaces.catalog import RouteCatalog
 from evcare.surfaces.cms.app import build_cms_app
 from evcare.surfaces.cms.errors import render_cms_error
 from evcare.surfaces.cms.uploads import build_files_app
+from evcare.surfaces.console.app import install_console
 from evcare.surfaces.errors import http_report
 from evcare.surfaces.hub.app import build_hub_app
 from evcare.surfaces.hub.errors import render_hub_error
@@ -125,13 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/v1", hub)
     # EV-CMS's upload URLs (/uploads/<type>/<filename>), before RevCare's catch-all.
     app.mount("/uploads", build_files_app(runtime))
+    # The web console's pages (/sign-in, /admin/, ...) and assets, over the same services.
+    install_console(app)
     # RevCare's documented paths live at the root, so it is mounted last and catches the rest.
     revcare = build_revcare_app(runtime)
     app.mount("", revcare)
     # Every route of every surface: the allowlist's vocabulary, what bundles grant, and
     # how each surface names the route a request is served by.
     catalog = RouteCatalog.of(app.routes)
-    for surface in (cms, hub, revcare):
+    for surface in (app, cms, hub, revcare):  # app: the web console's pages
         surface.state.catalog = catalog
 
     app.add_exception_handler(StarletteHTTPException, _unrouted)

@@ -49,6 +49,9 @@ class Passwords:
 
 # How many verified access tokens' claims one process keeps (a few MB at most).
 VERIFIED_TOKENS_KEPT = 4096
+# The cookie the web console keeps its signed-in user's access token in (HttpOnly): read
+# by the console's pages and by socket.io's handshake from the console's own pages.
+ACCESS_COOKIE = "evcare_access"
 
 
 @dataclass(frozen=True)

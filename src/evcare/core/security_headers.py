@@ -6,7 +6,8 @@ One pure-ASGI middleware, outermost, so 404s, 429s and 500s carry them too:
   ``Referrer-Policy: no-referrer``;
 - ``Content-Security-Policy``: an API answer is data, never a page, so the default is
   ``default-src 'none'; frame-ancestors 'none'``; a response that sets its own policy
-  (the docs pages, :mod:`evcare.surfaces.docs`) keeps it;
+  (the docs pages, :mod:`evcare.surfaces.docs`; the web console's pages,
+  :data:`CONSOLE_CONTENT_SECURITY_POLICY`) keeps it;
 - ``Cache-Control: no-store`` on every response that does not say otherwise: every API
   answer may carry a token or personal data, so no route can forget it (the docs' static
   assets set their own caching);
@@ -19,6 +20,14 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The web console (:mod:`evcare.surfaces.console`): scripts, styles, images and fonts only
+# from this origin (no inline script, no inline style attribute, no CDN), its socket.io
+# and fetch calls only back to it, forms only posted to it, never framed.
+CONSOLE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 _ALWAYS: tuple[tuple[bytes, bytes], ...] = (

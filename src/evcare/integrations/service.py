@@ -491,6 +491,16 @@ async def authorize_call(
     return replace(principal, scopes=narrowed)
 
 
+async def bundles_grant(session: AsyncSession, principal: Principal, scope: str) -> bool:
+    """Whether the integration ``principal`` signed in through grants ``scope`` in its
+    bundles: for a capability of the integration itself (the embed portal's
+    ``EMBED:PORTAL``) that no user role holds, so :func:`authorize_call` cannot ask it."""
+    if principal.integration_id is None:
+        return False
+    integration = await repository.get_integration(session, principal.integration_id)
+    return integration is not None and scope in scopes_of(integration.bundles)
+
+
 async def organization_of(session: AsyncSession, principal: Principal) -> tuple[str, bool]:
     """The caller's organization, and whether the caller may manage it and its accounts:
     an integration acts for its own organization; a person for the one they belong to."""

@@ -16,12 +16,16 @@ answers 404.
 
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.events import session_key
 from evcare.charging.franchises import repository as franchises
 from evcare.charging.sessions import control as sessions
-from evcare.core.security import Credentials
+from evcare.core.security import ACCESS_COOKIE, Credentials
 from evcare.identity import service as identity
 from evcare.identity.models import Role
 from evcare.identity.principal import Principal
@@ -31,6 +35,7 @@ from evcare.realtime import rooms
 
 __all__ = [
     "SOCKET_ENDPOINT",
+    "cookie_token",
     "session_key",
     "socket_principal",
     "socket_rooms",
@@ -40,6 +45,21 @@ __all__ = [
 # The HTTP route whose answers a socket streams: a partner's allowlist names it to let its
 # users' sockets in.
 SOCKET_ENDPOINT = "GET /api/v1/sessions/{session_id}"
+
+
+def cookie_token(environ: dict[str, Any]) -> str | None:
+    """The web console's access-token cookie of a handshake from one of this server's own
+    pages (no ``Origin``, or one naming this host), else None: a page elsewhere cannot
+    borrow a console sign-in, even where CORS lets it connect."""
+    origin = environ.get("HTTP_ORIGIN")
+    if origin and urlsplit(origin).netloc != environ.get("HTTP_HOST"):
+        return None
+    try:
+        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None
+    morsel = cookies.get(ACCESS_COOKIE)
+    return morsel.value if morsel is not None and morsel.value else None
 
 
 async def socket_principal(

@@ -7,7 +7,9 @@ session and charger events fanned out by :mod:`evcare.realtime.fanout`, and
 is refused. Every handler also answers the client's acknowledgement callback, if any,
 with ``{success, ...}``.
 
-Tokens are checked exactly as HTTP checks them (:func:`access.socket_principal`): a
+The web console's pages connect with their sign-in cookie instead (the handshake of a
+page of this server: :func:`access.cookie_token`). Tokens are checked exactly as HTTP
+checks them (:func:`access.socket_principal`): a
 revoked sign-in or a blocked account is refused, a partner's token obeys its integration's
 bundles and allowlist, and a session room is re-checked on every join. With
 ``EVCARE_REDIS_URL`` set the server uses socket.io's Redis manager, so
@@ -115,9 +117,14 @@ class Realtime:
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         # socket.io v4 clients may pass the token in the handshake; the seed's
-        # clients send ``authenticate`` after connecting. Both are honoured.
+        # clients send ``authenticate`` after connecting. Both are honoured. A page of the
+        # web console cannot read its HttpOnly cookie: its handshake carries it instead.
         if isinstance(auth, dict) and auth.get("token"):
             await self._on_authenticate(sid, auth)
+            return
+        token = access.cookie_token(environ)
+        if token is not None:
+            await self._on_authenticate(sid, {"token": token})
 
     async def _on_authenticate(self, sid: str, data: Any = None) -> Ack:
         token = data.get("token") if isinstance(data, dict) else None

@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from evcare.core.observability import MOUNTED_APP_TELEMETRY
 from evcare.core.runtime import Runtime
+from evcare.surfaces.console import embed
 from evcare.surfaces.docs import install_docs
 from evcare.surfaces.errors import install_error_handlers
 from evcare.surfaces.hub import (
@@ -28,15 +29,16 @@ from evcare.surfaces.hub.errors import HUB_ERROR_SCHEMA, render_hub_error
 from evcare.surfaces.hub.throttle import CallerLimit
 from evcare.surfaces.openapi import document_errors
 
-# subscriptions, webhooks and billing before integrations: /integrations/plans,
-# /integrations/webhooks/event-types and /integrations/billing/... before
-# /integrations/{integrationId}.
+# subscriptions, webhooks, billing and the embed portal (a page of the web console)
+# before integrations: /integrations/plans, /integrations/webhooks/event-types,
+# /integrations/billing/... and /integrations/embed before /integrations/{integrationId}.
 SECTIONS = (
     system,
     sign_in,
     subscriptions,
     webhooks,
     billing,
+    embed,
     integrations,
     organizations,
     # Their own prefixes (/fleet/tickets, /client): no order to keep with the others.

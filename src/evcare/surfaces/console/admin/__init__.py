@@ -1,0 +1,1 @@
+"""The admin UI (``/admin/``): admins only, over the same services as EV-CMS's admin API."""
