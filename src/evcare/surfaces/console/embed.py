@@ -137,7 +137,7 @@ async def _sections(
         "tickets": None,
     }
     if (caller := await gate.allows(session, VEHICLES_ENDPOINT)) is not None:
-        rows = await vehicles.list_vehicles(session, caller, references=False)
+        rows = await vehicles.list_vehicle_summaries(session, caller)
         context["vehicles"] = [VehicleOut.of(row) for row in rows]
     if (caller := await gate.allows(session, SESSIONS_ENDPOINT)) is not None:
         page = await control.list_sessions(session, caller, RECENT, status=None)
