@@ -15,12 +15,20 @@ from starlette.types import Scope
 from evcare.surfaces.console import sign_in
 from evcare.surfaces.console.admin import home as admin_home
 from evcare.surfaces.console.developer_hub import page as developer_hub
+from evcare.surfaces.console.operator import chargers as operator_chargers
+from evcare.surfaces.console.operator import sessions as operator_sessions
 from evcare.surfaces.console.templating import ASSETS_PATH
 
 STATIC_DIR = Path(str(files("evcare.surfaces.console") / "static"))
 
 # One router per part of the console; each part's own sections are added here.
-SECTIONS = (sign_in, developer_hub, admin_home)
+SECTIONS = (
+    sign_in,
+    developer_hub,
+    admin_home,
+    operator_chargers,
+    operator_sessions,
+)
 
 
 class ConsoleAssets(StaticFiles):
