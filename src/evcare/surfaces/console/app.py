@@ -15,6 +15,14 @@ from starlette.types import Scope
 from evcare.surfaces.console import sign_in
 from evcare.surfaces.console.admin import home as admin_home
 from evcare.surfaces.console.developer_hub import page as developer_hub
+from evcare.surfaces.console.driver import bookings as driver_bookings
+from evcare.surfaces.console.driver import home as driver_home
+from evcare.surfaces.console.driver import invoices as driver_invoices
+from evcare.surfaces.console.driver import register as driver_register
+from evcare.surfaces.console.driver import sessions as driver_sessions
+from evcare.surfaces.console.driver import support as driver_support
+from evcare.surfaces.console.driver import vehicles as driver_vehicles
+from evcare.surfaces.console.driver import wallet as driver_wallet
 from evcare.surfaces.console.operator import chargers as operator_chargers
 from evcare.surfaces.console.operator import sessions as operator_sessions
 from evcare.surfaces.console.templating import ASSETS_PATH
@@ -28,6 +36,14 @@ SECTIONS = (
     admin_home,
     operator_chargers,
     operator_sessions,
+    driver_register,
+    driver_home,
+    driver_bookings,
+    driver_sessions,
+    driver_wallet,
+    driver_invoices,
+    driver_vehicles,
+    driver_support,
 )
 
 

@@ -14,7 +14,10 @@
     {
       width: Math.max(320, box.clientWidth || 800),
       height: 280,
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+      scales: {
+        // A session's first minutes: a few readings (or one) still get a readable axis.
+        x: { time: true, range: (u, min, max) => (max - min < 120 ? [min - 60, Math.max(max, min) + 60] : [min, max]) },
+        y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [{}, { label: "Power (kW)", stroke: "#0b5d3b", width: 2, fill: "rgba(11,93,59,0.12)" }],
       axes: [{}, { label: "kW" }],
     },
