@@ -24,6 +24,8 @@ from evcare.surfaces.console.driver import support as driver_support
 from evcare.surfaces.console.driver import vehicles as driver_vehicles
 from evcare.surfaces.console.driver import wallet as driver_wallet
 from evcare.surfaces.console.operator import chargers as operator_chargers
+from evcare.surfaces.console.operator import maintenance as operator_maintenance
+from evcare.surfaces.console.operator import reports as operator_reports
 from evcare.surfaces.console.operator import sessions as operator_sessions
 from evcare.surfaces.console.templating import ASSETS_PATH
 
@@ -36,6 +38,8 @@ SECTIONS = (
     admin_home,
     operator_chargers,
     operator_sessions,
+    operator_maintenance,
+    operator_reports,
     driver_register,
     driver_home,
     driver_bookings,
