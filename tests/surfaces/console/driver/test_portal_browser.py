@@ -85,4 +85,8 @@ async def test_a_new_driver_tops_up_books_a_connector_and_charges(
         await expect(chart).to_have_attribute("data-points", "1")
         await expect(page.locator('[data-live="power"]')).to_have_text("7.2")
         await expect(page.locator('[data-live="energyConsumed"]')).to_have_text("5")
+        await screenshot(page, "driver-live-session")
+        await page.get_by_role("link", name="Home").click()
+        await expect(page.get_by_text("You are charging now")).to_be_visible()
+        await expect(page.locator("[data-balance]")).to_have_text("₹700")
         await screenshot(page, "driver-portal")

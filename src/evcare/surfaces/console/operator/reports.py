@@ -37,8 +37,13 @@ async def reports_page(
     revenue = await analytics.revenue(
         session, principal, start_date=start, end_date=end, grain=Grain.DAY
     )
+    period = revenue.period
     use = await analytics.charger_stats(
-        session, principal, PageParams(1, MAX_LIMIT), start_date=start, end_date=end
+        session,
+        principal,
+        PageParams(1, MAX_LIMIT),
+        start_date=period.start_date,
+        end_date=period.end_date,
     )
     currency = revenue.currency
     chart = {
