@@ -14,6 +14,7 @@ from evcare.billing import export
 from evcare.billing.export import ExportFormat
 from evcare.charging.analytics import service as analytics
 from evcare.charging.analytics.periods import Grain
+from evcare.charging.stations import service as stations
 from evcare.core.money import major_number
 from evcare.core.pagination import MAX_LIMIT, PageParams
 from evcare.core.transactions import SessionDep
@@ -88,7 +89,13 @@ async def export_invoices(
     ``end`` (UTC days, inclusive)."""
     export.check_range(start, end)
     return StreamingResponse(
-        export.chunks(runtime.sessionmaker, start, end, format, reader=principal),
+        export.chunks(
+            runtime.sessionmaker,
+            start,
+            end,
+            format,
+            stations=stations.stations_with_figures_for(principal),
+        ),
         media_type=export.MEDIA_TYPES[format],
         headers={
             "Content-Disposition": f'attachment; filename="{export.file_name(start, end, format)}"'
