@@ -25,7 +25,7 @@ from evcare.surfaces.console.auth import DriverPage
 from evcare.surfaces.console.routing import ConsoleRoute
 from evcare.surfaces.console.templating import render
 from evcare.surfaces.deps import RuntimeDep
-from evcare.surfaces.ids import ChargingBookingId, StationId
+from evcare.surfaces.ids import ChargingBookingId, StationId, VehicleId
 from evcare.vehicles import service as vehicles
 
 router = APIRouter(prefix="/app", route_class=ConsoleRoute, include_in_schema=False)
@@ -71,9 +71,9 @@ async def station_page(
 
 
 class BookingForm(BaseModel):
-    station_id: int = Field(ge=1)
+    station_id: StationId
     connector_id: str = Field(min_length=1, max_length=40)
-    vehicle_id: int = Field(ge=1)
+    vehicle_id: VehicleId
     starts_in: int = Field(default=0, ge=0, le=24 * 60)
     duration: int = Field(default=60, ge=15, le=480)
 
