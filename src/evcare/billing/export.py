@@ -20,7 +20,7 @@ from typing import Any
 
 import anyio.to_thread
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from evcare.billing.invoice_models import CREDIT_NOTE_KINDS, Invoice, InvoiceKind, InvoiceStatus
@@ -112,10 +112,14 @@ def _row(found: Any, today: date) -> list[Any]:
 
 
 async def _pages(
-    sessionmaker: async_sessionmaker[AsyncSession], start: date, end: date
+    sessionmaker: async_sessionmaker[AsyncSession],
+    start: date,
+    end: date,
+    stations: Select[int] | None = None,
 ) -> AsyncIterator[list[list[Any]]]:
     """The rows, a page at a time, read in a session of their own (the response is sent
-    after the request's transaction has ended)."""
+    after the request's transaction has ended). With ``stations`` (a query of station
+    ids), only the invoices of those stations."""
     begin = datetime.combine(start, time(0), tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
     query = (
@@ -143,6 +147,8 @@ async def _pages(
         .order_by(Invoice.created_at, Invoice.id)
         .execution_options(yield_per=PAGE_ROWS)
     )
+    if stations is not None:
+        query = query.where(Invoice.station_id.in_(stations))
     today = utcnow().date()
     async with sessionmaker() as session:
         result = await session.stream(query)
@@ -151,12 +157,15 @@ async def _pages(
 
 
 async def csv_chunks(
-    sessionmaker: async_sessionmaker[AsyncSession], start: date, end: date
+    sessionmaker: async_sessionmaker[AsyncSession],
+    start: date,
+    end: date,
+    stations: Select[int] | None = None,
 ) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    async for page in _pages(sessionmaker, start, end):
+    async for page in _pages(sessionmaker, start, end, stations):
         writer.writerows(page)
         yield buffer.getvalue().encode()
         buffer.seek(0)
@@ -166,12 +175,15 @@ async def csv_chunks(
 
 
 async def xlsx_chunks(
-    sessionmaker: async_sessionmaker[AsyncSession], start: date, end: date
+    sessionmaker: async_sessionmaker[AsyncSession],
+    start: date,
+    end: date,
+    stations: Select[int] | None = None,
 ) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Invoices")
     sheet.append(list(COLUMNS))
-    async for page in _pages(sessionmaker, start, end):
+    async for page in _pages(sessionmaker, start, end, stations):
         for row in page:
             sheet.append(row)
     with tempfile.TemporaryFile() as stored:
@@ -186,8 +198,11 @@ def chunks(
     start: date,
     end: date,
     export_format: ExportFormat,
+    *,
+    stations: Select[int] | None = None,
 ) -> AsyncIterator[bytes]:
-    """The file's bytes as they are produced (call :func:`check_range` first)."""
+    """The file's bytes as they are produced (call :func:`check_range` first); with
+    ``stations`` (the operator console: an operator's own), only those stations' invoices."""
     if export_format == ExportFormat.XLSX:
-        return xlsx_chunks(sessionmaker, start, end)
-    return csv_chunks(sessionmaker, start, end)
+        return xlsx_chunks(sessionmaker, start, end, stations)
+    return csv_chunks(sessionmaker, start, end, stations)

@@ -138,6 +138,27 @@ async def send_command(
     )
 
 
+async def change_availability(
+    session: AsyncSession,
+    principal: Principal,
+    registry: ChargerCommands,
+    *,
+    charger_id: str,
+    connector_id: int | None,
+    operative: bool,
+) -> Payload:
+    """Make a charger (or one connector: ``connector_id``) Operative or Inoperative,
+    in the field its protocol version names; the charger's answer."""
+    charger = await charging.get_managed_charger(session, principal, charger_id)
+    version = registry.ocpp_version_of(charger.charge_point_id) or _version(charger)
+    state = "Operative" if operative else "Inoperative"
+    params = {"type": state} if version == "1.6" else {"operationalStatus": state}
+    action, payload = build(version, "ChangeAvailability", connector_id, params)
+    return await registry.call(
+        charger.charge_point_id, action, payload, wait_seconds=COMMAND_WAIT_SECONDS
+    )
+
+
 def _version(charger: Charger) -> str:
     protocol = charger.ocpp_protocol or "ocpp1.6"
     return "2.0.1" if protocol.endswith("2.0.1") else "1.6"

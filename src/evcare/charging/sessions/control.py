@@ -126,6 +126,18 @@ async def get_session(
     return view
 
 
+POWER_READINGS_SHOWN = 720
+
+
+async def power_readings(
+    session: AsyncSession, principal: Principal, session_id: str | int
+) -> list[tuple[datetime, int]]:
+    """The power (W) the charger reported over a session the caller may see (its newest
+    readings, oldest first): what a live power chart starts from."""
+    view = await get_session(session, principal, session_id)
+    return await repository.power_readings(session, view.row.id, limit=POWER_READINGS_SHOWN)
+
+
 async def get_cdr_session(
     session: AsyncSession, principal: Principal, session_id: str | int
 ) -> SessionView:

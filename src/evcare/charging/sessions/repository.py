@@ -276,6 +276,19 @@ async def newest_readings_at(session: AsyncSession, session_ids: list[int]) -> d
     return {session_id: as_utc(newest) for session_id, newest in rows}
 
 
+async def power_readings(
+    session: AsyncSession, session_id: int, *, limit: int
+) -> list[tuple[datetime, int]]:
+    """The newest ``limit`` power samples (W) of a session, oldest first."""
+    rows = await session.execute(
+        select(MeterValue.measured_at, MeterValue.power_w)
+        .where(MeterValue.session_id == session_id, MeterValue.power_w.is_not(None))
+        .order_by(MeterValue.measured_at.desc(), MeterValue.id.desc())
+        .limit(limit)
+    )
+    return [(as_utc(at), watts) for at, watts in reversed(rows.all()) if watts is not None]
+
+
 async def find_replayed_start(
     session: AsyncSession,
     *,

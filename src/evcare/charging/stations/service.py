@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from evcare.charging.franchises import service as franchises
@@ -88,6 +89,12 @@ async def get_station(
     if station is None:
         raise NotFound(f"Station {station_id} not found")
     return station
+
+
+def stations_with_figures_for(principal: Principal) -> Select[int] | None:
+    """The ids of the stations whose figures (revenue, invoices) ``principal`` may read:
+    an operator's own, ``None`` (every station) for admins, none for anyone else."""
+    return repository.readable_station_ids(principal)
 
 
 async def list_stations(

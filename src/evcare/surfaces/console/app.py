@@ -23,6 +23,18 @@ from evcare.surfaces.console.admin import support as admin_support
 from evcare.surfaces.console.admin import users as admin_users
 from evcare.surfaces.console.admin import webhooks as admin_webhooks
 from evcare.surfaces.console.developer_hub import page as developer_hub
+from evcare.surfaces.console.driver import bookings as driver_bookings
+from evcare.surfaces.console.driver import home as driver_home
+from evcare.surfaces.console.driver import invoices as driver_invoices
+from evcare.surfaces.console.driver import register as driver_register
+from evcare.surfaces.console.driver import sessions as driver_sessions
+from evcare.surfaces.console.driver import support as driver_support
+from evcare.surfaces.console.driver import vehicles as driver_vehicles
+from evcare.surfaces.console.driver import wallet as driver_wallet
+from evcare.surfaces.console.operator import chargers as operator_chargers
+from evcare.surfaces.console.operator import maintenance as operator_maintenance
+from evcare.surfaces.console.operator import reports as operator_reports
+from evcare.surfaces.console.operator import sessions as operator_sessions
 from evcare.surfaces.console.templating import ASSETS_PATH
 
 STATIC_DIR = Path(str(files("evcare.surfaces.console") / "static"))
@@ -40,6 +52,18 @@ SECTIONS = (
     admin_support,
     admin_refunds,
     admin_settings,
+    operator_chargers,
+    operator_sessions,
+    operator_maintenance,
+    operator_reports,
+    driver_register,
+    driver_home,
+    driver_bookings,
+    driver_sessions,
+    driver_wallet,
+    driver_invoices,
+    driver_vehicles,
+    driver_support,
 )
 
 
