@@ -53,6 +53,11 @@ async def test_every_console_page_answers_with_the_console_policy(
         if method != "GET":
             continue
         response = await client.get(_concrete(path))
+        if response.is_redirect:
+            # A page of another role sends the admin home: nothing is rendered here.
+            assert response.headers["location"].startswith("/"), path
+            assert response.content == b"", path
+            continue
         assert response.headers.get("content-security-policy", "").startswith(
             "default-src 'none'; script-src 'self';"
         ), path
