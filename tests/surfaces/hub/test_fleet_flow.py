@@ -20,7 +20,7 @@ from evcare.service.workshops import DEFAULT_WORKSHOP_ID
 from evcare.vehicles.models import Vehicle
 from tests.factories.bookings import analyse, approve, assign, make_workshop, report, validate
 from tests.factories.fleet import add_driver, add_vehicle
-from tests.factories.identity import bearer, login, make_user
+from tests.factories.identity import bearer, login, make_user, signed_in
 from tests.factories.integrations import admin_headers, create_integration
 from tests.factories.ocpp import connect, make_charger
 from tests.factories.server import live_server
@@ -196,9 +196,7 @@ async def test_a_fleet_vehicle_charges_and_is_serviced_and_the_fleet_sees_one_hi
         "completed",
     )
     assert shown["energyKwh"] == 3.5
-    history = await client.get(
-        f"/v1/fleet/vehicles/{vehicle_id}/service-history", headers=manager
-    )
+    history = await client.get(f"/v1/fleet/vehicles/{vehicle_id}/service-history", headers=manager)
     assert history.status_code == 200, history.text
     (service,) = history.json()["data"]
     assert service["id"] == str(booking_id)
@@ -221,3 +219,22 @@ async def test_a_fleet_vehicle_charges_and_is_serviced_and_the_fleet_sees_one_hi
     assert by_type["session.completed"]["sessionId"] == charged["sessionId"]
     assert by_type["maintenance.completed"]["resource"]["vehicleId"] == vehicle_id
     assert by_type["maintenance.completed"]["resource"]["bookingId"] == str(booking_id)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/fleet/vehicles",
+        "/v1/fleet/drivers",
+        "/v1/fleet/settings",
+        "/v1/fleet/maintenance/settings",
+        "/v1/fleet/maintenance",
+        "/v1/fleet/tickets",
+    ],
+)
+async def test_a_person_of_no_organization_is_forbidden_on_every_fleet_section(
+    client: httpx.AsyncClient, runtime: Runtime, path: str
+) -> None:
+    # An EVCare admin holds every scope but manages no fleet: one answer, 403, everywhere.
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    assert_hub_error(await client.get(path, headers=admin), 403, "FORBIDDEN")
