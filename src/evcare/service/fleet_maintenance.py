@@ -4,8 +4,9 @@ requests that are real RevCare service bookings at the chosen workshop.
 Selection: ``independent`` (the default) lets the fleet use any active workshop;
 ``allowed_only`` only those in its allowed list, anything else is ``WorkshopNotAllowed``
 (403). A request books the services at the workshop through the booking service, as the
-booking's **customer**: the user who owns the vehicle row (``vehicle.owner_id``, whom the
-fleet registered it under). The fleet also takes the customer's steps (accepting the
+booking's **customer**: the vehicle row's owner when it has one, else (a fleet vehicle
+made by ``/v1/fleet/vehicles`` has no owner user) the person asking, the fleet manager or
+the integration's service account user. The fleet also takes the customer's steps (accepting the
 estimate, cancelling) through :func:`update_maintenance`; the workshop's mechanics and
 admins work the booking through RevCare as any other. The request's status is its
 booking's, read from it (``created`` .. ``completed``, ``paid``, ``cancelled``).

@@ -7,13 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from evcare.core.names import name_key
 from evcare.core.pagination import Page, PageParams
 from evcare.identity.models import User
+from evcare.vehicles.fleet_models import VehicleDriver
 from evcare.vehicles.models import (
     FuelType,
     Vehicle,
@@ -122,16 +123,26 @@ async def list_vehicle_summaries(session: AsyncSession, *, owner_id: int) -> lis
     return [VehicleSummary(*row) for row in rows]
 
 
-async def page_of_vehicles(
-    session: AsyncSession, *, owner_id: int, params: PageParams
+def _drives(user_id: int) -> ColumnElement[bool]:
+    return Vehicle.id.in_(select(VehicleDriver.vehicle_id).where(VehicleDriver.user_id == user_id))
+
+
+async def page_of_client_vehicles(
+    session: AsyncSession, *, user_id: int, params: PageParams
 ) -> Page[Vehicle]:
-    """One page of the owner's vehicles, in :func:`list_vehicles`' order, references loaded."""
-    total = await count_vehicles(session, owner_id=owner_id)
+    """The person's own vehicles (the default first, then newest first), then the fleet
+    vehicles they are assigned to drive (newest first); references loaded."""
+    reach = owned_by(user_id) | _drives(user_id)
+    total = await session.scalar(select(func.count()).select_from(Vehicle).where(reach))
+    owned = case((owned_by(user_id), 0), else_=1)
     rows = await session.scalars(
-        _OWNERS_VEHICLES.offset(params.offset).limit(params.limit),
-        {"owner_id": owner_id},
+        _vehicles()
+        .where(reach)
+        .order_by(owned, Vehicle.is_default.desc(), Vehicle.created_at.desc(), Vehicle.id.desc())
+        .offset(params.offset)
+        .limit(params.limit)
     )
-    return Page(list(rows.all()), total, params)
+    return Page(list(rows.all()), total or 0, params)
 
 
 async def list_fleet_vehicles(

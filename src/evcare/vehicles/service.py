@@ -77,9 +77,11 @@ async def list_vehicles(session: AsyncSession, principal: Principal) -> list[Veh
 async def page_of_vehicles(
     session: AsyncSession, principal: Principal, params: PageParams
 ) -> Page[Vehicle]:
-    """One page of the caller's own vehicles, the default first (the hub's
-    ``/v1/client/vehicles``)."""
-    return await repository.page_of_vehicles(session, owner_id=principal.user_id, params=params)
+    """One page of the caller's vehicles (the hub's ``/v1/client/vehicles``): their own,
+    the default first, then the fleet vehicles they are assigned to drive."""
+    return await repository.page_of_client_vehicles(
+        session, user_id=principal.user_id, params=params
+    )
 
 
 async def list_vehicle_summaries(

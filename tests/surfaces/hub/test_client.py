@@ -14,6 +14,7 @@ from evcare.core.runtime import Runtime
 from evcare.identity.models import User
 from tests.factories.engagement import in_app_notifications
 from tests.factories.files import jpeg, uploaded
+from tests.factories.fleet import add_vehicle
 from tests.factories.identity import bearer, signed_in
 from tests.factories.integrations import (
     admin_headers,
@@ -472,3 +473,36 @@ async def test_the_bundles_listing_gives_client_routes_to_clients_and_fleet_tick
         assert not fleet_routes & granted[bundle], bundle
     # Attachments: both bundles may upload the files they attach.
     assert "POST /api/v1/upload" in granted["CLIENT_ACCESS"] & granted["FLEET_MANAGER_ACCESS"]
+
+
+async def test_a_driver_sees_the_fleet_vehicles_assigned_to_them_after_their_own(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    created = await create_integration(
+        client,
+        await admin_headers(runtime, client),
+        bundles=["FLEET_MANAGER_ACCESS", "CLIENT_ACCESS"],
+    )
+    fleet = bearer(await client_token(client, created["credentials"]))
+    session = await partner_user(client, created, role_hint="DRIVER")
+    driver = bearer(session["accessToken"])
+    own = await make_vehicle(runtime, await _user_of(runtime, session["user"]["id"]))
+    assigned = await add_vehicle(client, fleet)
+    await add_vehicle(client, fleet)  # the fleet's, not assigned to this driver
+    (account,) = (await client.get("/v1/fleet/drivers", headers=fleet)).json()["data"]
+    put = await client.put(
+        f"/v1/fleet/drivers/{account['id']}/vehicles",
+        json={"vehicleIds": [assigned["id"]]},
+        headers=fleet,
+    )
+    assert put.status_code == 200, put.text
+
+    listed = await client.get(f"{CLIENT}/vehicles", headers=driver)
+
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert [(v["id"], v["access"]) for v in body["data"]] == [
+        (str(own.id), "owner"),
+        (str(int(assigned["id"][3:])), "assigned"),
+    ]
+    assert body["pagination"]["total"] == 2

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from evcare.core.clock import utcnow
 from evcare.core.events import OutboxEvent
 from evcare.core.runtime import Runtime
+from evcare.service.workshops import DEFAULT_WORKSHOP_ID
 from evcare.vehicles.models import Vehicle
 from tests.factories.fleet import add_vehicle, fleet_token, plate
 from tests.factories.ocpp import make_charger, make_driver, make_session
@@ -260,6 +261,7 @@ async def test_service_history_lists_the_vehicles_workshop_bookings(
     (record,) = history.json()["data"]
     assert set(record) == {
         "id",
+        "workshopId",
         "status",
         "serviceDate",
         "services",
@@ -270,6 +272,7 @@ async def test_service_history_lists_the_vehicles_workshop_bookings(
         "cancelledAt",
     }
     assert record["id"] == str(booking["id"]) and record["status"] == booking["status"]
+    assert record["workshopId"] == DEFAULT_WORKSHOP_ID
     assert [s["name"] for s in record["services"]] == [s.name for s in shop.services]
     assert record["total"]["currency"] == "INR" and record["total"]["amount"] > 0
 

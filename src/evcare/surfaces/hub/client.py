@@ -128,12 +128,12 @@ class ClientVehicleOut(HubModel):
     vin: str | None
     color: str | None
     is_default: bool
-    # ``owner``: the client's own vehicle.
-    access: Literal["owner"]
+    # ``owner``: the client's own vehicle; ``assigned``: a fleet's vehicle they drive.
+    access: Literal["owner", "assigned"]
     created_at: datetime
 
     @classmethod
-    def of(cls, vehicle: Vehicle) -> ClientVehicleOut:
+    def of(cls, vehicle: Vehicle, user_id: int) -> ClientVehicleOut:
         battery = vehicle.battery_capacity_kwh
         return cls(
             id=str(vehicle.id),
@@ -145,7 +145,7 @@ class ClientVehicleOut(HubModel):
             vin=vehicle.vin,
             color=vehicle.color,
             is_default=vehicle.is_default,
-            access="owner",
+            access="owner" if vehicle.owner_id == user_id else "assigned",
             created_at=vehicle.created_at,
         )
 
@@ -190,10 +190,11 @@ async def get_client(principal: ClientMe, session: SessionDep) -> ClientOut:
 async def list_client_vehicles(
     principal: ClientVehicles, session: SessionDep, page: Pagination
 ) -> Paged[ClientVehicleOut]:
-    """The caller's own vehicles, the default first."""
+    """The caller's own vehicles, the default first, then the fleet vehicles assigned to
+    them (``access``)."""
     found = await vehicles.page_of_vehicles(session, principal, page)
     return Paged(
-        data=[ClientVehicleOut.of(vehicle) for vehicle in found.items],
+        data=[ClientVehicleOut.of(vehicle, principal.user_id) for vehicle in found.items],
         pagination=PaginationOut.of(found),  # type: ignore[arg-type]
     )
 

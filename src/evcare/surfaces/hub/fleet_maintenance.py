@@ -9,20 +9,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import Field, model_validator
 
-from evcare.core.ids import format_public_id
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep
-from evcare.identity.principal import Principal
-from evcare.identity.scopes import Scope
-from evcare.integrations import service as integrations
+from evcare.fleet import access
+from evcare.fleet import vehicles as fleet_vehicles
 from evcare.service import fleet_maintenance
 from evcare.service.bookings.models import BookingStatus, PaymentMode
 from evcare.service.fleet_maintenance import Action, Maintenance, Selection
 from evcare.service.fleet_maintenance_models import SelectionMode
-from evcare.surfaces.deps import Authenticator, RuntimeDep
+from evcare.surfaces.deps import RuntimeDep
+from evcare.surfaces.hub.fleet_access import FleetRead, FleetWrite, fleet_write
 from evcare.surfaces.hub.schemas import HubModel, Paged, PaginationOut, StrictHubModel
 from evcare.surfaces.hub.workshops import WorkshopOut, paged_workshops
 from evcare.surfaces.idempotency import IdempotentRoute, idempotent
@@ -31,20 +30,10 @@ from evcare.surfaces.times import IsoDate
 
 router = APIRouter(prefix="/fleet/maintenance", tags=["fleet"], route_class=IdempotentRoute)
 
-FleetRead = Annotated[Principal, Depends(Authenticator(Scope.READ_FLEET))]
-_write = Authenticator(Scope.WRITE_FLEET)
-FleetWrite = Annotated[Principal, Depends(_write)]
-
 MaintenanceIdPath = Annotated[
     FleetMaintenanceId, Path(alias="maintenanceId", description="mnt_...")
 ]
 Notes = Annotated[str, Field(max_length=1000)]
-
-
-async def _fleet(session: SessionDep, principal: Principal) -> str:
-    """The caller's fleet: the integration's organization, or the fleet manager's."""
-    organization_id, _ = await integrations.organization_of(session, principal)
-    return organization_id
 
 
 class SettingsIn(StrictHubModel):
@@ -128,7 +117,7 @@ class MaintenanceOut(HubModel):
         return cls(
             id=maintenance.id,
             vehicle_id=(
-                None if booking.vehicle_id is None else format_public_id("VEH", booking.vehicle_id)
+                None if booking.vehicle_id is None else fleet_vehicles.public_id(booking.vehicle_id)
             ),
             workshop_id=maintenance.workshop_id,
             booking_id=str(booking.id),
@@ -159,7 +148,7 @@ class MaintenanceOut(HubModel):
 
 @router.get("/settings", operation_id="hub_get_maintenance_settings")
 async def get_settings(principal: FleetRead, session: SessionDep) -> SettingsOut:
-    organization_id = await _fleet(session, principal)
+    organization_id = await access.fleet_of(session, principal)
     return SettingsOut.of(await fleet_maintenance.get_selection(session, organization_id))
 
 
@@ -167,7 +156,7 @@ async def get_settings(principal: FleetRead, session: SessionDep) -> SettingsOut
 async def put_settings(body: SettingsIn, principal: FleetWrite, session: SessionDep) -> SettingsOut:
     selection = await fleet_maintenance.set_selection(
         session,
-        await _fleet(session, principal),
+        await access.fleet_of(session, principal),
         mode=body.selection_mode,
         allowed_workshop_ids=body.allowed_workshop_ids,
     )
@@ -179,7 +168,7 @@ async def list_providers(
     principal: FleetRead, session: SessionDep, page: Pagination
 ) -> Paged[WorkshopOut]:
     """The workshops this fleet may book maintenance with now."""
-    organization_id = await _fleet(session, principal)
+    organization_id = await access.fleet_of(session, principal)
     return paged_workshops(await fleet_maintenance.providers(session, organization_id, page))
 
 
@@ -192,7 +181,11 @@ async def list_maintenance(
     status: Annotated[BookingStatus | None, Query(description="the booking's status")] = None,
 ) -> Paged[MaintenanceOut]:
     found = await fleet_maintenance.list_maintenance(
-        session, await _fleet(session, principal), page, vehicle_id=vehicle_id, status=status
+        session,
+        await access.fleet_of(session, principal),
+        page,
+        vehicle_id=vehicle_id,
+        status=status,
     )
     return Paged(
         data=[MaintenanceOut.of(m) for m in found.items],
@@ -204,7 +197,7 @@ async def list_maintenance(
     "",
     status_code=201,
     operation_id="hub_create_maintenance",
-    dependencies=[idempotent(_write)],
+    dependencies=[idempotent(fleet_write)],
 )
 async def create_maintenance(
     body: MaintenanceIn, principal: FleetWrite, session: SessionDep
@@ -213,7 +206,7 @@ async def create_maintenance(
     created = await fleet_maintenance.request_maintenance(
         session,
         principal,
-        await _fleet(session, principal),
+        await access.fleet_of(session, principal),
         vehicle_id=body.vehicle_id,
         service_ids=body.service_ids,
         workshop_id=body.workshop_id,
@@ -227,7 +220,7 @@ async def create_maintenance(
 async def get_maintenance(
     maintenance_id: MaintenanceIdPath, principal: FleetRead, session: SessionDep
 ) -> MaintenanceOut:
-    organization_id = await _fleet(session, principal)
+    organization_id = await access.fleet_of(session, principal)
     return MaintenanceOut.of(
         await fleet_maintenance.get_maintenance(session, organization_id, maintenance_id)
     )
@@ -244,7 +237,7 @@ async def update_maintenance(
     updated = await fleet_maintenance.update_maintenance(
         session,
         principal,
-        await _fleet(session, principal),
+        await access.fleet_of(session, principal),
         maintenance_id,
         notes=body.notes,
         action=body.action,

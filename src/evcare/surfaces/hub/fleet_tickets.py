@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from evcare.core.pagination import Pagination
 from evcare.core.transactions import SessionDep
+from evcare.fleet import access
 from evcare.identity.principal import Principal
 from evcare.identity.scopes import Scope
-from evcare.integrations import service as integrations
 from evcare.support import service as support
 from evcare.support.repository import Reach
 from evcare.surfaces.deps import Authenticator, RuntimeDep, origin_of
@@ -45,8 +45,8 @@ class TicketPatch(StrictHubModel):
 
 
 async def _fleet(session: SessionDep, principal: Principal) -> Reach:
-    organization_id, _ = await integrations.organization_of(session, principal)
-    return Reach(organization_id=organization_id)
+    """The tickets of the caller's fleet (``fleet_of``: the one rule of every fleet route)."""
+    return Reach(organization_id=await access.fleet_of(session, principal))
 
 
 @router.get("", operation_id="hub_list_fleet_tickets")

@@ -196,6 +196,7 @@ class ServiceLineOut(HubModel):
 
 class ServiceRecordOut(HubModel):
     id: str
+    workshop_id: str
     status: str
     service_date: date
     services: list[ServiceLineOut]
@@ -210,6 +211,7 @@ class ServiceRecordOut(HubModel):
         booking = view.booking
         return cls(
             id=str(booking.id),
+            workshop_id=booking.workshop_id,
             status=booking.status,
             service_date=booking.service_date,
             services=[
