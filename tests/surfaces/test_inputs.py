@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from evcare.charging.chargers.models import Charger
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from evcare.surfaces.inputs import MAX_BODY_BYTES
+from evcare.surfaces.inputs import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from tests.factories.charging import make_station
 from tests.factories.identity import signed_in
 from tests.factories.integrations import admin_headers
@@ -166,3 +166,49 @@ async def test_a_body_at_the_limit_passes_the_guard(
         headers={**headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 201, response.text
+
+
+def _nested(depth: int, inner: bytes = b"1") -> bytes:
+    return b'{"name":"\\u0000","a":' + b"[" * depth + inner + b"]" * depth + b"}"
+
+
+async def test_a_json_body_nested_too_deep_is_422_in_the_surface_shape_not_500(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    json_type = {"Content-Type": "application/json"}
+    deep = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+    # Decoded by the route itself (the hub's client-token) or by the guard's own look for
+    # control characters (a \u0000 escape): both recursed into a RecursionError.
+    for content in (deep, _nested(100_000)):
+        hub = await client.post(
+            "/v1/integrations/auth/client-token", content=content, headers=json_type
+        )
+        assert (hub.status_code, hub.json()["code"]) == (422, "VALIDATION_ERROR"), hub.text
+        assert [item["field"] for item in hub.json()["details"]] == ["body"]
+    cms = await client.post("/api/v1/auth/login", content=_nested(100_000), headers=json_type)
+    assert cms_fields(cms) == ["body"]
+    revcare = await client.post("/address/", content=_nested(100_000), headers=json_type)
+    assert revcare_fields(revcare) == [""]
+    # The idempotency fingerprint of a route without a body decoded it too.
+    admin = await admin_headers(runtime, client)
+    keyed = await client.post(
+        "/v1/integrations/1/webhooks/1/test",
+        content=deep,
+        headers={**admin, **json_type, "Idempotency-Key": "deep-1"},
+    )
+    assert keyed.status_code == 422, keyed.text
+
+
+async def test_json_nested_to_the_limit_and_brackets_in_strings_pass_the_guard(
+    client: httpx.AsyncClient,
+) -> None:
+    json_type = {"Content-Type": "application/json"}
+    at_limit = b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH
+    in_text = b'{"clientId": "' + b"[" * 1000 + b'", "clientSecret": "x"}'
+    for content in (at_limit, in_text):
+        response = await client.post(
+            "/v1/integrations/auth/client-token", content=content, headers=json_type
+        )
+        # The route's own answer (not an object / unknown client), not the guard's.
+        assert response.status_code in (401, 422), response.text
+        assert "nested deeper" not in response.text

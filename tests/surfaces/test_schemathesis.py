@@ -1,5 +1,8 @@
 """Schemathesis against the three OpenAPI documents: no 500, and every answer matches its
-documented schema (status and body), for valid and invalid input, signed in as an admin.
+documented schema (status and body), for valid and invalid input, signed in as the callers
+the routes tell apart: an admin on every document, a plain user on EV-CMS and RevCare, and
+on the hub a partner integration with ALL_ACCESS and a fleet's (FLEET_MANAGER_ACCESS).
+Every operation of each document is drawn, so a new route is fuzzed without being listed.
 
 A bounded, deterministic run: Hypothesis draws ``EXAMPLES`` cases per operation and
 generation mode with ``derandomize=True`` (the same cases every run, no example
@@ -18,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -33,21 +37,36 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from evcare.core.runtime import Runtime
 from evcare.identity.models import Role
-from tests.factories.identity import login, make_user
+from tests.factories.identity import bearer, login, make_user
+from tests.factories.integrations import client_token
+from tests.factories.workshops import make_fleet
 
 # To shake out more locally (never committed): other cases with EVCARE_SCHEMATHESIS_SEED=<n>,
 # more of them with EVCARE_SCHEMATHESIS_EXAMPLES=<n>. Unset, every run draws the same.
 SEED = os.environ.get("EVCARE_SCHEMATHESIS_SEED")
 EXAMPLES = int(os.environ.get("EVCARE_SCHEMATHESIS_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, response_schema_conformance]
+OTHER_EXAMPLES = int(os.environ.get("EVCARE_SCHEMATHESIS_OTHER_EXAMPLES", "1"))
 SURFACES = {"EV-CMS": "/api/v1", "RevCare": "", "hub": "/v1"}
+# Who calls: an admin everywhere (EXAMPLES cases), and the callers a route's own checks
+# tell apart (OTHER_EXAMPLES cases): a plain user, a partner integration with ALL_ACCESS
+# and a fleet's integration (FLEET_MANAGER_ACCESS) on the hub.
+RUNS = [
+    ("EV-CMS", "admin"),
+    ("EV-CMS", "user"),
+    ("RevCare", "admin"),
+    ("RevCare", "user"),
+    ("hub", "admin"),
+    ("hub", "partner"),
+    ("hub", "fleet"),
+]
 
 
-def draw_cases(operation: Any, mode: GenerationMode) -> list[Case]:
+def draw_cases(operation: Any, mode: GenerationMode, examples: int) -> list[Case]:
     cases: list[Case] = []
 
     @hypothesis_settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         derandomize=SEED is None,
         database=None,
         deadline=None,
@@ -101,22 +120,49 @@ def describe(case: Case, failure: Failure) -> str:
     return f"{case.operation.label}: {failure.title}"
 
 
-@pytest.mark.parametrize("surface", SURFACES)
+async def sign_in(
+    runtime: Runtime, client: httpx.AsyncClient, caller: str
+) -> Callable[[], Awaitable[dict[str, str]]]:
+    """The caller's account, made once, and how to get fresh headers for it (a case may
+    sign it out, rotate its secret or change it)."""
+    if caller in {"admin", "user"}:
+        user = await make_user(runtime, role=Role.ADMIN if caller == "admin" else Role.USER)
+
+        async def user_headers() -> dict[str, str]:
+            return bearer(await login(client, user))
+
+        return user_headers
+    bundles = ["ALL_ACCESS"] if caller == "partner" else ["FLEET_MANAGER_ACCESS"]
+    fleet = await make_fleet(runtime, client, bundles=bundles)
+
+    async def integration_headers() -> dict[str, str]:
+        return bearer(await client_token(client, fleet.created["credentials"]))
+
+    return integration_headers
+
+
+@pytest.mark.parametrize(("surface", "caller"), RUNS)
 async def test_the_openapi_document_holds_for_generated_requests(
-    client: httpx.AsyncClient, runtime: Runtime, surface: str
+    client: httpx.AsyncClient, runtime: Runtime, surface: str, caller: str
 ) -> None:
     prefix = SURFACES[surface]
     document = (await client.get(f"{prefix}/openapi.json")).json()
     schema = schemathesis.openapi.from_dict(document)
-    admin = await make_user(runtime, role=Role.ADMIN)
+    fresh_headers = await sign_in(runtime, client, caller)
+    examples = EXAMPLES if caller == "admin" else OTHER_EXAMPLES
     failures: dict[str, str] = {}
     sent = 0
+    headers: dict[str, str] | None = None
     for result in schema.get_all_operations():
         operation = result.ok()
-        # A fresh sign-in per operation: a case may sign the admin out or change things.
-        headers = {"Authorization": f"Bearer {await login(client, admin)}"}
+        # A case may sign the caller out (or rotate its secret): after an operation that
+        # saw a 401, the next one signs in afresh (a sign-in per operation hashed a
+        # password some 150 times a document).
+        if headers is None:
+            headers = await fresh_headers()
+        refused = False
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            for case in draw_cases(operation, mode):
+            for case in draw_cases(operation, mode, examples):
                 kwargs = case.as_transport_kwargs(
                     base_url=f"http://testserver{prefix}", headers=headers
                 )
@@ -129,10 +175,13 @@ async def test_the_openapi_document_holds_for_generated_requests(
                 except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError):
                     continue  # a request no HTTP client could send
                 sent += 1
+                refused = refused or response.status_code == 401
                 try:
                     case.validate_response(response, checks=CHECKS, headers=headers)
                 except FailureGroup as group:
                     for failure in group.exceptions:
                         failures.setdefault(describe(case, failure), str(group))
+        if refused:
+            headers = None
     assert sent > 0
     assert not failures, "\n".join([*failures, "", *failures.values()])

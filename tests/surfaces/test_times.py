@@ -113,6 +113,36 @@ async def test_a_json_number_is_not_a_date(client: httpx.AsyncClient, runtime: R
     assert ok.json()["service_date"] == tomorrow
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+async def test_a_date_at_the_calendars_ends_is_422_not_500(
+    client: httpx.AsyncClient, runtime: Runtime, value: str
+) -> None:
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    for path, name in [
+        ("/api/v1/analytics/revenue", "endDate"),
+        ("/api/v1/analytics/session-summary", "endDate"),
+        ("/api/v1/billing/reports/daily", "date"),
+    ]:
+        answer = await client.get(path, params={name: value}, headers=admin)
+        assert assert_cms_error(answer, 422)["errors"][0]["field"] == name  # type: ignore[index]
+    inside = await client.get(
+        "/api/v1/billing/reports/daily", params={"date": "2999-12-31"}, headers=admin
+    )
+    assert inside.status_code == 200, inside.text
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z"]
+)
+async def test_a_datetime_at_the_calendars_ends_is_422_not_500(
+    client: httpx.AsyncClient, runtime: Runtime, value: str
+) -> None:
+    _, admin = await signed_in(runtime, client, Role.ADMIN)
+    for name in ("from", "to"):
+        answer = await client.get("/api/v1/admin/bookings", params={name: value}, headers=admin)
+        assert assert_cms_error(answer, 422)["errors"][0]["field"] == name  # type: ignore[index]
+
+
 class _Stamped(BaseModel):
     at: UtcDateTime
 

@@ -7,7 +7,10 @@ forge log lines and break CSV exports). A request that breaks the rule is answer
 in the surface's own error shape, naming the field, before any route runs, so no route
 can forget it and nothing is written. A path holding one is 404: it names no resource,
 as a malformed id in the path is 404. A body larger than :data:`MAX_BODY_BYTES`
-is answered 413 without being read further.
+is answered 413 without being read further, and a JSON body nested deeper than
+:data:`MAX_JSON_DEPTH` is a 422: Python's JSON decoder recurses once per level and fails
+with ``RecursionError`` (a 500) near a thousand, wherever a body is decoded (FastAPI, the
+idempotency fingerprint, a webhook route, this guard).
 
 It is an ASGI guard rather than a pydantic type because the strings arrive through many
 doors (route parameters, ``Form``, dict-valued JSON fields, raw bodies a route parses
@@ -32,7 +35,9 @@ if TYPE_CHECKING:
     from evcare.surfaces.errors import Renderer
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
 CONTROL_MESSAGE = "must not contain control characters"
+DEPTH_MESSAGE = f"must not be nested deeper than {MAX_JSON_DEPTH} levels"
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -40,6 +45,9 @@ _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _JSON_ESCAPE = b"\\u00"
 _PERCENT_ESCAPE = re.compile(b"%[01]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A bracket, or a JSON string (escapes included; an unterminated one runs to the end, so
+# the scan is linear) whose brackets do not count.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\Z)|[\[\]{}]', re.DOTALL)
 
 
 def has_control(text: str) -> bool:
@@ -67,6 +75,22 @@ def _json_fields(value: Any, path: Location = ("body",)) -> Iterator[Location]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _json_fields(item, (*path, str(index)))
+
+
+def too_deep(body: bytes) -> bool:
+    """Whether brackets outside strings nest deeper than :data:`MAX_JSON_DEPTH` (any
+    body, whatever its content type claims: a route may decode it regardless)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False  # the common case: too few brackets to nest that deep
+    depth = 0
+    for token in _JSON_TOKEN.findall(body):
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _query_fields(raw: bytes) -> list[Location]:
@@ -137,6 +161,8 @@ async def inspect_request(
     body = await _read_body(scope, receive)
     if body is None:
         return _too_large(), receive
+    if too_deep(body):
+        return _too_deep(), receive
     replayed = False
 
     async def replay() -> Message:
@@ -210,6 +236,18 @@ def _control_report(locations: list[Location]) -> ErrorReport:
                 for loc in unique
             ]
         },
+    )
+
+
+def _too_deep() -> ErrorReport:
+    """A 422 worded as :func:`evcare.surfaces.errors.validation_report` words FastAPI's."""
+    return ErrorReport(
+        status_code=422,
+        title="Validation failed",
+        detail=f"body: {DEPTH_MESSAGE}",
+        code="validation_failed",
+        fields=[FieldError("body", DEPTH_MESSAGE)],
+        extra={"raw": [{"loc": ["body"], "msg": DEPTH_MESSAGE, "type": "json_too_deep"}]},
     )
 
 

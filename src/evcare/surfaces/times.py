@@ -14,7 +14,11 @@ Every surface route that takes one uses these types, in bodies and in queries:
 - :data:`UtcDateTime`: ISO 8601 with an offset, converted to UTC; a datetime without
   an offset is ambiguous and refused (422), as is a bare number.
 
-Only strings are accepted (a JSON number is never read as seconds since 1970).
+Only strings are accepted (a JSON number is never read as seconds since 1970). Dates and
+datetimes lie between :data:`EARLIEST` and :data:`LATEST` (years 1900 to 2999), or are a
+422: nothing the network has or books lies outside, and at the calendar's ends
+(``0001-01-01T00:00+05:00``, ``9999-12-31``) a conversion to UTC or a day's bounds in a
+time zone overflow.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ _DATETIME = re.compile(
 )
 # Any day will do: a fixed offset shifts every day the same.
 _ANY_DAY = date(2000, 1, 1)
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+_RANGE = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be {_RANGE}")
 
 
 def _text(value: Any, pattern: re.Pattern[str], shape: str) -> str:
@@ -60,9 +72,11 @@ def parse_date(value: Any) -> date:
         return value
     text = _text(value, _DATE, "a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        parsed = date.fromisoformat(text)
     except ValueError:
         raise ValueError("not a valid date") from None
+    _in_range(parsed)
+    return parsed
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -71,9 +85,12 @@ def parse_datetime(value: Any) -> datetime:
         return value.astimezone(UTC)
     text = _text(value, _DATETIME, "an ISO 8601 datetime with an offset (Z or +05:30)")
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("not a valid datetime") from None
+    # The range is checked before the conversion, which overflows at the calendar's ends.
+    _in_range(parsed.date())
+    return parsed.astimezone(UTC)
 
 
 UtcTimeOfDay = Annotated[
