@@ -23,6 +23,7 @@ from evcare.core.runtime import Runtime
 from evcare.engagement.notification_models import Notification
 from evcare.identity import organizations
 from evcare.identity.models import AccountRole
+from evcare.integrations.webhooks import outcomes, repository
 from evcare.integrations.webhooks.delivery import runner_of
 from evcare.integrations.webhooks.models import WebhookAttempt
 from evcare.integrations.webhooks.outcomes import RETRY_DELAYS
@@ -161,6 +162,48 @@ async def test_a_receiver_down_for_a_while_gets_every_event_in_order_once_it_is_
     arrived = [r.headers["webhook-id"] for r in receiver.received]
     in_order = [d["id"] for d in sorted(pending, key=lambda d: (d["createdAt"], d["id"]))]
     assert arrived == in_order
+    assert await _deliveries(client, partner, integration_id, hook["id"], status="pending") == []
+
+
+async def test_a_drain_delivers_the_successor_freed_by_an_attempt_that_ends_during_its_claim(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's own runner loop may have an attempt in flight when a drain begins; when
+    it ends between the drain's read of the due rows and the drain's look at the
+    attempts in flight, the next event about the same resource is due and still sent."""
+    integration_id, partner, admin = await _partner(client, runtime)
+    hook = await create_webhook(client, partner, integration_id, receiver.url())
+    looked = asyncio.Event()
+    claim_due, record_attempts = repository.claim_due, outcomes.record_attempts
+    drainer: list[asyncio.Task[Any]] = []
+
+    async def record_after_the_drain_looked(*args: Any, **kwargs: Any) -> None:
+        await looked.wait()
+        await record_attempts(*args, **kwargs)
+
+    async def claim_then_let_the_attempt_end(*args: Any, **kwargs: Any) -> Any:
+        rows = await claim_due(*args, **kwargs)
+        if drainer and asyncio.current_task() is drainer[0] and not looked.is_set():
+            assert rows == []  # the first event is still pending: the second waits
+            looked.set()
+            await asyncio.gather(*list(runner._tasks))
+        return rows
+
+    monkeypatch.setattr(outcomes, "record_attempts", record_after_the_drain_looked)
+    monkeypatch.setattr(repository, "claim_due", claim_then_let_the_attempt_end)
+    runner = runner_of(runtime)
+    for _ in range(2):
+        await _rotate(client, admin, integration_id)
+    await runtime.outbox.drain()
+    await runner.claim_and_start()  # the first attempt (unless the runner loop took it)
+    assert runner._tasks
+    drainer.append(asyncio.create_task(runner.drain()))
+    await drainer[0]
+    assert looked.is_set()
+    assert len(receiver.received) == 2
     assert await _deliveries(client, partner, integration_id, hook["id"], status="pending") == []
 
 

@@ -100,6 +100,7 @@ class DeliveryRunner:
         self._max_in_flight = max_in_flight
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._ended = 0  # attempts ended so far (each one's outcome recorded or given up)
         self._wakeup = asyncio.Event()
         # One claim at a time per runner: a drain then sees the attempts a concurrent
         # claim started (on PostgreSQL it would otherwise skip their locked rows).
@@ -182,10 +183,16 @@ class DeliveryRunner:
         self._clients.clear()
 
     async def drain(self) -> None:
-        """Attempt everything due now, and wait for the attempts (tests, the bench)."""
+        """Attempt everything due now, and wait for the attempts (tests, the bench).
+
+        Done only when a claim found nothing while no attempt was in flight or ended: an
+        attempt that ended during the claim (this runner's background loop may have
+        started it) can have settled a delivery after the claim read the rows, and so
+        freed its successor about the same resource, which this claim could not see."""
         while True:
+            ended = self._ended
             started = await self.claim_and_start()
-            if not started and not self._tasks:
+            if not started and not self._tasks and self._ended == ended:
                 return
             if self._tasks:
                 await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
@@ -268,6 +275,7 @@ class DeliveryRunner:
                 type(error).__name__,
             )
         finally:
+            self._ended += 1
             self._in_flight[claim.endpoint_id] -= 1
             if self._in_flight[claim.endpoint_id] <= 0:
                 del self._in_flight[claim.endpoint_id]
